@@ -1,0 +1,130 @@
+"""Every Kafka payload, defined once. Models are frozen and ignore unknown fields.
+
+A breaking change means a new `…v2` topic; adding an optional field does not.
+"""
+
+from datetime import UTC, datetime
+from typing import Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+SCHEMA_VERSION = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Event(_Frozen):
+    """Fields that every event carries."""
+
+    event_id: UUID = Field(default_factory=uuid4, description="Idempotency key of this event.")
+    occurred_at: datetime = Field(default_factory=utcnow, description="When the event happened (UTC).")
+    schema_version: int = SCHEMA_VERSION
+
+
+class Article(_Frozen):
+    """An article as discovered in a feed. HTML is sanitised; `text` is the plain text used for classification."""
+
+    article_id: str = Field(description="Stable hash of the canonical URL.")
+    story_id: str = Field(description="Groups the same story seen through several feeds or URLs.")
+    feed_id: int
+    feed_url: str
+    entry_key: str = Field(description="The entry's identity within its feed (GUID, link, or title+content).")
+    url: str = Field(description="Canonical URL of the article.")
+    title: str
+    summary_html: str = Field("", description="Sanitised HTML summary from the feed.")
+    text: str = Field("", description="Plain text (title excluded) used for classification.")
+    lang: str | None = None
+    source: str = Field("", description="The source's domain or feed title.")
+    published_at: datetime | None = None
+
+
+class Span(_Frozen):
+    start: int
+    end: int
+
+
+class Snippet(_Frozen):
+    """A sentence that matched, with the matched character ranges."""
+
+    text: str
+    highlights: list[Span] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def marked(self) -> str:
+        """The sentence with matches between « and »: for humans and logs; renderers use `highlights`."""
+        out, pos = [], 0
+        for span in sorted(self.highlights, key=lambda s: s.start):
+            if span.start < pos:
+                continue
+            out += [self.text[pos : span.start], "«", self.text[span.start : span.end], "»"]
+            pos = span.end
+        out.append(self.text[pos:])
+        return "".join(out)
+
+
+class Match(_Frozen):
+    """A term or entity that fired, and the rule or group it belongs to."""
+
+    term: str = Field(description="The text as found in the article.")
+    group: str = Field(description="The term group, watch or list entry it matched.")
+    rule: str = Field("", description="The rule that fired.")
+
+
+TagKind = Literal["topic", "watch", "watchlist"]
+
+
+class Tag(_Frozen):
+    tag: str = Field(description="`dprk-sanctions`, `russia-dprk-smuggling`, `watch:<id>` or `watchlist:<list>`.")
+    kind: TagKind = "topic"
+    score: float = Field(ge=0.0, le=1.0)
+    matched: list[Match] = Field(default_factory=list)
+    snippets: list[Snippet] = Field(default_factory=list)
+
+
+class ArticleDiscovered(Event):
+    """Topic `articles.discovered.v1`, key = article_id."""
+
+    article: Article
+
+
+class ArticleClassified(Event):
+    """Topic `articles.classified.v1`, key = article_id. Published only when at least one tag fired."""
+
+    article: Article
+    tags: list[Tag]
+    classifier_version: str
+    discovered_at: datetime = Field(description="`occurred_at` of the ArticleDiscovered event, for end-to-end latency.")
+
+
+class AlertDelivered(Event):
+    """Topic `alerts.delivered.v1`, key = article_id."""
+
+    delivery_id: int
+    subscription_id: int
+    article_id: str
+    story_id: str
+    channel: str = Field(description="The channel URL, masked.")
+    tags: list[str]
+    attempts: int
+    discovered_at: datetime | None = None
+
+
+class AlertFailed(Event):
+    """Topic `alerts.failed.v1`, key = article_id."""
+
+    delivery_id: int
+    subscription_id: int
+    article_id: str
+    story_id: str
+    channel: str = Field(description="The channel URL, masked.")
+    error: str
+    attempts: int
+    permanent: bool = False

@@ -1,0 +1,124 @@
+"""SQLModel tables. Each table has one owning service, and only that service writes it.
+
+- control plane (api): feed, watch, channel, subscription
+- feed-watcher: feed_state, seen_entry
+- notifier: delivery
+- every service: its own row of service_heartbeat
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kw: Any) -> Any:
+    return Field(default=None, sa_type=sa.DateTime(timezone=True), **kw)
+
+
+class Feed(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, max_length=2048)
+    title: str = Field(default="", max_length=500)
+    enabled: bool = True
+    poll_interval_seconds: int | None = Field(default=None, description="Override of the default interval.")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class Watch(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    query: str = Field(max_length=2000)
+    name: str = Field(default="", max_length=200)
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class Channel(SQLModel, table=True):
+    """An Apprise URL. It is a secret: shown masked, never logged."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, max_length=4096)
+    kind: str = Field(default="", max_length=50, description="The URL scheme: mailto, slack, …")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class Subscription(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    watch_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    min_score: float = 0.0
+    mode: str = Field(default="immediate", max_length=20)
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class FeedState(SQLModel, table=True):
+    __tablename__ = "feed_state"
+
+    feed_id: int = Field(primary_key=True, foreign_key="feed.id")
+    etag: str | None = Field(default=None, max_length=1024)
+    last_modified: str | None = Field(default=None, max_length=200)
+    body_hash: str | None = Field(default=None, max_length=64)
+    next_poll_at: datetime | None = _ts(index=True)
+    last_poll_at: datetime | None = _ts()
+    last_success_at: datetime | None = _ts()
+    last_new_entry_at: datetime | None = _ts()
+    last_status: int | None = None
+    error_streak: int = 0
+    last_error: str | None = Field(default=None, max_length=2000)
+    last_error_kind: str | None = Field(default=None, max_length=50)
+    last_error_at: datetime | None = _ts()
+    polls: int = 0
+
+
+class SeenEntry(SQLModel, table=True):
+    """One row per entry of a feed. It doubles as the outbox: `published_at` is set once Kafka has the event."""
+
+    __tablename__ = "seen_entry"
+    __table_args__ = (sa.UniqueConstraint("feed_id", "entry_key", name="uq_seen_entry_feed_entry"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True)
+    entry_key: str = Field(max_length=64)
+    article_id: str = Field(max_length=64, index=True)
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    published_at: datetime | None = _ts(index=True)
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class Delivery(SQLModel, table=True):
+    """One row per subscription × story: claimed before sending, marked after."""
+
+    __table_args__ = (sa.UniqueConstraint("subscription_id", "story_id", name="uq_delivery_subscription_story"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(foreign_key="subscription.id", index=True)
+    story_id: str = Field(max_length=64)
+    article_id: str = Field(max_length=64, index=True)
+    status: str = Field(default="pending", max_length=20, index=True)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=2000)
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    title: str = Field(default="", max_length=1000)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    sent_at: datetime | None = _ts()
+
+
+class ServiceHeartbeat(SQLModel, table=True):
+    __tablename__ = "service_heartbeat"
+
+    service: str = Field(primary_key=True, max_length=50)
+    instance: str = Field(default="", max_length=200)
+    version: str = Field(default="", max_length=50)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    last_activity_at: datetime | None = _ts()
+    last_activity: str | None = Field(default=None, max_length=500)

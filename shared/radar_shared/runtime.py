@@ -1,0 +1,121 @@
+"""What every service process shares: its ASGI app (health, readiness, metrics, AsyncAPI), heartbeat and entry point."""
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+import uvicorn
+from faststream.asgi import AsgiFastStream, AsgiResponse, get
+from faststream.kafka import KafkaBroker
+from prometheus_client import CollectorRegistry, Gauge, make_asgi_app
+from sqlalchemy import text
+
+from radar_shared import __version__
+from radar_shared.db import get_engine, session_scope
+from radar_shared.messages import utcnow
+from radar_shared.models import ServiceHeartbeat
+from radar_shared.settings import SharedSettings
+
+log = logging.getLogger("radar.runtime")
+
+
+class ServiceRuntime:
+    """Liveness facts of one service process, written to `service_heartbeat` for `radar status`."""
+
+    def __init__(self, service: str, settings: SharedSettings, registry: CollectorRegistry) -> None:
+        self.service = service
+        self.settings = settings
+        self.registry = registry
+        self.instance = f"{socket.gethostname()}:{os.getpid()}"
+        self.started_at = utcnow()
+        self.last_activity_at: datetime | None = None
+        self.last_activity: str | None = None
+        Gauge("radar_service_info", "Service version", ["service", "version"], registry=registry).labels(service, __version__).set(1)
+        self._up = Gauge("radar_service_start_time_seconds", "When the service started", registry=registry)
+        self._up.set(self.started_at.timestamp())
+
+    def activity(self, what: str) -> None:
+        self.last_activity_at = utcnow()
+        self.last_activity = what[:500]
+
+    def write_heartbeat(self) -> None:
+        with session_scope(self.settings.database_url) as session:
+            row = session.get(ServiceHeartbeat, self.service) or ServiceHeartbeat(service=self.service)
+            row.instance = self.instance
+            row.version = __version__
+            row.started_at = self.started_at
+            row.last_seen_at = utcnow()
+            row.last_activity_at = self.last_activity_at
+            row.last_activity = self.last_activity
+            session.add(row)
+
+    async def heartbeat_loop(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.write_heartbeat)
+            except Exception:
+                log.exception("heartbeat write failed")
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+
+    def database_ok(self) -> bool:
+        try:
+            with get_engine(self.settings.database_url).connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+
+@contextlib.asynccontextmanager
+async def background(*coros: Awaitable[Any]) -> AsyncIterator[None]:
+    """Run coroutines as tasks for the lifetime of the block; cancel them cleanly at the end."""
+    tasks = [asyncio.create_task(c) for c in coros]  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def make_app(
+    broker: KafkaBroker,
+    runtime: ServiceRuntime,
+    *,
+    lifespan: Callable[..., Any] | None = None,
+    title: str,
+    description: str,
+    extra_routes: Sequence[tuple[str, Any]] = (),
+) -> AsgiFastStream:
+    """The service's ASGI app: the broker plus /healthz, /readyz, /metrics and /asyncapi."""
+
+    @get(include_in_schema=False)
+    async def healthz(scope: Any) -> AsgiResponse:
+        return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
+
+    @get(include_in_schema=False)
+    async def readyz(scope: Any) -> AsgiResponse:
+        broker_ok = await broker.ping(timeout=3.0)
+        db_ok = await asyncio.to_thread(runtime.database_ok)
+        body = f'{{"broker":{str(broker_ok).lower()},"database":{str(db_ok).lower()}}}'.encode()
+        return AsgiResponse(body, 200 if broker_ok and db_ok else 503, headers={"content-type": "application/json"})
+
+    from faststream.specification import AsyncAPI
+
+    return AsgiFastStream(
+        broker,
+        asgi_routes=[("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app(runtime.registry)), *extra_routes],
+        lifespan=lifespan,
+        specification=AsyncAPI(title=title, version=__version__, description=description),
+        asyncapi_path="/asyncapi",
+    )
+
+
+def serve(app: Any, host: str, port: int) -> None:
+    """Run the app in the foreground; SIGTERM and Ctrl-C shut it down cleanly through the lifespan."""
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=10)

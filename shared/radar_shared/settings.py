@@ -1,0 +1,36 @@
+"""Settings shared by every service. Each service adds its own `<SERVICE>_*` settings in its config.py."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SharedSettings(BaseSettings):
+    """Read from the environment (and `.env`). Safe development defaults: importing needs no infrastructure."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="Comma-separated host:port list.")
+    kafka_topic_partitions: int = Field(6, ge=1)
+    database_url: str = Field("sqlite:///.run/radar.db", description="SQLAlchemy URL; SQLite or PostgreSQL.")
+    log_level: str = "INFO"
+    log_format: Literal["json", "console"] = "json"
+    config_reload_seconds: float = Field(5.0, gt=0, le=10, description="How often services re-read configuration.")
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    http_host: str = "127.0.0.1"
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        # Accept the common `postgresql://` form and use psycopg 3.
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+
+    def sqlite_path(self) -> Path | None:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return None
