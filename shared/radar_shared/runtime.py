@@ -1,11 +1,10 @@
 """What every service process shares: its ASGI app (health, readiness, metrics, AsyncAPI), heartbeat and entry point."""
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -39,6 +38,16 @@ class ServiceRuntime:
         self._up = Gauge("radar_service_start_time_seconds", "When the service started", registry=registry)
         self._up.set(self.started_at.timestamp())
 
+    def start_background(self, *coros: Any) -> None:
+        """Run coroutines as tasks until stop_background()."""
+        self._tasks = [asyncio.create_task(c) for c in coros]
+
+    async def stop_background(self) -> None:
+        tasks, self._tasks = getattr(self, "_tasks", []), []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def activity(self, what: str) -> None:
         self.last_activity_at = utcnow()
         self.last_activity = what[:500]
@@ -69,18 +78,6 @@ class ServiceRuntime:
             return True
         except Exception:
             return False
-
-
-@contextlib.asynccontextmanager
-async def background(*coros: Awaitable[Any]) -> AsyncIterator[None]:
-    """Run coroutines as tasks for the lifetime of the block; cancel them cleanly at the end."""
-    tasks = [asyncio.create_task(c) for c in coros]  # type: ignore[arg-type]
-    try:
-        yield
-    finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def make_app(
@@ -119,3 +116,31 @@ def make_app(
 def serve(app: Any, host: str, port: int) -> None:
     """Run the app in the foreground; SIGTERM and Ctrl-C shut it down cleanly through the lifespan."""
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=10)
+
+
+class ConfigReloader:
+    """Re-reads configuration from the database every CONFIG_RELOAD_SECONDS and applies it when it changed."""
+
+    def __init__(self, name: str, load: Callable[[], Any], apply: Callable[[Any], None], interval: float) -> None:
+        self.name = name
+        self.load = load
+        self.apply = apply
+        self.interval = interval
+        self._last: Any = object()
+
+    def reload(self) -> bool:
+        value = self.load()
+        if value == self._last:
+            return False
+        self.apply(value)
+        self._last = value
+        log.info("configuration loaded", extra={"config": self.name, "count": len(value) if hasattr(value, "__len__") else None})
+        return True
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.reload)
+            except Exception:
+                log.exception("reloading configuration failed", extra={"config": self.name})
+            await asyncio.sleep(self.interval)

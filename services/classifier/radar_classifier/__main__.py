@@ -1,0 +1,18 @@
+"""`radar-classifier` / `python -m radar_classifier`: run the service in the foreground."""
+
+from radar_classifier.config import SERVICE, ClassifierSettings
+from radar_shared.logging import configure_logging
+from radar_shared.runtime import serve
+from radar_shared.settings import SharedSettings
+
+
+def main() -> None:
+    shared = SharedSettings()
+    configure_logging(SERVICE, shared.log_level, shared.log_format)
+    from radar_classifier.app import app
+
+    serve(app, shared.http_host, ClassifierSettings().http_port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,11 @@
+"""Classifier settings (`CLASSIFIER_*`)."""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE = "classifier"
+
+
+class ClassifierSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CLASSIFIER_", env_file=".env", extra="ignore")
+
+    http_port: int = 8082

@@ -1,0 +1,18 @@
+"""`radar-feed-watcher` / `python -m radar_feed_watcher`: run the service in the foreground."""
+
+from radar_feed_watcher.config import SERVICE, FeedWatcherSettings
+from radar_shared.logging import configure_logging
+from radar_shared.runtime import serve
+from radar_shared.settings import SharedSettings
+
+
+def main() -> None:
+    shared = SharedSettings()
+    configure_logging(SERVICE, shared.log_level, shared.log_format)
+    from radar_feed_watcher.app import app
+
+    serve(app, shared.http_host, FeedWatcherSettings().http_port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Fetching feeds over HTTP (IO): conditional GET, size cap, timeouts, redirects checked hop by hop."""
+
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime
+from urllib.parse import urljoin
+
+import httpx
+
+from radar_feed_watcher.netguard import FeedURLRefusedError, check_url
+
+
+class FeedFetchError(Exception):
+    """A fetch failed. `kind` is one of http, timeout, tls, connect, too_large, refused, redirects."""
+
+    def __init__(self, message: str, kind: str, status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    status: int
+    url: str
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    content_type: str | None
+    permanent_redirect: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+async def fetch_feed(
+    client: httpx.AsyncClient,
+    feed_url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    max_body_bytes: int,
+    max_redirects: int,
+    allowed_networks: list,
+) -> FetchResult:
+    """GET the feed with If-None-Match/If-Modified-Since. Raises FeedFetchError naming the feed."""
+    url = feed_url
+    permanent: str | None = None
+    for _hop in range(max_redirects + 1):
+        try:
+            await check_url(url, allowed_networks)
+        except FeedURLRefusedError as error:
+            raise FeedFetchError(f"feed {feed_url}: {error}", "refused") from None
+        try:
+            async with client.stream("GET", url, headers=conditional_headers(etag, last_modified)) as response:
+                if response.is_redirect:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FeedFetchError(f"feed {feed_url}: HTTP {response.status_code} without Location", "http", response.status_code)
+                    url = urljoin(url, location)
+                    if response.status_code in (301, 308) and permanent is None:
+                        permanent = url
+                    continue
+                if response.status_code == 304:
+                    return FetchResult(304, url, b"", etag, last_modified, None, permanent)
+                if response.status_code >= 400:
+                    raise FeedFetchError(
+                        f"feed {feed_url}: HTTP {response.status_code}",
+                        "http",
+                        response.status_code,
+                        parse_retry_after(response.headers.get("retry-after")),
+                    )
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_body_bytes:
+                    raise FeedFetchError(f"feed {feed_url}: body of {declared} bytes exceeds the {max_body_bytes}-byte cap", "too_large")
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():  # decompressed as it streams: a gzip bomb stops at the cap
+                    size += len(chunk)
+                    if size > max_body_bytes:
+                        raise FeedFetchError(f"feed {feed_url}: body exceeds the {max_body_bytes}-byte cap", "too_large")
+                    chunks.append(chunk)
+                return FetchResult(
+                    response.status_code,
+                    url,
+                    b"".join(chunks),
+                    response.headers.get("etag"),
+                    response.headers.get("last-modified"),
+                    response.headers.get("content-type"),
+                    permanent,
+                )
+        except httpx.TimeoutException as error:
+            raise FeedFetchError(f"feed {feed_url}: timeout ({type(error).__name__})", "timeout") from None
+        except httpx.ConnectError as error:
+            kind = "tls" if "SSL" in str(error) or "certificate" in str(error).lower() else "connect"
+            raise FeedFetchError(f"feed {feed_url}: {kind} error: {error}", kind) from None
+        except httpx.DecodingError as error:
+            raise FeedFetchError(f"feed {feed_url}: cannot decode the body: {error}", "http") from None
+        except httpx.HTTPError as error:
+            raise FeedFetchError(f"feed {feed_url}: {type(error).__name__}: {error}", "connect") from None
+    raise FeedFetchError(f"feed {feed_url}: more than {max_redirects} redirects", "redirects")
+
+
+def make_client(user_agent: str, connect_timeout: float, read_timeout: float, concurrency: int) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        headers={"User-Agent": user_agent, "Accept": "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, */*;q=0.5"},
+        timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+    )

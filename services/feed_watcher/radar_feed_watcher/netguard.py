@@ -1,0 +1,78 @@
+"""SSRF rules for feed URLs (pure, plus one DNS look-up helper).
+
+A feed URL may not carry credentials or backslashes, and may not resolve to loopback, private, link-local,
+CGNAT, multicast or reserved addresses, unless the address lies in a network the operator allowed.
+IPv4-mapped, 6to4 and NAT64 IPv6 addresses are unwrapped before the check.
+"""
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+NAT64 = ipaddress.ip_network("64:ff9b::/96")
+CGNAT = ipaddress.ip_network("100.64.0.0/10")
+
+
+class FeedURLRefusedError(Exception):
+    """The feed URL is not allowed. The message says why."""
+
+
+def unwrap(ip: IPAddress) -> IPAddress:
+    """The IPv4 address inside an IPv4-mapped, 6to4 or NAT64 IPv6 address; else the address itself."""
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped:
+            return ip.ipv4_mapped
+        if ip.sixtofour:
+            return ip.sixtofour
+        if ip in NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def is_public(ip: IPAddress) -> bool:
+    ip = unwrap(ip)
+    if isinstance(ip, ipaddress.IPv4Address) and ip in CGNAT:
+        return False
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local or ip.is_private)
+
+
+def check_url_syntax(url: str) -> tuple[str, int]:
+    """Host and port of an acceptable http(s) URL, or FeedURLRefusedError."""
+    if "\\" in url:
+        raise FeedURLRefusedError(f"{url!r}: backslashes are not allowed in feed URLs")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise FeedURLRefusedError(f"{url!r}: only http and https feed URLs are allowed")
+    if parts.username is not None or parts.password is not None:
+        raise FeedURLRefusedError(f"{url!r}: credentials in feed URLs are not allowed")
+    if not parts.hostname:
+        raise FeedURLRefusedError(f"{url!r}: no host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise FeedURLRefusedError(f"{url!r}: {error}") from None
+    return parts.hostname, port
+
+
+def check_address(url: str, ip: IPAddress, allowed: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> None:
+    if any(unwrap(ip) in net or ip in net for net in allowed):
+        return
+    if not is_public(ip):
+        raise FeedURLRefusedError(f"{url!r}: resolves to {ip}, which is not a public address")
+
+
+def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return [ipaddress.ip_network(c, strict=False) for c in cidrs]
+
+
+async def check_url(url: str, allowed: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> None:
+    """Refuse the URL unless every address its host resolves to is allowed."""
+    host, port = check_url_syntax(url)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        raise FeedURLRefusedError(f"{url!r}: cannot resolve {host}: {error.strerror}") from None
+    for info in infos:
+        check_address(url, ipaddress.ip_address(info[4][0].split("%")[0]), allowed)

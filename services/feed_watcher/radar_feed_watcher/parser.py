@@ -1,0 +1,157 @@
+"""Feed parsing (pure): bytes in, entries with sanitised HTML and separately extracted plain text out.
+
+feedparser is always handed bytes, never a URL.
+"""
+
+import calendar
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+import feedparser
+
+from radar_feed_watcher.identity import article_id, canonical_url, entry_key, story_id
+
+
+class FeedParseError(Exception):
+    """The body is not a feed. The message names the feed."""
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    entry_key: str
+    article_id: str
+    story_id: str
+    url: str
+    title: str
+    summary_html: str
+    text: str
+    lang: str | None
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    entries: list[ParsedEntry]
+    ttl_minutes: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section", "article", "figcaption"}
+_SKIP_TAGS = {"script", "style", "noscript", "template", "head"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(html: str) -> str:
+    """Plain text of an HTML fragment: scripts and styles dropped, blocks become paragraphs."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    text = "".join(extractor.parts)
+    lines = [re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def guess_lang(declared: str | None, text: str) -> str | None:
+    """The declared language (`ko-KR` → `ko`), else a guess from the script for Hangul and Cyrillic."""
+    if declared:
+        return declared.split("-")[0].split("_")[0].lower() or None
+    sample = text[:2000]
+    letters = [c for c in sample if c.isalpha()]
+    if not letters:
+        return None
+    hangul = sum("\uac00" <= c <= "\ud7a3" or "\u1100" <= c <= "\u11ff" for c in letters)
+    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
+    if hangul / len(letters) > 0.3:
+        return "ko"
+    if cyrillic / len(letters) > 0.3:
+        return "ru"
+    return None
+
+
+def _when(entry: dict) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    return None
+
+
+def _best_html(entry: dict) -> str:
+    contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
+    summary = entry.get("summary", "") or ""
+    return max([summary, *contents], key=len)
+
+
+def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse a feed body. Raises FeedParseError when nothing feed-like can be read from it."""
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    entries = parsed.get("entries", [])
+    version = parsed.get("version", "")
+    if not entries and not version:
+        reason = parsed.get("bozo_exception") or "no feed elements found"
+        raise FeedParseError(f"feed {feed_url}: not a feed: {reason}")
+    warnings = [f"feed {feed_url}: {parsed.bozo_exception}"] if parsed.get("bozo") else []
+    feed_lang = parsed.feed.get("language")
+    host = urlsplit(feed_url).hostname or ""
+    result: list[ParsedEntry] = []
+    for entry in entries:
+        title = html_to_text(entry.get("title", "") or "").replace("\n", " ").strip()
+        html = _best_html(entry)
+        text = html_to_text(html)
+        link = entry.get("link") or ""
+        key = entry_key(entry.get("id"), link, title, text)
+        if link:
+            canonical = canonical_url(link)
+            aid = article_id(link)
+        else:
+            canonical = f"{canonical_url(feed_url)}#{key}"
+            aid = key
+        if not title and not text:
+            continue
+        result.append(
+            ParsedEntry(
+                entry_key=key,
+                article_id=aid,
+                story_id=story_id(canonical),
+                url=canonical if link else "",
+                title=title,
+                summary_html=html,
+                text=text,
+                lang=guess_lang(entry.get("language") or feed_lang, f"{title}\n{text}"),
+                published_at=_when(entry),
+            )
+        )
+    ttl = parsed.feed.get("ttl")
+    return ParsedFeed(
+        title=parsed.feed.get("title", "") or host,
+        entries=result,
+        ttl_minutes=int(ttl) if str(ttl or "").isdigit() else None,
+        warnings=warnings,
+    )

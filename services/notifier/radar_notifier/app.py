@@ -1,0 +1,58 @@
+"""notifier wiring: consume articles.classified.v1, deliver through Apprise, publish alerts.delivered/failed.v1."""
+
+from prometheus_client import CollectorRegistry
+
+from radar_notifier import store
+from radar_notifier.channels import configure_slack
+from radar_notifier.config import SERVICE, NotifierSettings
+from radar_notifier.deliver import DeliveryMetrics, Notifier
+from radar_shared.broker import consumer_options, make_broker
+from radar_shared.messages import AlertDelivered, AlertFailed, ArticleClassified
+from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
+from radar_shared.settings import SharedSettings
+from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED, ARTICLES_CLASSIFIED
+
+shared = SharedSettings()
+settings = NotifierSettings()
+configure_slack(settings.slack_webhook_url)
+registry = CollectorRegistry()
+runtime = ServiceRuntime(SERVICE, shared, registry)
+broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry)
+to_alert_delivered = broker.publisher(ALERTS_DELIVERED, title="to_alert_delivered", schema=AlertDelivered, description="Alerts sent, key = article_id")
+to_alert_failed = broker.publisher(ALERTS_FAILED, title="to_alert_failed", schema=AlertFailed, description="Alerts that failed, key = article_id")
+
+
+async def publish_delivered(event: AlertDelivered) -> None:
+    await to_alert_delivered.publish(event, key=event.article_id.encode())
+
+
+async def publish_failed(event: AlertFailed) -> None:
+    await to_alert_failed.publish(event, key=event.article_id.encode())
+
+
+notifier = Notifier(settings, shared.database_url, publish_delivered, publish_failed, DeliveryMetrics(registry))
+reloader = ConfigReloader("subscriptions", lambda: store.load_subscriptions(shared.database_url), notifier.apply_subscriptions, shared.config_reload_seconds)
+
+
+@broker.subscriber(ARTICLES_CLASSIFIED, title="on_article_classified", **consumer_options(SERVICE))
+async def on_article_classified(event: ArticleClassified) -> None:
+    sent = await notifier.handle(event)
+    runtime.activity(f"article {event.article.article_id}: {sent} alert(s) sent")
+
+
+app = make_app(broker, runtime, title="Radar notifier", description="Fans alerts out to email, Slack and any Apprise URL.")
+
+
+@app.on_startup
+async def load_configuration() -> None:
+    reloader.reload()
+
+
+@app.after_startup
+async def start_background() -> None:
+    runtime.start_background(reloader.run_forever(), runtime.heartbeat_loop())
+
+
+@app.on_shutdown
+async def stop_background() -> None:
+    await runtime.stop_background()

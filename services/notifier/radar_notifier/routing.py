@@ -1,0 +1,29 @@
+"""Which subscriptions an article's tags reach (pure)."""
+
+from dataclasses import dataclass
+
+from radar_shared.messages import Tag
+
+
+@dataclass(frozen=True)
+class SubscriptionView:
+    id: int
+    channel_url: str
+    topics: tuple[str, ...]
+    watch_ids: tuple[int, ...]
+    min_score: float = 0.0
+    enabled: bool = True
+
+
+def matching_tags(subscription: SubscriptionView, tags: list[Tag]) -> list[Tag]:
+    """The tags that make this subscription fire: its topics or its watches, at or above its minimum score."""
+    wanted = set(subscription.topics) | {f"watch:{w}" for w in subscription.watch_ids}
+    return [t for t in tags if t.tag in wanted and t.score >= subscription.min_score]
+
+
+def match_subscriptions(subscriptions: list[SubscriptionView], tags: list[Tag]) -> list[tuple[SubscriptionView, list[Tag]]]:
+    out = []
+    for sub in subscriptions:
+        if sub.enabled and (hits := matching_tags(sub, tags)):
+            out.append((sub, hits))
+    return out
