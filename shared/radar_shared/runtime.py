@@ -3,7 +3,9 @@
 import asyncio
 import logging
 import os
+import signal
 import socket
+import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -108,13 +110,19 @@ def make_app(
         broker,
         asgi_routes=[("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app(runtime.registry)), *extra_routes],
         lifespan=lifespan,
+        logger=logging.getLogger(f"radar.{runtime.service}"),
         specification=AsyncAPI(title=title, version=__version__, description=description),
         asyncapi_path="/asyncapi",
     )
 
 
 def serve(app: Any, host: str, port: int) -> None:
-    """Run the app in the foreground; SIGTERM and Ctrl-C shut it down cleanly through the lifespan."""
+    """Run the app in the foreground; SIGTERM and Ctrl-C shut it down cleanly through the lifespan.
+
+    uvicorn re-raises the signal after its graceful shutdown; by then the work is done, so exit 0.
+    """
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(0))
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False, lifespan="on", timeout_graceful_shutdown=10)
 
 

@@ -64,7 +64,9 @@ def _send_sync(url: str, alert: RenderedAlert) -> SendResult:
     if kind in EMAIL_SCHEMES:
         title, body, fmt = alert.subject, alert.html, apprise.NotifyFormat.HTML
     elif kind == "slack":
-        title, body, fmt = "", alert.slack, apprise.NotifyFormat.MARKDOWN
+        # Plain text: Apprise escapes it for Slack. Its MARKDOWN mode turns `&lt;!channel&gt;` back into a
+        # live `<!channel>`, so feed text must never take that path.
+        title, body, fmt = "", alert.slack, apprise.NotifyFormat.TEXT
     else:
         title, body, fmt = alert.subject, alert.text, apprise.NotifyFormat.TEXT
     with apprise.LogCapture(level=logging.WARNING) as captured:

@@ -27,11 +27,6 @@ def one_line(value: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def slack_escape(value: str) -> str:
-    """Slack's three control characters; a feed's `<!channel>` or `<http://x|y>` stays plain text."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _marked(snippet: Snippet, open_: str, close: str, esc) -> str:  # type: ignore[no-untyped-def]
     out, pos = [], 0
     for span in sorted(snippet.highlights, key=lambda s: s.start):
@@ -55,11 +50,13 @@ def render_alert(article: Article, tags: list[Tag]) -> RenderedAlert:
     context = {"article": article, "tags": tags, "published": published, "url": url}
     text = _env.get_template("alert.txt.j2").render(**context, marked=lambda s: _marked(s, "**", "**", str))
     html = _env.get_template("alert.html.j2").render(**context, marked=lambda s: Markup(_marked(s, Markup("<mark>"), Markup("</mark>"), escape)))
-    lines = [f"*{slack_escape(one_line(article.title, 300))}*", f"{slack_escape(article.source)} · {published}"]
+    # Slack gets plain text: Apprise escapes &, < and > of TEXT bodies exactly once and, unlike its MARKDOWN
+    # path, never turns an escaped `&lt;!channel&gt;` back into a mention (tests/unit/notifier checks the sink).
+    lines = [one_line(article.title, 300), f"{article.source} · {published}"]
     for t in tags:
-        lines.append(f"• `{slack_escape(t.tag)}` score {t.score:.2f}")
+        lines.append(f"• {t.tag} (score {t.score:.2f})")
         for s in t.snippets[:2]:
-            lines.append("> " + _marked(s, "*", "*", slack_escape).replace("\n", " "))
+            lines.append("   " + _marked(s, "«", "»", str).replace("\n", " "))
     if url:
-        lines.append(f"<{slack_escape(url)}|Read the article>")
+        lines.append(url)
     return RenderedAlert(subject=subject, text=text, html=html, slack="\n".join(lines))

@@ -1,0 +1,231 @@
+"""`radar`: the command line of Radar's control plane."""
+
+import json
+import sys
+from datetime import datetime
+from typing import Any
+
+import click
+
+from radar_api import service
+from radar_shared.db import upgrade
+from radar_shared.settings import SharedSettings
+
+
+def _db() -> str:
+    return SharedSettings().database_url
+
+
+def _fail(error: Exception) -> None:
+    click.echo(f"radar: {error}", err=True)
+    sys.exit(2)
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+@click.group()
+def main() -> None:
+    """Radar: news alerts for DPRK sanctions and Russia–DPRK smuggling."""
+
+
+@main.group()
+def db() -> None:
+    """The database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations (safe to run twice)."""
+    upgrade(_db())
+    click.echo("database is up to date")
+
+
+@main.command()
+def seed() -> None:
+    """Add the default feeds (the built-in topics need no seeding: they are rule files)."""
+    added = service.seed_feeds(_db())
+    click.echo(f"{added} default feed(s) added; topics: {', '.join(service.topic_names())}")
+
+
+# ---- feeds --------------------------------------------------------------------------------------------
+
+@main.group()
+def feeds() -> None:
+    """Feeds the feed-watcher polls."""
+
+
+@feeds.command("add")
+@click.argument("url")
+@click.option("--title", default="")
+@click.option("--interval", type=int, default=None, help="Seconds between polls (default: FEED_WATCHER_POLL_INTERVAL_SECONDS).")
+def feeds_add(url: str, title: str, interval: int | None) -> None:
+    from radar_feed_watcher.config import FeedWatcherSettings
+
+    try:
+        feed = service.add_feed(_db(), url, title, interval, FeedWatcherSettings().allowed_networks)
+    except service.ConfigError as error:
+        _fail(error)
+    click.echo(f"feed {feed.id} added: {feed.url}")
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True)
+def feeds_list(as_json: bool) -> None:
+    rows = service.list_feeds(_db())
+    if as_json:
+        for f, st in rows:
+            click.echo(json.dumps({"id": f.id, "url": f.url, "title": f.title, "enabled": f.enabled, "last_poll_at": _when(st.last_poll_at if st else None), "error_streak": st.error_streak if st else 0}))
+        return
+    for f, st in rows:
+        state = "disabled" if not f.enabled else (f"errors x{st.error_streak}" if st and st.error_streak else "ok")
+        click.echo(f"{f.id:>4}  {state:<12} {_when(st.last_poll_at if st else None):<19}  {f.url}  {f.title}")
+
+
+@feeds.command("remove")
+@click.argument("feed_id", type=int)
+def feeds_remove(feed_id: int) -> None:
+    try:
+        service.remove_feed(_db(), feed_id)
+    except service.NotFoundError as error:
+        _fail(error)
+    click.echo(f"feed {feed_id} removed")
+
+
+# ---- watches ------------------------------------------------------------------------------------------
+
+@main.group()
+def watches() -> None:
+    """Your own keyword queries, e.g. '"Sky Morning" OR "Rich Glory"'."""
+
+
+@watches.command("add")
+@click.argument("query")
+@click.option("--name", default="")
+def watches_add(query: str, name: str) -> None:
+    try:
+        watch = service.add_watch(_db(), query, name)
+    except service.ConfigError as error:
+        _fail(error)
+    click.echo(f"watch {watch.id} added: {watch.query}")
+
+
+@watches.command("list")
+def watches_list() -> None:
+    for w in service.list_watches(_db()):
+        click.echo(f"{w.id:>4}  {w.query}  {w.name}")
+
+
+@watches.command("remove")
+@click.argument("watch_id", type=int)
+def watches_remove(watch_id: int) -> None:
+    try:
+        service.remove_watch(_db(), watch_id)
+    except service.NotFoundError as error:
+        _fail(error)
+    click.echo(f"watch {watch_id} removed")
+
+
+# ---- subscriptions ------------------------------------------------------------------------------------
+
+@main.group()
+def subscriptions() -> None:
+    """Channels (Apprise URLs) that receive alerts for topics and watches."""
+
+
+@subscriptions.command("add")
+@click.option("--channel", required=True, help="An Apprise URL: mailto://…, slack://…, https://hooks.slack.com/services/…")
+@click.option("--topic", "topics", multiple=True, help="A built-in topic (repeatable).")
+@click.option("--watch", "watch_ids", multiple=True, type=int, help="A watch id (repeatable).")
+@click.option("--min-score", type=float, default=0.0)
+def subscriptions_add(channel: str, topics: tuple[str, ...], watch_ids: tuple[int, ...], min_score: float) -> None:
+    from radar_notifier.config import NotifierSettings
+
+    try:
+        sub = service.add_subscription(_db(), channel, list(topics), list(watch_ids), min_score, NotifierSettings().allowed_schemes)
+    except service.ConfigError as error:
+        _fail(error)
+    click.echo(f"subscription {sub.id} added")
+
+
+@subscriptions.command("list")
+def subscriptions_list() -> None:
+    for s in service.list_subscriptions(_db()):
+        what = ", ".join([*s.topics, *(f"watch:{w}" for w in s.watch_ids)])
+        click.echo(f"{s.id:>4}  {s.channel}  [{what}]  min_score={s.min_score}")
+
+
+@subscriptions.command("remove")
+@click.argument("subscription_id", type=int)
+def subscriptions_remove(subscription_id: int) -> None:
+    try:
+        service.remove_subscription(_db(), subscription_id)
+    except service.NotFoundError as error:
+        _fail(error)
+    click.echo(f"subscription {subscription_id} removed")
+
+
+# ---- status -------------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+def status(as_json: bool) -> None:
+    """Each service: up or down, last activity. Each feed: last poll, last error."""
+    settings = SharedSettings()
+    st = service.status(settings.database_url, settings.heartbeat_seconds)
+    if as_json:
+        def enc(o: Any) -> Any:
+            return o.isoformat() if isinstance(o, datetime) else str(o)
+
+        from dataclasses import asdict
+
+        click.echo(json.dumps(asdict(st), default=enc))
+        return
+    click.echo("SERVICES")
+    for s in st.services:
+        click.echo(f"  {s.service:<13} {'up' if s.up else 'DOWN':<5} seen {_when(s.last_seen_at)}  last activity {_when(s.last_activity_at)} {s.last_activity or ''}")
+    click.echo("FEEDS")
+    for f in st.feeds:
+        health = "disabled" if not f.enabled else ("never polled" if f.last_poll_at is None else (f"ERROR x{f.error_streak}" if f.error_streak else "ok"))
+        click.echo(f"  {f.id:>4} {health:<13} polled {_when(f.last_poll_at)}  next {_when(f.next_poll_at)}  {f.url}")
+        if f.error_streak and f.last_error:
+            click.echo(f"       last error: {f.last_error}")
+    click.echo("DELIVERIES  " + ("  ".join(f"{k}={v}" for k, v in sorted(st.deliveries.items())) or "none yet"))
+
+
+# ---- classify -----------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+def classify(source: Any) -> None:
+    """Tag JSON Lines ({"title", "text", optional "id", "url", "lang"}) with the classifier service's own code."""
+    from radar_classifier.classify import Classifier, compile_watches
+    from radar_classifier.store import load_watches
+
+    try:
+        rows = load_watches(_db())
+    except Exception:
+        rows = []  # no database here: built-in topics only
+    classifier = Classifier.default(compile_watches(rows)[0])
+    bad = 0
+    for number, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            title, text = item.get("title", ""), item.get("text", "")
+            if not isinstance(title, str) or not isinstance(text, str):
+                raise ValueError("fields 'title' and 'text' must be strings")
+        except (json.JSONDecodeError, ValueError, AttributeError) as error:
+            click.echo(f"radar classify: line {number}: {error}", err=True)
+            bad += 1
+            continue
+        tags = classifier.classify(title, text, item.get("url", ""), item.get("lang"))
+        click.echo(json.dumps({"id": item.get("id", number), "tags": [t.model_dump(mode="json") for t in tags]}, ensure_ascii=False))
+    if bad:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

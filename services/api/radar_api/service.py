@@ -1,0 +1,230 @@
+"""The control plane's service layer: the one implementation of configuration rules (CLI today, REST API next)."""
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlmodel import Session, col, select
+
+from radar_classifier.query import parse_query
+from radar_classifier.rules import load_topics
+from radar_feed_watcher.netguard import FeedURLRefusedError, check_address, check_url_syntax, parse_networks
+from radar_notifier.channels import mask, validate_channel_url
+from radar_shared.db import as_utc, session_scope
+from radar_shared.models import Channel, Delivery, Feed, FeedState, ServiceHeartbeat, Subscription, Watch
+
+DEFAULT_FEEDS = Path(__file__).parent / "default_feeds.yaml"
+SERVICES = ("feed-watcher", "classifier", "notifier")
+
+
+class ConfigError(ValueError):
+    """Invalid configuration input. The message names the field."""
+
+
+class NotFoundError(LookupError):
+    pass
+
+
+def _get(s: Session, model: type, ident: int, what: str) -> Any:
+    row = s.get(model, ident)
+    if row is None:
+        raise NotFoundError(f"{what} {ident} does not exist")
+    return row
+
+
+# ---- feeds -------------------------------------------------------------------------------------------
+
+def validate_feed_url(url: str, allowed_networks: list[str]) -> str:
+    """Syntax and literal-address SSRF checks at configuration time (names are checked again at fetch time)."""
+    try:
+        host, _port = check_url_syntax(url)
+        try:
+            ip = ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            return url
+        check_address(url, ip, parse_networks(allowed_networks))
+    except FeedURLRefusedError as error:
+        raise ConfigError(f"url: {error}") from None
+    return url
+
+
+def add_feed(db: str, url: str, title: str = "", interval: int | None = None, allowed_networks: list[str] | None = None) -> Feed:
+    validate_feed_url(url, allowed_networks or [])
+    if interval is not None and interval < 30:
+        raise ConfigError("interval: at least 30 seconds")
+    with session_scope(db) as s:
+        if s.exec(select(Feed).where(Feed.url == url)).first():
+            raise ConfigError(f"url: feed {url} already exists")
+        feed = Feed(url=url, title=title, poll_interval_seconds=interval)
+        s.add(feed)
+        s.flush()
+        return feed
+
+
+def list_feeds(db: str) -> list[tuple[Feed, FeedState | None]]:
+    with session_scope(db) as s:
+        return list(s.exec(select(Feed, FeedState).join(FeedState, col(FeedState.feed_id) == col(Feed.id), isouter=True).order_by(col(Feed.id))).all())
+
+
+def remove_feed(db: str, feed_id: int) -> None:
+    """Disable the feed (its seen entries keep their history, so re-adding it never re-alerts)."""
+    with session_scope(db) as s:
+        feed = _get(s, Feed, feed_id, "feed")
+        feed.enabled = False
+        s.add(feed)
+
+
+def seed_feeds(db: str, path: Path = DEFAULT_FEEDS) -> int:
+    added = 0
+    with session_scope(db) as s:
+        existing = set(s.exec(select(Feed.url)).all())
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")):
+            if item["url"] not in existing:
+                s.add(Feed(url=item["url"], title=item.get("title", "")))
+                added += 1
+    return added
+
+
+# ---- watches ------------------------------------------------------------------------------------------
+
+def add_watch(db: str, query: str, name: str = "") -> Watch:
+    try:
+        parse_query(query)
+    except ValueError as error:
+        raise ConfigError(f"query: {error}") from None
+    with session_scope(db) as s:
+        watch = Watch(query=query, name=name)
+        s.add(watch)
+        s.flush()
+        return watch
+
+
+def list_watches(db: str) -> list[Watch]:
+    with session_scope(db) as s:
+        return list(s.exec(select(Watch).where(col(Watch.enabled)).order_by(col(Watch.id))).all())
+
+
+def remove_watch(db: str, watch_id: int) -> None:
+    with session_scope(db) as s:
+        watch = _get(s, Watch, watch_id, "watch")
+        watch.enabled = False
+        s.add(watch)
+
+
+# ---- subscriptions ------------------------------------------------------------------------------------
+
+def topic_names() -> list[str]:
+    return [t.topic for t in load_topics()]
+
+
+def add_subscription(db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, allowed_schemes: list[str]) -> Subscription:
+    try:
+        kind = validate_channel_url(channel_url, allowed_schemes)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    known = topic_names()
+    unknown = [t for t in topics if t not in known]
+    if unknown:
+        raise ConfigError(f"topic: unknown topic(s) {', '.join(unknown)}; known: {', '.join(known)}")
+    if not topics and not watch_ids:
+        raise ConfigError("topic/watch: a subscription needs at least one topic or watch")
+    if not 0.0 <= min_score <= 1.0:
+        raise ConfigError("min_score: must be between 0 and 1")
+    with session_scope(db) as s:
+        for w in watch_ids:
+            watch = s.get(Watch, w)
+            if watch is None or not watch.enabled:
+                raise ConfigError(f"watch: watch {w} does not exist")
+        channel = s.exec(select(Channel).where(Channel.url == channel_url)).first()
+        if channel is None:
+            channel = Channel(url=channel_url, kind=kind)
+            s.add(channel)
+            s.flush()
+        sub = Subscription(channel_id=channel.id, topics=list(topics), watch_ids=list(watch_ids), min_score=min_score)  # type: ignore[arg-type]
+        s.add(sub)
+        s.flush()
+        return sub
+
+
+@dataclass(frozen=True)
+class SubscriptionRow:
+    id: int
+    channel: str  # masked
+    topics: list[str]
+    watch_ids: list[int]
+    min_score: float
+    mode: str
+
+
+def list_subscriptions(db: str) -> list[SubscriptionRow]:
+    with session_scope(db) as s:
+        rows = s.exec(select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id)).where(col(Subscription.enabled)).order_by(col(Subscription.id))).all()
+        return [SubscriptionRow(sub.id, mask(ch.url), list(sub.topics), list(sub.watch_ids), sub.min_score, sub.mode) for sub, ch in rows]  # type: ignore[arg-type]
+
+
+def remove_subscription(db: str, subscription_id: int) -> None:
+    with session_scope(db) as s:
+        sub = _get(s, Subscription, subscription_id, "subscription")
+        sub.enabled = False
+        s.add(sub)
+
+
+# ---- status -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    service: str
+    up: bool
+    last_seen_at: datetime | None
+    last_activity_at: datetime | None
+    last_activity: str | None
+    version: str
+    instance: str
+
+
+@dataclass(frozen=True)
+class FeedStatus:
+    id: int
+    url: str
+    enabled: bool
+    last_poll_at: datetime | None
+    last_status: int | None
+    error_streak: int
+    last_error: str | None
+    next_poll_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Status:
+    services: list[ServiceStatus]
+    feeds: list[FeedStatus]
+    deliveries: dict[str, int]
+
+
+def status(db: str, heartbeat_seconds: float, now: datetime | None = None) -> Status:
+    now = now or datetime.now(UTC)
+    with session_scope(db) as s:
+        beats = {b.service: b for b in s.exec(select(ServiceHeartbeat)).all()}
+        feeds = s.exec(select(Feed, FeedState).join(FeedState, col(FeedState.feed_id) == col(Feed.id), isouter=True).order_by(col(Feed.id))).all()
+        counts: dict[str, int] = {}
+        for st in s.exec(select(Delivery.status)).all():
+            counts[st] = counts.get(st, 0) + 1
+    services = []
+    for name in SERVICES:
+        b = beats.get(name)
+        up = b is not None and as_utc(b.last_seen_at) >= now - timedelta(seconds=3 * heartbeat_seconds)  # type: ignore[operator]
+        services.append(
+            ServiceStatus(name, up, as_utc(b.last_seen_at) if b else None, as_utc(b.last_activity_at) if b else None, b.last_activity if b else None, b.version if b else "", b.instance if b else "")
+        )
+    feed_rows = [
+        FeedStatus(
+            f.id, f.url, f.enabled,  # type: ignore[arg-type]
+            as_utc(st.last_poll_at) if st else None, st.last_status if st else None, st.error_streak if st else 0,
+            st.last_error if st else None, as_utc(st.next_poll_at) if st else None,
+        )
+        for f, st in feeds
+    ]
+    return Status(services, feed_rows, counts)
