@@ -1,10 +1,11 @@
 """Topic rules (pure): versioned YAML files under topics/, compiled once, evaluated per article.
 
 A rule fires when all of its term groups occur together in one scope:
-- `title`: the title; `lead`: one of the first three sentences of the text; `sentence`: any one sentence;
+- `title`: the title; `lead`: one of the first two sentences of the text; `sentence`: any one sentence;
 - `window`: within `words` words of each other (across sentence ends).
-The score is 1 − Π(1 − weight) over every firing (each sentence or window counts once per rule), so one
-passing mention stays under the threshold, and the title or repeated evidence lifts it over.
+The score is 1 − Π(1 − w) over sentences, where w is the weight of the strongest rule that fired in that
+sentence (a window counts for the sentence it starts in). One passing mention stays under the threshold;
+the title, or evidence in several sentences, lifts the score over it.
 """
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from radar_classifier.text import Document, Term, compile_term
 from radar_shared.messages import Match, Snippet, Span, Tag
 
 TOPICS_DIR = Path(__file__).parent / "topics"
-LEAD_SENTENCES = 3
+LEAD_SENTENCES = 2
 MAX_SNIPPETS = 3
 
 
@@ -132,18 +133,22 @@ def _snippet(doc: Document, firing: list[Hit]) -> Snippet:
 def score_topic(doc: Document, rules: TopicRules) -> Tag | None:
     """The topic's tag with its evidence, or None when the score stays under the threshold."""
     hits = _hits(doc, rules)
-    miss = 1.0
+    strongest: dict[int, float] = {}
     matched: dict[tuple[str, str, str], Match] = {}
     snippets: list[Snippet] = []
     for rule in rules.rules:
         for firing in _in_scope(doc, rule, hits):
-            miss *= 1.0 - rule.weight
+            sentence = doc.tokens[firing[0][0]].sentence
+            strongest[sentence] = max(strongest.get(sentence, 0.0), rule.weight)
             for i, j, group, _term in firing:
                 surface = doc.surface(i, j)
                 matched.setdefault((surface.casefold(), group, rule.name), Match(term=surface, group=group, rule=rule.name))
             snippet = _snippet(doc, firing)
             if len(snippets) < MAX_SNIPPETS and snippet.text not in {s.text for s in snippets}:
                 snippets.append(snippet)
+    miss = 1.0
+    for weight in strongest.values():
+        miss *= 1.0 - weight
     score = round(1.0 - miss, 4)
     if score < rules.threshold:
         return None

@@ -10,6 +10,9 @@ import httpx
 from radar_feed_watcher.netguard import FeedURLRefusedError, check_url
 
 
+REDIRECT_CODES = (301, 302, 303, 307, 308)  # not httpx's is_redirect, which includes 304
+
+
 class FeedFetchError(Exception):
     """A fetch failed. `kind` is one of http, timeout, tls, connect, too_large, refused, redirects."""
 
@@ -80,7 +83,7 @@ async def fetch_feed(
             raise FeedFetchError(f"feed {feed_url}: {error}", "refused") from None
         try:
             async with client.stream("GET", url, headers=conditional_headers(etag, last_modified)) as response:
-                if response.is_redirect:
+                if response.status_code in REDIRECT_CODES:
                     location = response.headers.get("location")
                     if not location:
                         raise FeedFetchError(f"feed {feed_url}: HTTP {response.status_code} without Location", "http", response.status_code)

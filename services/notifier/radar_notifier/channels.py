@@ -69,7 +69,7 @@ def _send_sync(url: str, alert: RenderedAlert) -> SendResult:
         title, body, fmt = "", alert.slack, apprise.NotifyFormat.TEXT
     else:
         title, body, fmt = alert.subject, alert.text, apprise.NotifyFormat.TEXT
-    with apprise.LogCapture(level=logging.WARNING) as captured:
+    with apprise.LogCapture(level=logging.WARNING, fmt="%(levelname)s: %(message)s") as captured:
         ok = bool(ap.notify(title=title, body=body, body_format=fmt))
     errors = [line.strip() for line in captured.getvalue().splitlines() if line.strip()] if not ok else []
     return SendResult(ok, masked, errors)

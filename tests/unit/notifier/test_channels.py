@@ -1,0 +1,66 @@
+"""Apprise against real sinks: an SMTP server and a Slack webhook stand-in."""
+
+import pytest
+
+from radar_notifier.channels import ChannelURLError, configure_slack, mask, send, validate_channel_url
+from radar_notifier.render import render_alert
+from tests.support.sinks import HTTPSink, SMTPSink, free_port
+from tests.unit.notifier.test_render import INJECTIONS, article, tag
+
+SLACK = "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+
+
+@pytest.fixture
+def slack():  # type: ignore[no-untyped-def]
+    sink = HTTPSink().start()
+    configure_slack(f"{sink.url}/services")
+    yield sink
+    sink.stop()
+    configure_slack("https://hooks.slack.com/services")
+
+
+def test_validate_and_mask() -> None:
+    assert validate_channel_url(SLACK, ["slack"]) == "slack"
+    with pytest.raises(ChannelURLError, match="not allowed"):
+        validate_channel_url("json://example.org/hook", ["slack"])
+    with pytest.raises(ChannelURLError, match="cannot use"):
+        validate_channel_url("slack://short", ["slack"])
+    masked = mask("mailtos://user:SuperSecret@mail.example?to=a@example.org")
+    assert "SuperSecret" not in masked and "XXXXXXXXXXXXXXXXXXXXXXXX" not in mask(SLACK)
+
+
+async def test_email_is_multipart_with_escaped_html() -> None:
+    smtp = SMTPSink().start()
+    try:
+        alert = render_alert(article("Sanctions <b>evaded</b>\r\nBcc: x@evil.example"), [tag("North Korea sanctions")])
+        result = await send(f"mailto://127.0.0.1:{smtp.port}?to=analyst@example.com&from=radar@example.com", alert)
+        assert result.ok, result.errors
+        [mail] = smtp.snapshot()
+        assert mail.rcpt_tos == ["analyst@example.com"]
+        assert mail.message.is_multipart()
+        assert mail.part("text/html") and "<b>evaded</b>" not in mail.part("text/html")
+        assert "Bcc" not in str(mail.message.get("bcc", "")) and "x@evil.example" not in mail.rcpt_tos
+    finally:
+        smtp.stop()
+
+
+async def test_smtp_server_down_is_a_failure_with_the_error() -> None:
+    result = await send(f"mailto://127.0.0.1:{free_port()}?to=a@example.com&from=radar@example.com", render_alert(article("t"), [tag("x")]))
+    assert not result.ok
+    assert any("Connection error" in e and "127.0.0.1" in e for e in result.errors), result.errors
+
+
+@pytest.mark.parametrize("evil", INJECTIONS)
+async def test_slack_injection_comes_out_escaped(slack: HTTPSink, evil: str) -> None:
+    result = await send(SLACK, render_alert(article(evil), [tag(evil)]))
+    assert result.ok
+    text = slack.snapshot()[-1]["json"]["attachments"][0]["text"]
+    for live in ("<!channel>", "<http://evil", "<@U024", "<#C024", "<script>"):
+        assert live not in text
+    assert ("&lt;" in text) == ("<" in evil)
+
+
+async def test_slack_500_is_a_failure(slack: HTTPSink) -> None:
+    slack.responder = lambda path, body: (500, {}, b"server error")
+    result = await send(SLACK, render_alert(article("t"), [tag("x")]))
+    assert not result.ok and any("500" in e for e in result.errors)
