@@ -12,15 +12,15 @@ class SharedSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    environment: Literal["development", "test", "production"] = "development"
+    environment: Literal["development", "test", "production"] = Field("development", description="development, test or production.")
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="Comma-separated host:port list.")
-    kafka_topic_partitions: int = Field(6, ge=1)
+    kafka_topic_partitions: int = Field(6, ge=1, description="Partitions of each topic created by deploy/kafka.sh topics.")
     database_url: str = Field("sqlite:///.run/radar.db", description="SQLAlchemy URL; SQLite or PostgreSQL.")
-    log_level: str = "INFO"
-    log_format: Literal["json", "console"] = "json"
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
+    log_format: Literal["json", "console"] = Field("json", description="json (stable keys) or console (make run).")
     config_reload_seconds: float = Field(5.0, gt=0, le=10, description="How often services re-read configuration.")
-    heartbeat_seconds: float = Field(5.0, gt=0)
-    http_host: str = "127.0.0.1"
+    heartbeat_seconds: float = Field(5.0, gt=0, description="How often a service writes its heartbeat; down after 3 missed.")
+    http_host: str = Field("127.0.0.1", description="Address the health/metrics HTTP server binds to.")
 
     @field_validator("database_url")
     @classmethod

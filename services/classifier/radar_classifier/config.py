@@ -1,5 +1,6 @@
 """Classifier settings (`CLASSIFIER_*`)."""
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE = "classifier"
@@ -8,4 +9,4 @@ SERVICE = "classifier"
 class ClassifierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLASSIFIER_", env_file=".env", extra="ignore")
 
-    http_port: int = 8082
+    http_port: int = Field(8082, description="/healthz, /readyz, /metrics, /asyncapi.")

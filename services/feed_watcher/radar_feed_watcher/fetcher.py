@@ -80,7 +80,7 @@ async def fetch_feed(
         try:
             await check_url(url, allowed_networks)
         except FeedURLRefusedError as error:
-            raise FeedFetchError(f"feed {feed_url}: {error}", "refused") from None
+            raise FeedFetchError(f"feed {feed_url}: {error.reason}" + (f" (redirected to {url})" if url != feed_url else ""), "refused") from None
         try:
             async with client.stream("GET", url, headers=conditional_headers(etag, last_modified)) as response:
                 if response.status_code in REDIRECT_CODES:

@@ -16,7 +16,12 @@ CGNAT = ipaddress.ip_network("100.64.0.0/10")
 
 
 class FeedURLRefusedError(Exception):
-    """The feed URL is not allowed. The message says why."""
+    """The feed URL is not allowed. The message names the URL and says why; `reason` says only why."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"{url!r}: {reason}")
+        self.url = url
+        self.reason = reason
 
 
 def unwrap(ip: IPAddress) -> IPAddress:
@@ -41,18 +46,18 @@ def is_public(ip: IPAddress) -> bool:
 def check_url_syntax(url: str) -> tuple[str, int]:
     """Host and port of an acceptable http(s) URL, or FeedURLRefusedError."""
     if "\\" in url:
-        raise FeedURLRefusedError(f"{url!r}: backslashes are not allowed in feed URLs")
+        raise FeedURLRefusedError(url, "backslashes are not allowed in feed URLs")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise FeedURLRefusedError(f"{url!r}: only http and https feed URLs are allowed")
+        raise FeedURLRefusedError(url, "only http and https feed URLs are allowed")
     if parts.username is not None or parts.password is not None:
-        raise FeedURLRefusedError(f"{url!r}: credentials in feed URLs are not allowed")
+        raise FeedURLRefusedError(url, "credentials in feed URLs are not allowed")
     if not parts.hostname:
-        raise FeedURLRefusedError(f"{url!r}: no host")
+        raise FeedURLRefusedError(url, "no host")
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as error:
-        raise FeedURLRefusedError(f"{url!r}: {error}") from None
+        raise FeedURLRefusedError(url, str(error)) from None
     return parts.hostname, port
 
 
@@ -60,7 +65,7 @@ def check_address(url: str, ip: IPAddress, allowed: list[ipaddress.IPv4Network |
     if any(unwrap(ip) in net or ip in net for net in allowed):
         return
     if not is_public(ip):
-        raise FeedURLRefusedError(f"{url!r}: resolves to {ip}, which is not a public address")
+        raise FeedURLRefusedError(url, f"resolves to {ip}, which is not a public address")
 
 
 def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -73,6 +78,6 @@ async def check_url(url: str, allowed: list[ipaddress.IPv4Network | ipaddress.IP
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        raise FeedURLRefusedError(f"{url!r}: cannot resolve {host}: {error.strerror}") from None
+        raise FeedURLRefusedError(url, f"cannot resolve {host}: {error.strerror}") from None
     for info in infos:
         check_address(url, ipaddress.ip_address(info[4][0].split("%")[0]), allowed)

@@ -150,6 +150,7 @@ class Poller:
         streak = feed.error_streak + 1
         await asyncio.to_thread(store.record_error, self.db, feed.id, kind, message, status, datetime.now(UTC), self._next(feed, streak, retry_after))
         log.warning("feed poll failed", extra={"feed_id": feed.id, "error": message, "kind": kind, "error_streak": streak})
+        self.on_activity(f"poll of feed {feed.id} failed ({kind})")
 
     async def flush_outbox(self) -> int:
         """Publish what the outbox holds, oldest first; mark each row once Kafka has acknowledged it."""

@@ -9,12 +9,12 @@ SERVICE = "notifier"
 class NotifierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", env_file=".env", extra="ignore")
 
-    http_port: int = 8083
+    http_port: int = Field(8083, description="/healthz, /readyz, /metrics, /asyncapi.")
     allowed_schemes: list[str] = Field(
         default_factory=lambda: ["mailto", "mailtos", "slack", "https", "json", "jsons", "discord", "msteams", "tgram", "ntfy", "ntfys", "matrix", "matrixs"],
         description="Apprise URL schemes that channels may use.",
     )
     slack_webhook_url: str = Field("https://hooks.slack.com/services", description="Base of Slack incoming webhooks (a local receiver in tests).")
     send_attempts: int = Field(3, ge=1, description="Attempts of one send before the delivery is marked failed.")
-    retry_base_seconds: float = Field(1.0, ge=0)
+    retry_base_seconds: float = Field(1.0, ge=0, description="First pause between send attempts; doubles each time.")
     sending_stale_seconds: float = Field(300, gt=0, description="A delivery left in 'sending' this long (a crash) is sent again.")

@@ -1,0 +1,51 @@
+# Radar. `make run` brings everything up; `make test` runs the whole suite. Both set up what they need.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .cache/tools
+UV := $(TOOLS)/bin/uv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := .venv
+
+.PHONY: run test setup kafka-jars kafka-start kafka-stop kafka-status migrate lint contracts clean help
+
+help:
+	@echo "make run    - Kafka, database, all services, with the default feeds and topics (Ctrl-C stops all)"
+	@echo "make test   - the whole suite, on a throwaway Kafka on free ports"
+	@echo "make setup  - virtualenv and locked dependencies only"
+
+$(UV):
+	@command -v $(PYTHON) >/dev/null || { echo "Radar needs $(PYTHON) (Python 3.11) on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install -q uv==$(UV_VERSION)
+
+.venv/.synced: $(UV) uv.lock pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+setup: .venv/.synced
+
+kafka-jars: setup
+	deploy/kafka.sh fetch
+
+run: setup kafka-jars
+	deploy/run.sh
+
+test: setup kafka-jars
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+kafka-start: setup
+	deploy/kafka.sh start && deploy/kafka.sh topics
+kafka-stop:
+	deploy/kafka.sh stop
+kafka-status:
+	deploy/kafka.sh status
+
+migrate: setup
+	.venv/bin/radar db upgrade
+
+contracts: setup
+	.venv/bin/python -m radar_shared.contracts --write
+
+clean:
+	rm -rf .venv .run
