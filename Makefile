@@ -32,6 +32,7 @@ run: setup kafka-jars
 	deploy/run.sh
 
 test: setup kafka-jars
+	deploy/postgres.sh ensure
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 kafka-start: setup

@@ -4,10 +4,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from sqlalchemy import create_engine, text
 
 from radar_shared.db import get_engine, upgrade
 from tests.support.sinks import free_port
@@ -16,12 +20,49 @@ ROOT = Path(__file__).resolve().parents[1]
 KAFKA_SH = ROOT / "deploy" / "kafka.sh"
 
 
+POSTGRES_SH = ROOT / "deploy" / "postgres.sh"
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server started by deploy/postgres.sh; yields its base URL (database `radar`)."""
+    folder = Path(tempfile.mkdtemp(prefix="radar-pg-"))
+    folder.chmod(0o755)  # the server runs as user postgres
+    port = free_port()
+    url = subprocess.run([str(POSTGRES_SH), "start", str(folder / "data"), str(port)], check=True, capture_output=True, text=True, timeout=120).stdout.strip()
+    yield url
+    subprocess.run([str(POSTGRES_SH), "stop", str(folder / "data")], check=False, timeout=60)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
+def sqlite_url(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'radar.db'}"
     upgrade(url)
     yield url
     get_engine(url).dispose()
+
+
+@pytest.fixture
+def postgresql_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, migrated database on the session's PostgreSQL server."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = postgres_server.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(url)
+    yield url
+    get_engine(url).dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """Each storage test runs on SQLite (the default) and on PostgreSQL (compose and production)."""
+    return request.getfixturevalue(f"{request.param}_url")
 
 
 class KafkaBroker:

@@ -27,6 +27,10 @@ pytestmark = [pytest.mark.kafka, pytest.mark.e2e, needs_shared]
 POSITIVE = "nk001"
 NEGATIVES = ["nk092", "nk122", "nk125", "nk163", "nk187"]
 SLACK_PATH = "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+WATCH_SLACK = "slack://T11111111/B11111111/YYYYYYYYYYYYYYYYYYYYYYYY"
+WATCH_SLACK_PATH = "/services/T11111111/B11111111/YYYYYYYYYYYYYYYYYYYYYYYY"
+# Written for this test: a vessel name a user watches, and nothing that fires a built-in topic.
+WATCHED = {"title": "Tanker Rich Glory spotted off Vladivostok", "text": "Port records show the Rich Glory loading cargo this week.", "link": "https://news.example/rich-glory"}
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
@@ -76,8 +80,9 @@ def sinks():
     feeds.stop()
 
 
-def test_article_flows_to_email_and_slack_exactly_once(kafka, database_url: str, sinks, tmp_path: Path) -> None:
+def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url: str, sinks, tmp_path: Path) -> None:
     smtp, slack, feeds = sinks
+    kafka = fresh_kafka  # each database gets a broker of its own: offsets and topics start empty
     items = corpus()
     feeds.feeds["/feed.xml"] = rss([{"title": items[i]["title"], "text": items[i]["text"], "link": items[i]["source"]} for i in [POSITIVE, *NEGATIVES]])
 
@@ -87,7 +92,7 @@ def test_article_flows_to_email_and_slack_exactly_once(kafka, database_url: str,
     service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=analyst@example.com&from=radar@example.com", topics, [], 0.0, schemes)
     service.add_subscription(database_url, "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", topics, [], 0.0, schemes)
 
-    env = service_env(database_url, kafka.bootstrap, NOTIFIER_SLACK_WEBHOOK_URL=f"{slack.url}/services")
+    env = service_env(database_url, kafka.bootstrap, NOTIFIER_SLACK_WEBHOOK_URL=f"{slack.url}/services", FEED_WATCHER_POLL_INTERVAL_SECONDS="2")
     procs = {name: ServiceProcess(name, env, tmp_path / f"{name}.log").start() for name in ("notifier", "classifier", "feed-watcher")}
     try:
         for p in procs.values():
@@ -117,10 +122,20 @@ def test_article_flows_to_email_and_slack_exactly_once(kafka, database_url: str,
             title = items[negative]["title"][:40]
             assert title not in mail.subject and title not in slack_text
 
+        # Configuration changes reach running services within seconds: a new watch, subscription and article.
+        watch = service.add_watch(database_url, '"Sky Morning" OR "Rich Glory"')
+        service.add_subscription(database_url, WATCH_SLACK, [], [watch.id], 0.0, schemes)
+        time.sleep(3)  # > CONFIG_RELOAD_SECONDS: the classifier and notifier now have them
+        feeds.feeds["/feed.xml"] = rss([{"title": items[i]["title"], "text": items[i]["text"], "link": items[i]["source"]} for i in [POSITIVE, *NEGATIVES]] + [WATCHED])
+        wait_for(lambda: any(p["path"] == WATCH_SLACK_PATH for p in slack.snapshot()), 60, "the watch alert")
+        watched = [p for p in slack.snapshot() if p["path"] == WATCH_SLACK_PATH]
+        assert len(watched) == 1 and "«Rich Glory»" in str(watched[0]["json"])
+        assert len(smtp.snapshot()) == 1, "the watched article matches no topic"
+
         st = service.status(database_url, heartbeat_seconds=1)
         assert all(s.up for s in st.services), st.services
         assert st.feeds[0].last_poll_at is not None and st.feeds[0].error_streak == 0
-        assert st.deliveries == {"sent": 2}
+        assert st.deliveries == {"sent": 3}
 
         # Replay: stop the notifier, rewind its group, start it again; it must read everything and send nothing.
         assert procs["notifier"].stop() == 0, "the notifier did not shut down cleanly on SIGTERM"
@@ -131,7 +146,7 @@ def test_article_flows_to_email_and_slack_exactly_once(kafka, database_url: str,
         wait_for(lambda: asyncio.run(committed_total(kafka.bootstrap, "notifier", ARTICLES_CLASSIFIED)) >= total, 60, "the restarted notifier to re-read every message")
         time.sleep(2)
         assert len(smtp.snapshot()) == 1
-        assert len(slack.snapshot()) == 1
+        assert len(slack.snapshot()) == 2
         assert "already delivered; skipped" in (tmp_path / "notifier-2.log").read_text()
     finally:
         for p in procs.values():

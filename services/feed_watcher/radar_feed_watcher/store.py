@@ -101,8 +101,8 @@ def record_fetched(
             insert = pg_insert if dialect == "postgresql" else sqlite_insert
             for key, aid, payload in outbox:
                 stmt = insert(SeenEntry).values(feed_id=feed_id, entry_key=key, article_id=aid, first_seen_at=now, payload=payload)
-                result = s.execute(stmt.on_conflict_do_nothing(index_elements=["feed_id", "entry_key"]))
-                new += result.rowcount or 0
+                inserted = s.execute(stmt.on_conflict_do_nothing(index_elements=["feed_id", "entry_key"]).returning(SeenEntry.id)).first()
+                new += inserted is not None  # rowcount is -1 on PostgreSQL for ON CONFLICT DO NOTHING
             if new:
                 st.last_new_entry_at = now
         s.add(st)

@@ -64,3 +64,11 @@ async def test_slack_500_is_a_failure(slack: HTTPSink) -> None:
     slack.responder = lambda path, body: (500, {}, b"server error")
     result = await send(SLACK, render_alert(article("t"), [tag("x")]))
     assert not result.ok and any("500" in e for e in result.errors)
+
+
+async def test_slack_incoming_webhook_form_is_accepted(slack: HTTPSink) -> None:
+    url = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    assert validate_channel_url(url, ["https"]) == "https"
+    result = await send(url, render_alert(article("Tankers seized"), [tag("North Korea")]))
+    assert result.ok, result.errors
+    assert slack.snapshot()[-1]["path"] == "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"

@@ -1,0 +1,134 @@
+"""The poll cycle against a real local feed server and a real database (SQLite and PostgreSQL)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from prometheus_client import CollectorRegistry
+from sqlmodel import select
+
+from radar_feed_watcher import store
+from radar_feed_watcher.config import FeedWatcherSettings
+from radar_feed_watcher.fetcher import make_client
+from radar_feed_watcher.metrics import FeedMetrics
+from radar_feed_watcher.poller import Poller
+from radar_shared.db import session_scope
+from radar_shared.messages import ArticleDiscovered
+from radar_shared.models import Feed, FeedState, SeenEntry
+from tests.support.feeds import rss
+from tests.support.sinks import FeedServer
+
+ITEMS = [{"title": f"Story {i}", "text": f"Text {i}", "link": f"https://news.example/{i}?utm_source=rss"} for i in range(3)]
+
+
+@pytest.fixture
+def server():  # type: ignore[no-untyped-def]
+    srv = FeedServer().start()
+    yield srv
+    srv.stop()
+
+
+def add_feed(db: str, url: str) -> int:
+    with session_scope(db) as s:
+        feed = Feed(url=url)
+        s.add(feed)
+        s.flush()
+        return feed.id  # type: ignore[return-value]
+
+
+def make_poller(db: str, published: list, fail: list | None = None) -> Poller:
+    async def publish(event: ArticleDiscovered) -> None:
+        if fail:
+            raise fail.pop()
+        published.append(event)
+
+    settings = FeedWatcherSettings(allowed_networks=["127.0.0.0/8"], poll_interval_seconds=60)
+    return Poller(settings, db, make_client("test", 2, 5, 4), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
+
+
+def make_due(db: str) -> None:
+    with session_scope(db) as s:
+        for st in s.exec(select(FeedState)).all():
+            st.next_poll_at = datetime.now(UTC) - timedelta(seconds=1)
+            s.add(st)
+
+
+async def test_new_entries_are_published_once_then_304(database_url: str, server: FeedServer) -> None:
+    server.feeds["/f.xml"] = rss(ITEMS)
+    feed_id = add_feed(database_url, server.url("/f.xml"))
+    published: list[ArticleDiscovered] = []
+    poller = make_poller(database_url, published)
+    await poller.tick()
+    assert sorted(e.article.title for e in published) == ["Story 0", "Story 1", "Story 2"]
+    assert published[0].article.url.startswith("https://news.example/") and "utm_source" not in published[0].article.url
+    await poller.tick()
+    assert len(published) == 3, "not due yet"
+    make_due(database_url)
+    await poller.tick()
+    assert server.conditional_hits["/f.xml"] == 1, "the second poll sent If-None-Match and got 304"
+    server.feeds["/f.xml"] = rss([*ITEMS, {"title": "Story 3", "text": "New", "link": "https://news.example/3"}])
+    make_due(database_url)
+    await poller.tick()
+    assert [e.article.title for e in published[3:]] == ["Story 3"]
+    with session_scope(database_url) as s:
+        state = s.get(FeedState, feed_id)
+        assert state.error_streak == 0 and state.polls == 3 and state.etag
+    await poller.client.aclose()
+
+
+async def test_edited_entry_is_not_a_new_article(database_url: str, server: FeedServer) -> None:
+    server.feeds["/f.xml"] = rss([{"title": "Old title", "text": "x", "link": "https://news.example/a", "guid": "g1"}])
+    add_feed(database_url, server.url("/f.xml"))
+    published: list = []
+    poller = make_poller(database_url, published)
+    await poller.tick()
+    server.feeds["/f.xml"] = rss([{"title": "New title", "text": "y", "link": "https://news.example/a", "guid": "g1"}])
+    make_due(database_url)
+    await poller.tick()
+    assert [e.article.title for e in published] == ["Old title"]
+    await poller.client.aclose()
+
+
+async def test_a_failed_publish_is_retried_from_the_outbox(database_url: str, server: FeedServer) -> None:
+    server.feeds["/f.xml"] = rss(ITEMS[:1])
+    add_feed(database_url, server.url("/f.xml"))
+    published: list = []
+    poller = make_poller(database_url, published, fail=[ConnectionError("broker down")])
+    with pytest.raises(ConnectionError):
+        await poller.tick()
+    assert published == [] and len(store.unpublished(database_url)) == 1, "kept in the outbox"
+    await poller.tick()
+    assert [e.article.title for e in published] == ["Story 0"]
+    assert store.unpublished(database_url) == []
+    with session_scope(database_url) as s:
+        row = s.exec(select(SeenEntry)).one()
+        assert row.published_at is not None and row.payload is None
+    await poller.client.aclose()
+
+
+async def test_errors_are_recorded_with_a_streak_and_polling_goes_on(database_url: str, server: FeedServer) -> None:
+    feed_id = add_feed(database_url, server.url("/missing.xml"))
+    poller = make_poller(database_url, [])
+    for _ in range(3):
+        make_due(database_url)
+        await poller.tick()
+    with session_scope(database_url) as s:
+        state = s.get(FeedState, feed_id)
+        assert state.error_streak == 3 and state.last_status == 404 and state.last_error_kind == "http"
+        assert "HTTP 404" in state.last_error and server.url("/missing.xml") in state.last_error
+        assert state.next_poll_at is not None, "never gives up"
+    server.feeds["/missing.xml"] = rss(ITEMS[:1])
+    make_due(database_url)
+    await poller.tick()
+    with session_scope(database_url) as s:
+        assert s.get(FeedState, feed_id).error_streak == 0
+    await poller.client.aclose()
+
+
+def test_two_watchers_store_an_entry_once(database_url: str) -> None:
+    feed_id = add_feed(database_url, "https://news.example/feed")
+    now = datetime.now(UTC)
+    outbox = [("k1", "a1", {"x": 1}), ("k2", "a2", {"x": 2})]
+    kw = dict(status=200, etag=None, last_modified=None, digest="d", now=now, next_poll=now, outbox=outbox)
+    assert store.record_fetched(database_url, feed_id, **kw) == 2
+    assert store.record_fetched(database_url, feed_id, **kw) == 0
+    assert len(store.unpublished(database_url)) == 2
