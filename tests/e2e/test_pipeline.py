@@ -148,6 +148,12 @@ def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url
         assert len(smtp.snapshot()) == 1
         assert len(slack.snapshot()) == 2
         assert "already delivered; skipped" in (tmp_path / "notifier-2.log").read_text()
+    except BaseException:
+        # Show what each service did, so a failure here can be diagnosed from CI's output alone.
+        for log in sorted(tmp_path.glob("*.log")):
+            print(f"----- {log.name} -----\n{log.read_text(errors='replace')[-6000:]}")
+        print("----- sinks -----", [m.subject for m in smtp.snapshot()], [p["path"] for p in slack.snapshot()], feeds.hits)
+        raise
     finally:
         for p in procs.values():
             if p.proc and p.proc.poll() is None:
