@@ -1,7 +1,7 @@
 """SQLModel tables. Each table has one owning service, and only that service writes it.
 
 - control plane (api): feed, watch, channel, subscription
-- feed-watcher: feed_state, seen_entry
+- feed-watcher: feed_state, seen_entry, story_fingerprint
 - notifier: delivery
 - every service: its own row of service_heartbeat
 """
@@ -75,6 +75,13 @@ class FeedState(SQLModel, table=True):
     last_error_kind: str | None = Field(default=None, max_length=50)
     last_error_at: datetime | None = _ts()
     polls: int = 0
+    interval_seconds: float | None = Field(default=None, description="The planned interval (rhythm, ttl, cache headers).")
+    typical_gap_seconds: float | None = Field(default=None, description="Median gap between the feed's entries.")
+    latest_entry_at: datetime | None = _ts()
+    effective_url: str | None = Field(default=None, max_length=2048, description="Where a permanent redirect moved the feed.")
+    gone_at: datetime | None = _ts()
+    lease_owner: str | None = Field(default=None, max_length=200)
+    lease_until: datetime | None = _ts()
 
 
 class SeenEntry(SQLModel, table=True):
@@ -90,6 +97,29 @@ class SeenEntry(SQLModel, table=True):
     first_seen_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     published_at: datetime | None = _ts(index=True)
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_until: datetime | None = _ts()
+
+
+class StoryFingerprint(SQLModel, table=True):
+    """Feed-watcher: near-duplicate fingerprints that give one story_id to a story seen through several feeds."""
+
+    __tablename__ = "story_fingerprint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    story_id: str = Field(max_length=64, index=True)
+    article_id: str = Field(max_length=64)
+    simhash: int = Field(sa_type=sa.BigInteger)
+    title_key: str | None = Field(default=None, max_length=500, index=True)
+    band0: int = Field(index=True)
+    band1: int = Field(index=True)
+    band2: int = Field(index=True)
+    band3: int = Field(index=True)
+    band4: int = Field(index=True)
+    band5: int = Field(index=True)
+    band6: int = Field(index=True)
+    band7: int = Field(index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True), index=True)
 
 
 class Delivery(SQLModel, table=True):

@@ -83,6 +83,60 @@ def feeds_list(as_json: bool) -> None:
         click.echo(f"{f.id:>4}  {state:<12} {_when(st.last_poll_at if st else None):<19}  {f.url}  {f.title}")
 
 
+@feeds.command("preview")
+@click.argument("source")
+def feeds_preview(source: str) -> None:
+    """Show what the watcher would publish from a feed URL or a local file, as JSON lines; exit 1 on an error."""
+    import asyncio
+    from pathlib import Path
+
+    from radar_api.preview import preview_file, preview_url
+    from radar_feed_watcher.config import FeedWatcherSettings
+    from radar_feed_watcher.fetcher import FeedFetchError
+    from radar_feed_watcher.parser import FeedParseError
+
+    settings = FeedWatcherSettings()
+    try:
+        if Path(source).exists():
+            entries = asyncio.run(preview_file(Path(source), settings))
+        else:
+            entries = asyncio.run(preview_url(source, settings))
+    except (FeedFetchError, FeedParseError, OSError) as error:
+        click.echo(f"radar: {error}", err=True)
+        sys.exit(1)
+    for entry in entries:
+        click.echo(json.dumps(entry, ensure_ascii=False))
+
+
+@feeds.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def feeds_import(path: str) -> None:
+    """Add the feeds of an OPML file (each checked like `feeds add`)."""
+    from pathlib import Path
+
+    from radar_api.opml import OPMLError, parse_opml
+    from radar_feed_watcher.config import FeedWatcherSettings
+
+    try:
+        items = parse_opml(Path(path).read_bytes(), path)
+    except OPMLError as error:
+        _fail(error)
+    report = service.import_feeds(_db(), [(f.url, f.title) for f in items], FeedWatcherSettings().allowed_networks)
+    click.echo(f"{len(report.added)} added, {len(report.existing)} already present, {len(report.refused)} refused")
+    for line in report.refused:
+        click.echo(f"  refused {line}", err=True)
+    if report.refused:
+        sys.exit(1)
+
+
+@feeds.command("export")
+def feeds_export() -> None:
+    """Write the enabled feeds as OPML to standard output."""
+    from radar_api.opml import OPMLFeed, render_opml
+
+    sys.stdout.buffer.write(render_opml([OPMLFeed(url, title) for url, title in service.export_feeds(_db())]))
+
+
 @feeds.command("remove")
 @click.argument("feed_id", type=int)
 def feeds_remove(feed_id: int) -> None:
@@ -172,25 +226,34 @@ def subscriptions_remove(subscription_id: int) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def status(as_json: bool) -> None:
     """Each service: up or down, last activity. Each feed: last poll, last error."""
-    settings = SharedSettings()
-    st = service.status(settings.database_url, settings.heartbeat_seconds)
+    from radar_feed_watcher.config import FeedWatcherSettings
+
+    settings, fw = SharedSettings(), FeedWatcherSettings()
+    st = service.status(settings.database_url, settings.heartbeat_seconds, stale_factor=fw.stale_factor, stale_min_seconds=fw.stale_min_seconds)
     if as_json:
         def enc(o: Any) -> Any:
             return o.isoformat() if isinstance(o, datetime) else str(o)
 
         from dataclasses import asdict
 
-        click.echo(json.dumps(asdict(st), default=enc))
+        data = asdict(st)
+        for feed, row in zip(st.feeds, data["feeds"], strict=True):
+            row["health"] = feed.health
+        click.echo(json.dumps(data, default=enc))
         return
     click.echo("SERVICES")
     for s in st.services:
         click.echo(f"  {s.service:<13} {'up' if s.up else 'DOWN':<5} seen {_when(s.last_seen_at)}  last activity {_when(s.last_activity_at)} {s.last_activity or ''}")
     click.echo("FEEDS")
     for f in st.feeds:
-        health = "disabled" if not f.enabled else ("never polled" if f.last_poll_at is None else (f"ERROR x{f.error_streak}" if f.error_streak else "ok"))
-        click.echo(f"  {f.id:>4} {health:<13} polled {_when(f.last_poll_at)}  next {_when(f.next_poll_at)}  {f.url}")
+        every = f"every {f.interval_seconds / 60:.0f} min" if f.interval_seconds else ""
+        click.echo(f"  {f.id:>4} {f.health:<13} polled {_when(f.last_poll_at)}  next {_when(f.next_poll_at)}  {every:<14} {f.url}")
         if f.error_streak and f.last_error:
             click.echo(f"       last error: {f.last_error}")
+        if f.moved_to:
+            click.echo(f"       moved permanently to {f.moved_to} (fetched there; update the feed to make it official)")
+        if f.stale:
+            click.echo(f"       stale: newest entry {_when(f.latest_entry_at)}, much longer ago than its usual rhythm")
     click.echo("DELIVERIES  " + ("  ".join(f"{k}={v}" for k, v in sorted(st.deliveries.items())) or "none yet"))
 
 

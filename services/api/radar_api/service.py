@@ -77,6 +77,35 @@ def remove_feed(db: str, feed_id: int) -> None:
         s.add(feed)
 
 
+@dataclass(frozen=True)
+class ImportReport:
+    added: list[str]
+    existing: list[str]
+    refused: list[str]  # "url: reason"
+
+
+def import_feeds(db: str, feeds: list[tuple[str, str]], allowed_networks: list[str]) -> ImportReport:
+    """Add (url, title) pairs through the same rules as add_feed; one bad feed never stops the others."""
+    with session_scope(db) as s:
+        existing = set(s.exec(select(Feed.url)).all())
+    added, already, refused = [], [], []
+    for url, title in feeds:
+        if url in existing:
+            already.append(url)
+            continue
+        try:
+            add_feed(db, url, title, allowed_networks=allowed_networks)
+            added.append(url)
+        except ConfigError as error:
+            refused.append(f"{url}: {error}")
+    return ImportReport(added, already, refused)
+
+
+def export_feeds(db: str) -> list[tuple[str, str]]:
+    with session_scope(db) as s:
+        return [(f.url, f.title) for f in s.exec(select(Feed).where(col(Feed.enabled)).order_by(col(Feed.id))).all()]
+
+
 def seed_feeds(db: str, path: Path = DEFAULT_FEEDS) -> int:
     added = 0
     with session_scope(db) as s:
@@ -195,6 +224,23 @@ class FeedStatus:
     error_streak: int
     last_error: str | None
     next_poll_at: datetime | None
+    interval_seconds: float | None = None
+    latest_entry_at: datetime | None = None
+    stale: bool = False
+    gone_at: datetime | None = None
+    moved_to: str | None = None
+
+    @property
+    def health(self) -> str:
+        if not self.enabled:
+            return "disabled"
+        if self.gone_at:
+            return "GONE"
+        if self.last_poll_at is None:
+            return "never polled"
+        if self.error_streak:
+            return f"ERROR x{self.error_streak}"
+        return "STALE" if self.stale else "ok"
 
 
 @dataclass(frozen=True)
@@ -204,7 +250,9 @@ class Status:
     deliveries: dict[str, int]
 
 
-def status(db: str, heartbeat_seconds: float, now: datetime | None = None) -> Status:
+def status(db: str, heartbeat_seconds: float, now: datetime | None = None, stale_factor: float = 4.0, stale_min_seconds: float = 172800) -> Status:
+    from radar_feed_watcher.scheduler import is_stale
+
     now = now or datetime.now(UTC)
     with session_scope(db) as s:
         beats = {b.service: b for b in s.exec(select(ServiceHeartbeat)).all()}
@@ -224,6 +272,9 @@ def status(db: str, heartbeat_seconds: float, now: datetime | None = None) -> St
             f.id, f.url, f.enabled,  # type: ignore[arg-type]
             as_utc(st.last_poll_at) if st else None, st.last_status if st else None, st.error_streak if st else 0,
             st.last_error if st else None, as_utc(st.next_poll_at) if st else None,
+            st.interval_seconds if st else None, as_utc(st.latest_entry_at) if st else None,
+            bool(st) and is_stale(now, as_utc(st.latest_entry_at), st.typical_gap_seconds, stale_factor, stale_min_seconds),
+            as_utc(st.gone_at) if st else None, st.effective_url if st else None,
         )
         for f, st in feeds
     ]

@@ -5,6 +5,7 @@ from prometheus_client import CollectorRegistry
 
 from radar_feed_watcher.config import SERVICE, FeedWatcherSettings
 from radar_feed_watcher.fetcher import make_client
+from radar_feed_watcher.isolation import ParserPool
 from radar_feed_watcher.metrics import FeedMetrics
 from radar_feed_watcher.poller import Poller
 from radar_shared.broker import make_broker
@@ -32,8 +33,10 @@ app = make_app(broker, runtime, title="Radar feed-watcher", description="Polls f
 @app.after_startup
 async def start_polling(context: ContextRepo) -> None:
     client = make_client(settings.user_agent, settings.connect_timeout_seconds, settings.read_timeout_seconds, settings.concurrency)
-    poller = Poller(settings, shared.database_url, client, publish_discovered, metrics, runtime.activity)
+    parsers = ParserPool(settings.parse_workers, settings.parse_cpu_seconds)
+    poller = Poller(settings, shared.database_url, client, publish_discovered, metrics, runtime.activity, parsers, runtime.instance)
     context.set_global("http_client", client)
+    context.set_global("parsers", parsers)
     runtime.start_background(poller.run_forever(), runtime.heartbeat_loop())
 
 
@@ -43,3 +46,6 @@ async def stop_polling(context: ContextRepo) -> None:
     client = context.get("http_client")
     if client is not None:
         await client.aclose()
+    parsers = context.get("parsers")
+    if parsers is not None:
+        parsers.close()

@@ -3,18 +3,18 @@
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from radar_feed_watcher.netguard import FeedURLRefusedError, check_url
+from radar_feed_watcher.netguard import FeedURLRefusedError, IPAddress, check_url
 
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)  # not httpx's is_redirect, which includes 304
 
 
 class FeedFetchError(Exception):
-    """A fetch failed. `kind` is one of http, timeout, tls, connect, too_large, refused, redirects."""
+    """A fetch failed. `kind` is one of http, gone, timeout, tls, connect, too_large, refused, redirects."""
 
     def __init__(self, message: str, kind: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -32,10 +32,45 @@ class FetchResult:
     last_modified: str | None
     content_type: str | None
     permanent_redirect: str | None = None
+    cache_seconds: float | None = None  # from Cache-Control max-age or Expires
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+def cache_lifetime(headers: httpx.Headers, now: datetime | None = None) -> float | None:
+    """Seconds the response may be cached: Cache-Control max-age (s-maxage) first, then Expires − Date."""
+    cache_control = headers.get("cache-control", "")
+    for part in cache_control.split(","):
+        name, _, value = part.strip().partition("=")
+        if name.lower() in ("max-age", "s-maxage") and value.strip().isdigit():
+            return float(value)
+        if name.lower() in ("no-cache", "no-store"):
+            return 0.0
+    expires = headers.get("expires")
+    if expires:
+        try:
+            when = parsedate_to_datetime(expires)
+            base = parsedate_to_datetime(headers["date"]) if headers.get("date") else (now or datetime.now(UTC))
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=UTC)
+            if base.tzinfo is None:
+                base = base.replace(tzinfo=UTC)
+            return max(0.0, (when - base).total_seconds())
+        except (TypeError, ValueError, IndexError):
+            return None
+    return None
+
+
+def pinned_request(url: str, address: "IPAddress") -> tuple[str, dict[str, str], dict[str, str]]:
+    """The URL with its host replaced by the checked address, the Host header and the TLS server name."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    ip = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{ip}:{parts.port}" if parts.port else ip
+    host_header = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), {"Host": host_header}, {"sni_hostname": host}
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -78,11 +113,12 @@ async def fetch_feed(
     permanent: str | None = None
     for _hop in range(max_redirects + 1):
         try:
-            await check_url(url, allowed_networks)
+            address = await check_url(url, allowed_networks)
         except FeedURLRefusedError as error:
             raise FeedFetchError(f"feed {feed_url}: {error.reason}" + (f" (redirected to {url})" if url != feed_url else ""), "refused") from None
+        target, host_header, extensions = pinned_request(url, address)
         try:
-            async with client.stream("GET", url, headers=conditional_headers(etag, last_modified)) as response:
+            async with client.stream("GET", target, headers={**conditional_headers(etag, last_modified), **host_header}, extensions=extensions) as response:
                 if response.status_code in REDIRECT_CODES:
                     location = response.headers.get("location")
                     if not location:
@@ -92,7 +128,9 @@ async def fetch_feed(
                         permanent = url
                     continue
                 if response.status_code == 304:
-                    return FetchResult(304, url, b"", etag, last_modified, None, permanent)
+                    return FetchResult(304, url, b"", etag, last_modified, None, permanent, cache_lifetime(response.headers))
+                if response.status_code == 410:
+                    raise FeedFetchError(f"feed {feed_url}: HTTP 410 Gone (the publisher removed the feed)", "gone", 410)
                 if response.status_code >= 400:
                     raise FeedFetchError(
                         f"feed {feed_url}: HTTP {response.status_code}",
@@ -117,6 +155,7 @@ async def fetch_feed(
                     response.headers.get("last-modified"),
                     response.headers.get("content-type"),
                     permanent,
+                    cache_lifetime(response.headers),
                 )
         except httpx.TimeoutException as error:
             raise FeedFetchError(f"feed {feed_url}: timeout ({type(error).__name__})", "timeout") from None

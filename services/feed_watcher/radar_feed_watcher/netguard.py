@@ -72,12 +72,27 @@ def parse_networks(cidrs: list[str]) -> list[ipaddress.IPv4Network | ipaddress.I
     return [ipaddress.ip_network(c, strict=False) for c in cidrs]
 
 
-async def check_url(url: str, allowed: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> None:
-    """Refuse the URL unless every address its host resolves to is allowed."""
+async def check_url(url: str, allowed: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> IPAddress:
+    """Refuse the URL unless every address its host resolves to is allowed; return the address to connect to.
+
+    The caller connects to exactly this address, so a DNS answer that changes between the check and the
+    connection (DNS rebinding) cannot reach a private address.
+    """
     host, port = check_url_syntax(url)
+    try:
+        literal = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        literal = None
+    if literal is not None:
+        check_address(url, literal, allowed)
+        return literal
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
         raise FeedURLRefusedError(url, f"cannot resolve {host}: {error.strerror}") from None
-    for info in infos:
-        check_address(url, ipaddress.ip_address(info[4][0].split("%")[0]), allowed)
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    for address in addresses:
+        check_address(url, address, allowed)
+    if not addresses:
+        raise FeedURLRefusedError(url, f"{host} has no addresses")
+    return sorted(addresses, key=lambda a: a.version)[0]  # IPv4 first

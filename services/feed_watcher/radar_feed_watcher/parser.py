@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+import charset_normalizer
 import feedparser
 
 from radar_feed_watcher.identity import article_id, canonical_url, entry_key, story_id
@@ -108,8 +109,35 @@ def _best_html(entry: dict) -> str:
     return max([summary, *contents], key=len)
 
 
+_XML_DECL = re.compile(rb"^\s*<\?xml[^>]*\?>", re.S)
+_DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=", re.S)
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+def normalise_encoding(body: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """UTF-8 bytes for a feed that declares no encoding and is not UTF-8 (EUC-KR, windows-1255, …).
+
+    A declared encoding (BOM, HTTP charset, XML declaration) is left to feedparser. Otherwise the encoding
+    is detected (charset-normalizer) and the body is re-encoded as UTF-8. Returns the body and the
+    detected encoding, or None when nothing was changed.
+    """
+    if body.startswith(_BOMS) or (content_type and "charset=" in content_type.lower()) or _DECLARED.match(body[:512]):
+        return body, None
+    try:
+        body.decode("utf-8")
+        return body, None
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is None or best.encoding in ("utf_8", "ascii"):
+        return body, None
+    text = body.decode(best.encoding, errors="replace")
+    return _XML_DECL.sub(b"", text.encode("utf-8"), count=1), best.encoding
+
+
 def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> ParsedFeed:
     """Parse a feed body. Raises FeedParseError when nothing feed-like can be read from it."""
+    body, detected = normalise_encoding(body, content_type)
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
     entries = parsed.get("entries", [])
@@ -118,6 +146,8 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
         reason = parsed.get("bozo_exception") or "no feed elements found"
         raise FeedParseError(f"feed {feed_url}: not a feed: {reason}")
     warnings = [f"feed {feed_url}: {parsed.bozo_exception}"] if parsed.get("bozo") else []
+    if detected:
+        warnings.append(f"feed {feed_url}: no encoding declared; detected {detected}")
     feed_lang = parsed.feed.get("language")
     host = urlsplit(feed_url).hostname or ""
     result: list[ParsedEntry] = []
@@ -133,7 +163,7 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
         else:
             canonical = f"{canonical_url(feed_url)}#{key}"
             aid = key
-        if not title and not text:
+        if not title and not text and not link:
             continue
         result.append(
             ParsedEntry(
@@ -141,7 +171,7 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
                 article_id=aid,
                 story_id=story_id(canonical),
                 url=canonical if link else "",
-                title=title,
+                title=title or canonical,
                 summary_html=html,
                 text=text,
                 lang=guess_lang(entry.get("language") or feed_lang, f"{title}\n{text}"),

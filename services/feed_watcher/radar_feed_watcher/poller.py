@@ -1,31 +1,45 @@
-"""One poll cycle: due feeds → fetch → not-modified check → parse → new entries → outbox → Kafka.
+"""One poll cycle: lease due feeds → fetch → not-modified check → parse → new entries → outbox → Kafka.
 
 Miniflux's RefreshFeed, split into steps. Entries are written to the outbox (seen_entry) in the same
 transaction as the feed's state, then published, then marked published: a crash between publish and
-mark re-publishes the same event (same event_id) on restart, and nothing is ever lost.
+mark re-publishes the same event (same event_id) once the claim expires, and nothing is ever lost.
 """
 
 import asyncio
 import logging
+import os
+import socket
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
 
+from radar_feed_watcher import store
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed
 from radar_feed_watcher.metrics import FeedMetrics
 from radar_feed_watcher.netguard import parse_networks
-from radar_feed_watcher.parser import FeedParseError, ParsedEntry, parse_feed
-from radar_feed_watcher.scheduler import next_poll_at
-from radar_feed_watcher import store
+from radar_feed_watcher.parser import FeedParseError, ParsedEntry, ParsedFeed, parse_feed
+from radar_feed_watcher.scheduler import next_poll_at, plan_interval, publish_gap
 from radar_shared.messages import Article, ArticleDiscovered
 
 log = logging.getLogger("radar.feed_watcher")
 
 Publish = Callable[[ArticleDiscovered], Awaitable[Any]]
+
+
+class Parser(Protocol):
+    async def parse(self, body: bytes, feed_url: str, content_type: str | None) -> ParsedFeed: ...
+
+
+class InlineParser:
+    """Parses in a thread of this process (tests, `radar feeds preview FILE`); the service uses ParserPool."""
+
+    async def parse(self, body: bytes, feed_url: str, content_type: str | None) -> ParsedFeed:
+        return await asyncio.to_thread(parse_feed, body, feed_url, content_type)
 
 
 def to_event(feed_id: int, feed_url: str, feed_title: str, entry: ParsedEntry) -> ArticleDiscovered:
@@ -49,17 +63,30 @@ def to_event(feed_id: int, feed_url: str, feed_title: str, entry: ParsedEntry) -
 
 
 class Poller:
-    def __init__(self, settings: FeedWatcherSettings, database_url: str, client: httpx.AsyncClient, publish: Publish, metrics: FeedMetrics, on_activity: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        settings: FeedWatcherSettings,
+        database_url: str,
+        client: httpx.AsyncClient,
+        publish: Publish,
+        metrics: FeedMetrics,
+        on_activity: Callable[[str], None],
+        parser: Parser | None = None,
+        owner: str | None = None,
+    ) -> None:
         self.settings = settings
         self.db = database_url
         self.client = client
         self.publish = publish
         self.metrics = metrics
         self.on_activity = on_activity
+        self.parser = parser or InlineParser()
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.allowed = parse_networks(settings.allowed_networks)
         self._flush_lock = asyncio.Lock()
         self._semaphore = asyncio.Semaphore(settings.concurrency)
-        self._in_flight: set[int] = set()
+        self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host_concurrency))
+        self._last_health = 0.0
 
     async def run_forever(self) -> None:
         while True:
@@ -71,20 +98,37 @@ class Poller:
 
     async def tick(self) -> None:
         await self.flush_outbox()
-        due = await asyncio.to_thread(store.load_due_feeds, self.db, datetime.now(UTC))
-        due = [f for f in due if f.id not in self._in_flight]
+        now = datetime.now(UTC)
+        if now.timestamp() - self._last_health >= 30:
+            await self.update_health(now)
+        due = await asyncio.to_thread(store.lease_due_feeds, self.db, now, self.owner, self.settings.lease_seconds)
         await asyncio.gather(*(self._guarded_poll(f) for f in due))
+        # Publishing is separate from polling: a broker outage leaves entries in the outbox, not a feed error.
+        await self.flush_outbox()
+
+    async def update_health(self, now: datetime) -> None:
+        health = await asyncio.to_thread(store.feed_health, self.db, now, self.settings.stale_factor, self.settings.stale_min_seconds)
+        self.metrics.stale.set(health.stale)
+        self.metrics.failing.set(health.failing)
+        self.metrics.next_poll_lag.set(health.max_lag_seconds)
+        self._last_health = now.timestamp()
 
     async def _guarded_poll(self, feed: store.DueFeed) -> None:
-        self._in_flight.add(feed.id)
-        try:
-            async with self._semaphore:
+        host = urlsplit(feed.url).hostname or ""
+        async with self._semaphore, self._hosts[host]:
+            try:
                 await self.poll(feed)
-        finally:
-            self._in_flight.discard(feed.id)
+            except Exception as error:  # one feed's unexpected failure never stops the others
+                log.exception("poll failed unexpectedly", extra={"feed_id": feed.id})
+                await self._failed(feed, "internal", f"feed {feed.url}: {type(error).__name__}: {error}", None, None)
 
-    def _next(self, feed: store.DueFeed, error_streak: int, retry_after: float | None = None) -> datetime:
-        interval = feed.interval_seconds or self.settings.poll_interval_seconds
+    def _interval(self, feed: store.DueFeed, gap: float | None = None, ttl: int | None = None, cache: float | None = None) -> float:
+        s = self.settings
+        if feed.interval_seconds:  # an operator's explicit interval wins
+            return float(feed.interval_seconds)
+        return plan_interval(s.poll_interval_seconds, s.min_interval_seconds, s.max_interval_seconds, gap, ttl, cache)
+
+    def _next(self, interval: float, error_streak: int = 0, retry_after: float | None = None) -> datetime:
         return next_poll_at(datetime.now(UTC), interval, error_streak, self.settings.max_backoff_seconds, retry_after)
 
     async def poll(self, feed: store.DueFeed) -> None:
@@ -102,27 +146,34 @@ class Poller:
         except FeedFetchError as error:
             await self._failed(feed, error.kind, str(error), error.status, error.retry_after)
             return
+        if result.permanent_redirect:
+            log.warning("feed moved permanently", extra={"feed_id": feed.id, "from": feed.url, "to": result.permanent_redirect})
         if result.not_modified:
             self.metrics.polls.labels("not_modified").inc()
-            await asyncio.to_thread(store.record_unchanged, self.db, feed.id, 304, now, self._next(feed, 0))
+            interval = self._interval(feed, cache=result.cache_seconds)
+            await asyncio.to_thread(store.record_unchanged, self.db, feed.id, 304, now, self._next(interval), interval, result.permanent_redirect)
             return
         self.metrics.bytes.inc(len(result.body))
         digest = store.body_hash(result.body)
         if digest == feed.body_hash:
             self.metrics.polls.labels("unchanged").inc()
-            await asyncio.to_thread(store.record_unchanged, self.db, feed.id, result.status, now, self._next(feed, 0))
+            interval = self._interval(feed, cache=result.cache_seconds)
+            await asyncio.to_thread(store.record_unchanged, self.db, feed.id, result.status, now, self._next(interval), interval, result.permanent_redirect)
             return
         try:
             with self.metrics.parse_seconds.time():
-                parsed = await asyncio.to_thread(parse_feed, result.body, feed.url, result.content_type)
+                parsed = await self.parser.parse(result.body, feed.url, result.content_type)
         except FeedParseError as error:
             await self._failed(feed, "parse", str(error), result.status, None)
             return
         for warning in parsed.warnings:
             log.info("feed parsed with a recoverable error", extra={"feed_id": feed.id, "error": warning})
+        dates = [e.published_at for e in parsed.entries if e.published_at]
+        gap = publish_gap(dates)
+        interval = self._interval(feed, gap, parsed.ttl_minutes, result.cache_seconds)
         known = await asyncio.to_thread(store.known_entry_keys, self.db, feed.id, [e.entry_key for e in parsed.entries])
         outbox = [
-            (e.entry_key, e.article_id, to_event(feed.id, feed.url, parsed.title, e).model_dump(mode="json"))
+            (e.entry_key, e.article_id, to_event(feed.id, feed.configured_url, parsed.title, e).model_dump(mode="json"))
             for e in parsed.entries
             if e.entry_key not in known
         ]
@@ -135,35 +186,41 @@ class Poller:
             last_modified=result.last_modified,
             digest=digest,
             now=now,
-            next_poll=self._next(feed, 0),
+            next_poll=self._next(interval),
             outbox=outbox,
+            interval=interval,
+            typical_gap=gap,
+            latest_entry_at=max(dates, default=None),
+            moved_to=result.permanent_redirect,
         )
         self.metrics.polls.labels("ok").inc()
-        log.info("feed polled", extra={"feed_id": feed.id, "entries": len(parsed.entries), "new": new})
+        log.info("feed polled", extra={"feed_id": feed.id, "entries": len(parsed.entries), "new": new, "interval": round(interval)})
         self.on_activity(f"polled feed {feed.id}: {new} new")
-        if new:
-            await self.flush_outbox()
 
     async def _failed(self, feed: store.DueFeed, kind: str, message: str, status: int | None, retry_after: float | None) -> None:
         self.metrics.polls.labels("error").inc()
         self.metrics.errors.labels(kind).inc()
         streak = feed.error_streak + 1
-        await asyncio.to_thread(store.record_error, self.db, feed.id, kind, message, status, datetime.now(UTC), self._next(feed, streak, retry_after))
+        interval = self.settings.max_interval_seconds if kind == "gone" else self._interval(feed)
+        await asyncio.to_thread(store.record_error, self.db, feed.id, kind, message, status, datetime.now(UTC), self._next(interval, streak, retry_after))
         log.warning("feed poll failed", extra={"feed_id": feed.id, "error": message, "kind": kind, "error_streak": streak})
         self.on_activity(f"poll of feed {feed.id} failed ({kind})")
 
     async def flush_outbox(self) -> int:
-        """Publish what the outbox holds, oldest first; mark each row once Kafka has acknowledged it."""
+        """Publish what the outbox holds, oldest first; mark each batch once Kafka has acknowledged it."""
         async with self._flush_lock:
             sent = 0
-            while rows := await asyncio.to_thread(store.unpublished, self.db):
+            while rows := await asyncio.to_thread(store.claim_unpublished, self.db, self.owner, datetime.now(UTC), self.settings.lease_seconds):
                 done = []
-                for row_id, payload in rows:
-                    event = ArticleDiscovered.model_validate(payload)
-                    await self.publish(event)
-                    done.append(row_id)
-                    log.info("article discovered", extra={"feed_id": event.article.feed_id, "article_id": event.article.article_id, "story_id": event.article.story_id})
-                await asyncio.to_thread(store.mark_published, self.db, done, datetime.now(UTC))
-                self.metrics.entries.inc(len(done))
+                try:
+                    for row_id, payload in rows:
+                        event = ArticleDiscovered.model_validate(payload)
+                        await self.publish(event)
+                        done.append(row_id)
+                        log.info("article discovered", extra={"feed_id": event.article.feed_id, "article_id": event.article.article_id, "story_id": event.article.story_id})
+                finally:
+                    if done:
+                        await asyncio.to_thread(store.mark_published, self.db, done, datetime.now(UTC))
+                        self.metrics.entries.inc(len(done))
                 sent += len(done)
             return sent

@@ -25,3 +25,40 @@ def next_poll_at(
     if retry_after_seconds is not None:
         delay = max(delay, retry_after_seconds)
     return now + timedelta(seconds=delay)
+
+
+def publish_gap(published: list[datetime], recent: int = 20) -> float | None:
+    """The median gap in seconds between the feed's most recent entries, or None with fewer than 2 dates."""
+    times = sorted(set(published))[-recent:]
+    gaps = sorted((b - a).total_seconds() for a, b in zip(times, times[1:], strict=False) if b > a)
+    if not gaps:
+        return None
+    return gaps[len(gaps) // 2]
+
+
+def plan_interval(
+    default: float,
+    minimum: float,
+    maximum: float,
+    gap: float | None,
+    ttl_minutes: int | None = None,
+    cache_seconds: float | None = None,
+) -> float:
+    """The polling interval of one feed, between `minimum` and `maximum`.
+
+    It follows the feed's rhythm (about twice per typical gap between entries), and never polls sooner than
+    the publisher asks: RSS `<ttl>`, `Cache-Control: max-age` or `Expires`.
+    """
+    interval = gap / 2 if gap else default
+    for floor in (ttl_minutes * 60 if ttl_minutes else None, cache_seconds):
+        if floor is not None:
+            interval = max(interval, floor)
+    return min(max(interval, minimum), maximum)
+
+
+def is_stale(now: datetime, latest_entry_at: datetime | None, gap: float | None, factor: float, min_quiet_seconds: float) -> bool:
+    """Quiet for much longer than its usual rhythm: `factor` typical gaps, and at least `min_quiet_seconds`."""
+    if latest_entry_at is None:
+        return False
+    quiet = (now - latest_entry_at).total_seconds()
+    return quiet > max(factor * gap if gap else 0.0, min_quiet_seconds)

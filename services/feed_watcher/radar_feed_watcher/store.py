@@ -1,22 +1,33 @@
-"""Feed-watcher persistence (IO): due feeds, feed_state, and seen_entry as the outbox of ArticleDiscovered."""
+"""Feed-watcher persistence (IO): leased due feeds, feed_state, seen_entry as the outbox, story fingerprints.
+
+Replicas share the work safely: a feed is polled only by the watcher that holds its lease, and an outbox
+row is published only by the watcher that claimed it. Both are single conditional UPDATEs, which work
+alike on SQLite and PostgreSQL.
+"""
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from radar_feed_watcher.fingerprint import bands, is_near_duplicate, simhash, title_key
 from radar_shared.db import as_utc, session_scope
-from radar_shared.models import Feed, FeedState, SeenEntry
+from radar_shared.models import Feed, FeedState, SeenEntry, StoryFingerprint
+
+STORY_WINDOW = timedelta(days=7)
+TITLE_WINDOW = timedelta(hours=36)
 
 
 @dataclass(frozen=True)
 class DueFeed:
     id: int
-    url: str
+    url: str  # where to fetch: the effective URL after a permanent redirect
+    configured_url: str
     interval_seconds: float | None
     etag: str | None
     last_modified: str | None
@@ -28,49 +39,100 @@ def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def load_due_feeds(db: str, now: datetime) -> list[DueFeed]:
+def _insert(s: Session) -> Any:
+    return pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+
+
+def lease_due_feeds(db: str, now: datetime, owner: str, lease_seconds: float, limit: int = 1000) -> list[DueFeed]:
+    """Lease up to `limit` due feeds to `owner`; a feed leased by another live watcher is skipped."""
+    until = now + timedelta(seconds=lease_seconds)
     with session_scope(db) as s:
-        rows = s.exec(select(Feed, FeedState).join(FeedState, col(FeedState.feed_id) == col(Feed.id), isouter=True).where(col(Feed.enabled))).all()
-    due = []
-    for feed, state in rows:
-        if state is not None and state.next_poll_at is not None and as_utc(state.next_poll_at) > now:  # type: ignore[operator]
-            continue
-        due.append(
-            DueFeed(
-                id=feed.id,  # type: ignore[arg-type]
-                url=feed.url,
-                interval_seconds=feed.poll_interval_seconds,
-                etag=state.etag if state else None,
-                last_modified=state.last_modified if state else None,
-                body_hash=state.body_hash if state else None,
-                error_streak=state.error_streak if state else 0,
-            )
+        missing = s.exec(select(Feed.id).where(col(Feed.enabled), ~col(Feed.id).in_(select(FeedState.feed_id)))).all()
+        for feed_id in missing:
+            s.execute(_insert(s)(FeedState).values(feed_id=feed_id, error_streak=0, polls=0).on_conflict_do_nothing(index_elements=["feed_id"]))
+        due = s.exec(
+            select(FeedState.feed_id)
+            .join(Feed, col(Feed.id) == col(FeedState.feed_id))
+            .where(col(Feed.enabled))
+            .where(or_(col(FeedState.next_poll_at).is_(None), col(FeedState.next_poll_at) <= now))
+            .where(or_(col(FeedState.lease_until).is_(None), col(FeedState.lease_until) < now))
+            .order_by(col(FeedState.next_poll_at))
+            .limit(limit)
+        ).all()
+        if not due:
+            return []
+        s.execute(
+            update(FeedState)
+            .where(col(FeedState.feed_id).in_(due))
+            .where(or_(col(FeedState.lease_until).is_(None), col(FeedState.lease_until) < now))
+            .values(lease_owner=owner, lease_until=until)
         )
-    return due
+        s.commit()
+        rows = s.exec(
+            select(Feed, FeedState).join(FeedState, col(FeedState.feed_id) == col(Feed.id)).where(col(FeedState.feed_id).in_(due), FeedState.lease_owner == owner)
+        ).all()
+    return [
+        DueFeed(f.id, st.effective_url or f.url, f.url, f.poll_interval_seconds, st.etag, st.last_modified, st.body_hash, st.error_streak)  # type: ignore[arg-type]
+        for f, st in rows
+        if as_utc(st.lease_until) == until
+    ]
 
 
-def _state(s: Any, feed_id: int) -> FeedState:
+def _state(s: Session, feed_id: int) -> FeedState:
     return s.get(FeedState, feed_id) or FeedState(feed_id=feed_id)
 
 
-def record_unchanged(db: str, feed_id: int, status: int, now: datetime, next_poll: datetime) -> None:
+def _release(st: FeedState) -> None:
+    st.lease_owner, st.lease_until = None, None
+
+
+def record_unchanged(db: str, feed_id: int, status: int, now: datetime, next_poll: datetime, interval: float | None = None, moved_to: str | None = None) -> None:
     """A 304, or a 200 whose body hash did not change."""
     with session_scope(db) as s:
         st = _state(s, feed_id)
         st.last_status, st.last_poll_at, st.last_success_at, st.next_poll_at = status, now, now, next_poll
-        st.error_streak, st.polls = 0, st.polls + 1
+        st.error_streak, st.polls, st.gone_at = 0, st.polls + 1, None
+        st.interval_seconds = interval or st.interval_seconds
+        st.effective_url = moved_to or st.effective_url
+        _release(st)
         s.add(st)
 
 
 def record_error(db: str, feed_id: int, kind: str, message: str, status: int | None, now: datetime, next_poll: datetime) -> int:
-    """Record a failed poll; return the new error streak."""
+    """Record a failed poll; return the new error streak. A 410 also records when the feed went away."""
     with session_scope(db) as s:
         st = _state(s, feed_id)
         st.last_poll_at, st.next_poll_at, st.last_status = now, next_poll, status
         st.error_streak, st.polls = st.error_streak + 1, st.polls + 1
         st.last_error, st.last_error_kind, st.last_error_at = message[:2000], kind, now
+        if kind == "gone" and st.gone_at is None:
+            st.gone_at = now
+        _release(st)
         s.add(st)
         return st.error_streak
+
+
+def assign_story(s: Session, article_id: str, canonical_story: str, title: str, text: str, now: datetime) -> str:
+    """The story_id of an article: that of a near-duplicate seen in the last week (or of the same long title
+    in the last 36 hours), else its own. The fingerprint is stored for the articles that follow."""
+    fp = simhash(title, text)
+    key = title_key(title)
+    bs = bands(fp)
+    recent = col(StoryFingerprint.created_at) >= now - STORY_WINDOW
+    band_cols = [StoryFingerprint.band0, StoryFingerprint.band1, StoryFingerprint.band2, StoryFingerprint.band3,
+                 StoryFingerprint.band4, StoryFingerprint.band5, StoryFingerprint.band6, StoryFingerprint.band7]
+    candidates = s.exec(
+        select(StoryFingerprint).where(recent, or_(*(c == b for c, b in zip(band_cols, bs, strict=True)))).order_by(col(StoryFingerprint.id)).limit(200)
+    ).all()
+    story = next((c.story_id for c in candidates if c.article_id == article_id or is_near_duplicate(c.simhash, fp)), None)
+    if story is None and key:
+        same_title = s.exec(
+            select(StoryFingerprint).where(StoryFingerprint.title_key == key, col(StoryFingerprint.created_at) >= now - TITLE_WINDOW).order_by(col(StoryFingerprint.id))
+        ).first()
+        story = same_title.story_id if same_title else None
+    story = story or canonical_story
+    s.add(StoryFingerprint(story_id=story, article_id=article_id, simhash=fp, title_key=key, created_at=now, **{f"band{i}": b for i, b in enumerate(bs)}))
+    return story
 
 
 def record_fetched(
@@ -84,27 +146,43 @@ def record_fetched(
     now: datetime,
     next_poll: datetime,
     outbox: list[tuple[str, str, dict[str, Any]]],
+    interval: float | None = None,
+    typical_gap: float | None = None,
+    latest_entry_at: datetime | None = None,
+    moved_to: str | None = None,
 ) -> int:
     """Store the poll and the new entries (entry_key, article_id, event payload) in one transaction.
 
     Entries already seen for this feed are skipped by the unique (feed_id, entry_key) constraint, so two
-    watchers racing on one feed store each entry once. Returns how many entries were new.
+    watchers racing on one feed store each entry once. New entries get their story_id here. Returns how
+    many entries were new.
     """
     with session_scope(db) as s:
         st = _state(s, feed_id)
         st.etag, st.last_modified, st.body_hash, st.last_status = etag, last_modified, digest, status
         st.last_poll_at, st.last_success_at, st.next_poll_at = now, now, next_poll
-        st.error_streak, st.polls = 0, st.polls + 1
+        st.error_streak, st.polls, st.gone_at = 0, st.polls + 1, None
+        st.interval_seconds = interval or st.interval_seconds
+        st.typical_gap_seconds = typical_gap or st.typical_gap_seconds
+        if latest_entry_at and (st.latest_entry_at is None or latest_entry_at > as_utc(st.latest_entry_at)):  # type: ignore[operator]
+            st.latest_entry_at = latest_entry_at
+        st.effective_url = moved_to or st.effective_url
+        _release(st)
         new = 0
-        if outbox:
-            dialect = s.get_bind().dialect.name
-            insert = pg_insert if dialect == "postgresql" else sqlite_insert
-            for key, aid, payload in outbox:
-                stmt = insert(SeenEntry).values(feed_id=feed_id, entry_key=key, article_id=aid, first_seen_at=now, payload=payload)
-                inserted = s.execute(stmt.on_conflict_do_nothing(index_elements=["feed_id", "entry_key"]).returning(SeenEntry.id)).first()
-                new += inserted is not None  # rowcount is -1 on PostgreSQL for ON CONFLICT DO NOTHING
-            if new:
-                st.last_new_entry_at = now
+        for key, aid, payload in outbox:
+            stmt = _insert(s)(SeenEntry).values(feed_id=feed_id, entry_key=key, article_id=aid, first_seen_at=now, payload=payload)
+            inserted = s.execute(stmt.on_conflict_do_nothing(index_elements=["feed_id", "entry_key"]).returning(SeenEntry.id)).first()
+            if inserted is None:  # rowcount is -1 on PostgreSQL for ON CONFLICT DO NOTHING
+                continue
+            new += 1
+            article = payload.get("article", {})
+            if article:
+                article["story_id"] = assign_story(s, aid, article["story_id"], article.get("title", ""), article.get("text", ""), now)
+                row = s.get(SeenEntry, inserted[0])
+                row.payload = dict(payload)  # type: ignore[union-attr]
+                s.add(row)
+        if new:
+            st.last_new_entry_at = now
         s.add(st)
         return new
 
@@ -114,15 +192,52 @@ def known_entry_keys(db: str, feed_id: int, keys: list[str]) -> set[str]:
         return set(s.exec(select(SeenEntry.entry_key).where(SeenEntry.feed_id == feed_id, col(SeenEntry.entry_key).in_(keys))).all())
 
 
-def unpublished(db: str, limit: int = 500) -> list[tuple[int, dict[str, Any]]]:
+def claim_unpublished(db: str, owner: str, now: datetime, claim_seconds: float, limit: int = 500) -> list[tuple[int, dict[str, Any]]]:
+    """Claim outbox rows to publish: unpublished, and unclaimed or claimed by a watcher that has gone quiet."""
+    until = now + timedelta(seconds=claim_seconds)
     with session_scope(db) as s:
-        rows = s.exec(select(SeenEntry).where(col(SeenEntry.published_at).is_(None)).order_by(col(SeenEntry.id)).limit(limit)).all()
-        return [(r.id, r.payload) for r in rows if r.payload is not None]  # type: ignore[misc]
+        ids = s.exec(
+            select(SeenEntry.id)
+            .where(col(SeenEntry.published_at).is_(None), or_(col(SeenEntry.claimed_until).is_(None), col(SeenEntry.claimed_until) < now))
+            .order_by(col(SeenEntry.id))
+            .limit(limit)
+        ).all()
+        if not ids:
+            return []
+        s.execute(
+            update(SeenEntry)
+            .where(col(SeenEntry.id).in_(ids), col(SeenEntry.published_at).is_(None))
+            .where(or_(col(SeenEntry.claimed_until).is_(None), col(SeenEntry.claimed_until) < now))
+            .values(claimed_by=owner, claimed_until=until)
+        )
+        s.commit()
+        rows = s.exec(select(SeenEntry).where(col(SeenEntry.id).in_(ids), SeenEntry.claimed_by == owner).order_by(col(SeenEntry.id))).all()
+        return [(r.id, r.payload) for r in rows if r.payload is not None and as_utc(r.claimed_until) == until]  # type: ignore[misc]
+
+
+def unpublished(db: str) -> list[int]:
+    with session_scope(db) as s:
+        return list(s.exec(select(SeenEntry.id).where(col(SeenEntry.published_at).is_(None))).all())  # type: ignore[arg-type]
 
 
 def mark_published(db: str, ids: list[int], now: datetime) -> None:
     with session_scope(db) as s:
-        for row in s.exec(select(SeenEntry).where(col(SeenEntry.id).in_(ids))).all():
-            row.published_at = now
-            row.payload = None  # the event is in Kafka now; keep the table small
-            s.add(row)
+        s.execute(update(SeenEntry).where(col(SeenEntry.id).in_(ids)).values(published_at=now, payload=None, claimed_until=None))
+
+
+@dataclass(frozen=True)
+class FeedHealth:
+    feeds: int
+    stale: int
+    failing: int
+    max_lag_seconds: float
+
+
+def feed_health(db: str, now: datetime, stale_factor: float, stale_min_seconds: float) -> FeedHealth:
+    from radar_feed_watcher.scheduler import is_stale
+
+    with session_scope(db) as s:
+        rows = s.exec(select(FeedState).join(Feed, col(Feed.id) == col(FeedState.feed_id)).where(col(Feed.enabled))).all()
+    stale = sum(is_stale(now, as_utc(r.latest_entry_at), r.typical_gap_seconds, stale_factor, stale_min_seconds) for r in rows)
+    lags = [(now - as_utc(r.next_poll_at)).total_seconds() for r in rows if r.next_poll_at is not None and as_utc(r.next_poll_at) < now]  # type: ignore[operator]
+    return FeedHealth(len(rows), stale, sum(r.error_streak > 0 for r in rows), max(lags, default=0.0))

@@ -14,7 +14,8 @@ SHARED_FEEDS = {
     "feedparser_touchnokia_ru_large_atom.xml": (15, "Невидимая броня для Вашего Nokia 5800"),
     "nodefeedparser_saxerror.xml": (3, "Good Item"),
     "feedparser_windows1255_no_encoding_decl.xml": (1, None),
-    "feedparser_euckr_no_encoding_decl.xml": (1, None),
+    "feedparser_euckr_no_encoding_decl.xml": (1, "EUC-KR 에서 TypeKey 한글닉네임 표시하기"),
+    "feedparser_unclosed_rss_root.xml": (1, "http://link/get?a=1&b=2"),
 }
 
 
@@ -41,6 +42,30 @@ def test_every_shared_feed_yields_entries_or_a_clear_error() -> None:
             assert path.name in str(error)
         else:
             assert isinstance(parsed.entries, list)
+
+
+@needs_shared
+def test_undeclared_encodings_are_detected_and_decoded() -> None:
+    korean = parse_feed((FEEDS / "feedparser_euckr_no_encoding_decl.xml").read_bytes(), "https://kr.example/feed")
+    assert korean.entries[0].text.startswith("TypeKey 시스템이 UTF-8로 돌아가는데")
+    assert korean.entries[0].lang == "ko"
+    assert any("euc_kr" in w for w in korean.warnings)
+    hebrew = parse_feed((FEEDS / "feedparser_windows1255_no_encoding_decl.xml").read_bytes(), "https://he.example/feed")
+    assert hebrew.entries[0].text.startswith("האם תדפיס נייר של אתר אינטרנט")
+    assert any("cp1255" in w for w in hebrew.warnings)
+
+
+@needs_shared
+def test_raw_ampersand_keeps_the_good_entries() -> None:
+    parsed = parse_feed((FEEDS / "nodefeedparser_saxerror.xml").read_bytes(), "https://sax.example/feed")
+    assert [e.title for e in parsed.entries] == ["Good Item", "Bad Item", "Item After Error"]
+    assert parsed.entries[1].url == "http://example.com/bad?foo=1&bar=2"
+    assert parsed.warnings, "the broken XML is reported, not hidden"
+
+
+def test_declared_encoding_is_left_to_feedparser() -> None:
+    body = '<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel><title>t</title><item><title>Санкции против КНДР</title><link>https://ru.example/1</link></item></channel></rss>'.encode("cp1251")
+    assert parse_feed(body, "https://ru.example/feed").entries[0].title == "Санкции против КНДР"
 
 
 @needs_shared

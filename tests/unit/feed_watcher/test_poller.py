@@ -45,6 +45,13 @@ def make_poller(db: str, published: list, fail: list | None = None) -> Poller:
     return Poller(settings, db, make_client("test", 2, 5, 4), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
 
 
+def make_claims_expire(db: str) -> None:
+    with session_scope(db) as s:
+        for row in s.exec(select(SeenEntry)).all():
+            row.claimed_until = datetime.now(UTC) - timedelta(seconds=1)
+            s.add(row)
+
+
 def make_due(db: str) -> None:
     with session_scope(db) as s:
         for st in s.exec(select(FeedState)).all():
@@ -96,6 +103,7 @@ async def test_a_failed_publish_is_retried_from_the_outbox(database_url: str, se
     with pytest.raises(ConnectionError):
         await poller.tick()
     assert published == [] and len(store.unpublished(database_url)) == 1, "kept in the outbox"
+    make_claims_expire(database_url)
     await poller.tick()
     assert [e.article.title for e in published] == ["Story 0"]
     assert store.unpublished(database_url) == []
@@ -132,3 +140,6 @@ def test_two_watchers_store_an_entry_once(database_url: str) -> None:
     assert store.record_fetched(database_url, feed_id, **kw) == 2
     assert store.record_fetched(database_url, feed_id, **kw) == 0
     assert len(store.unpublished(database_url)) == 2
+    claimed = store.claim_unpublished(database_url, "watcher-a", now, 300)
+    assert [payload for _, payload in claimed] == [{"x": 1}, {"x": 2}]
+    assert store.claim_unpublished(database_url, "watcher-b", now, 300) == [], "claimed by watcher-a"

@@ -1,0 +1,71 @@
+"""Feed parsing in worker processes with a CPU-time limit, so one hostile feed cannot stall the others.
+
+feedparser has regular expressions that take seconds to minutes on crafted input (a 64 KB author field
+takes ~20 s). Each parse runs in a worker process under an ITIMER_PROF timer (CPU seconds): when it fires,
+the parse is interrupted with FeedParseError. A worker that does not come back within a wall-clock limit
+is killed with its pool, and a new pool is started.
+"""
+
+import asyncio
+import multiprocessing
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from radar_feed_watcher.parser import FeedParseError, ParsedFeed, parse_feed
+
+
+class _CPULimit(Exception):
+    pass
+
+
+def _on_cpu_limit(signum: int, frame: object) -> None:
+    raise _CPULimit
+
+
+def _init_worker() -> None:
+    signal.signal(signal.SIGPROF, _on_cpu_limit)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+
+
+def _parse_limited(body: bytes, feed_url: str, content_type: str | None, cpu_seconds: float) -> ParsedFeed:
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+    try:
+        return parse_feed(body, feed_url, content_type)
+    except _CPULimit:
+        raise FeedParseError(f"feed {feed_url}: parsing exceeded the {cpu_seconds:g} s CPU limit (hostile or pathological feed)") from None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+
+
+class ParserPool:
+    def __init__(self, workers: int, cpu_seconds: float) -> None:
+        self.workers = workers
+        self.cpu_seconds = cpu_seconds
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        # forkserver: workers start from a clean interpreter, not a copy of the event loop's process.
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("forkserver"), initializer=_init_worker)
+
+    def _restart(self) -> None:
+        old, self._pool = self._pool, self._new_pool()
+        for process in list(getattr(old, "_processes", {}).values()):
+            process.kill()
+        old.shutdown(wait=False, cancel_futures=True)
+
+    async def parse(self, body: bytes, feed_url: str, content_type: str | None) -> ParsedFeed:
+        loop = asyncio.get_running_loop()
+        wall = self.cpu_seconds * 3 + 5
+        try:
+            future = loop.run_in_executor(self._pool, _parse_limited, body, feed_url, content_type, self.cpu_seconds)
+            return await asyncio.wait_for(future, wall)
+        except TimeoutError:
+            self._restart()
+            raise FeedParseError(f"feed {feed_url}: the parser did not return within {wall:g} s; its worker was killed") from None
+        except BrokenProcessPool:
+            self._restart()
+            raise FeedParseError(f"feed {feed_url}: the parser process died (memory or CPU limit)") from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,67 @@
+"""`radar feeds preview|import|export` and OPML, including hostile XML."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from radar_api.cli import main
+from radar_api.opml import OPMLError, OPMLFeed, parse_opml, render_opml
+from tests.support.corpus import FEEDS, needs_shared
+
+OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>
+<outline text="Korea"><outline text="NK News" xmlUrl="https://www.nknews.org/feed/"/>
+<outline title="38 North" xmlUrl="https://www.38north.org/feed/"/></outline>
+<outline text="private" xmlUrl="http://192.168.1.10/feed"/><outline text="dup" xmlUrl="https://www.nknews.org/feed/"/></body></opml>"""
+LAUGHS = b"""<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><opml><body><outline text="&lol3;" xmlUrl="https://x.example/"/></body></opml>"""
+
+
+@pytest.fixture
+def db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    return sqlite_url
+
+
+def test_opml_round_trip() -> None:
+    feeds = parse_opml(OPML)
+    assert [f.url for f in feeds] == ["https://www.nknews.org/feed/", "https://www.38north.org/feed/", "http://192.168.1.10/feed"]
+    assert parse_opml(render_opml(feeds)) == feeds
+
+
+@pytest.mark.parametrize(("data", "message"), [(LAUGHS, "unsafe XML"), (b"<html></html>", "not <opml>"), (b"<opml><body>", "not well-formed")])
+def test_hostile_or_broken_opml_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(OPMLError, match=message):
+        parse_opml(data, "feeds.opml")
+
+
+def test_import_reports_each_feed_and_export_lists_them(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "feeds.opml"
+    path.write_bytes(OPML)
+    result = CliRunner().invoke(main, ["feeds", "import", str(path)])
+    assert result.exit_code == 1, "one feed was refused"
+    assert "2 added, 0 already present, 1 refused" in result.output
+    assert "192.168.1.10" in result.output and "not a public address" in result.output
+    again = CliRunner().invoke(main, ["feeds", "import", str(path)])
+    assert "0 added, 2 already present" in again.output
+    exported = CliRunner().invoke(main, ["feeds", "export"])
+    assert [f.url for f in parse_opml(exported.stdout_bytes)] == ["https://www.nknews.org/feed/", "https://www.38north.org/feed/"]
+
+
+@needs_shared
+def test_preview_a_file_prints_json_lines() -> None:
+    result = CliRunner().invoke(main, ["feeds", "preview", str(FEEDS / "rssparser_guardian_us_2018.xml")])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert len(lines) == 55
+    assert set(lines[0]) == {"id", "url", "title", "published", "text_length"}
+
+
+def test_preview_errors_exit_non_zero(tmp_path: Path) -> None:
+    refused = CliRunner().invoke(main, ["feeds", "preview", "http://127.0.0.1:9/feed"])
+    assert refused.exit_code == 1 and "not a public address" in refused.output
+    page = tmp_path / "page.html"
+    page.write_text("<html><body>not a feed</body></html>")
+    broken = CliRunner().invoke(main, ["feeds", "preview", str(page)])
+    assert broken.exit_code == 1 and "not a feed" in broken.output
