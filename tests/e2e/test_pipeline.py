@@ -92,7 +92,7 @@ def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url
     service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=analyst@example.com&from=radar@example.com", topics, [], 0.0, schemes)
     service.add_subscription(database_url, "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", topics, [], 0.0, schemes)
 
-    env = service_env(database_url, kafka.bootstrap, NOTIFIER_SLACK_WEBHOOK_URL=f"{slack.url}/services", FEED_WATCHER_POLL_INTERVAL_SECONDS="2")
+    env = service_env(database_url, kafka.bootstrap, NOTIFIER_SLACK_WEBHOOK_URL=f"{slack.url}/services", FEED_WATCHER_POLL_INTERVAL_SECONDS="2", FEED_WATCHER_MIN_INTERVAL_SECONDS="1")
     procs = {name: ServiceProcess(name, env, tmp_path / f"{name}.log").start() for name in ("notifier", "classifier", "feed-watcher")}
     try:
         for p in procs.values():

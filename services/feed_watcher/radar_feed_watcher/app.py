@@ -37,12 +37,16 @@ async def start_polling(context: ContextRepo) -> None:
     poller = Poller(settings, shared.database_url, client, publish_discovered, metrics, runtime.activity, parsers, runtime.instance)
     context.set_global("http_client", client)
     context.set_global("parsers", parsers)
+    context.set_global("poller", poller)
     runtime.start_background(poller.run_forever(), runtime.heartbeat_loop())
 
 
 @app.on_shutdown
 async def stop_polling(context: ContextRepo) -> None:
     await runtime.stop_background()
+    poller = context.get("poller")
+    if poller is not None:
+        await poller.close()
     client = context.get("http_client")
     if client is not None:
         await client.aclose()

@@ -84,9 +84,9 @@ class Poller:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.allowed = parse_networks(settings.allowed_networks)
         self._flush_lock = asyncio.Lock()
-        self._semaphore = asyncio.Semaphore(settings.concurrency)
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host_concurrency))
         self._last_health = 0.0
+        self._in_flight: set[asyncio.Task[None]] = set()
 
     async def run_forever(self) -> None:
         while True:
@@ -97,14 +97,32 @@ class Poller:
             await asyncio.sleep(self.settings.tick_seconds)
 
     async def tick(self) -> None:
+        """Poll until nothing is due and nothing is in flight, leasing only as many feeds as there are free slots.
+
+        Leasing per free slot lets replicas share the due feeds, and a slow feed only holds its own slot.
+        """
         await self.flush_outbox()
-        now = datetime.now(UTC)
-        if now.timestamp() - self._last_health >= 30:
-            await self.update_health(now)
-        due = await asyncio.to_thread(store.lease_due_feeds, self.db, now, self.owner, self.settings.lease_seconds)
-        await asyncio.gather(*(self._guarded_poll(f) for f in due))
-        # Publishing is separate from polling: a broker outage leaves entries in the outbox, not a feed error.
+        while True:
+            now = datetime.now(UTC)
+            if now.timestamp() - self._last_health >= 30:
+                await self.update_health(now)
+            free = self.settings.concurrency - len(self._in_flight)
+            due = await asyncio.to_thread(store.lease_due_feeds, self.db, now, self.owner, self.settings.lease_seconds, free) if free > 0 else []
+            self._in_flight |= {asyncio.create_task(self._guarded_poll(f)) for f in due}
+            if not self._in_flight:
+                break
+            done, _ = await asyncio.wait(self._in_flight, timeout=self.settings.tick_seconds, return_when=asyncio.FIRST_COMPLETED)
+            self._in_flight -= done
+            if done:
+                # Publishing is separate from polling: a broker outage leaves entries in the outbox, not a feed error.
+                await self.flush_outbox()
         await self.flush_outbox()
+
+    async def close(self) -> None:
+        for task in self._in_flight:
+            task.cancel()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        self._in_flight.clear()
 
     async def update_health(self, now: datetime) -> None:
         health = await asyncio.to_thread(store.feed_health, self.db, now, self.settings.stale_factor, self.settings.stale_min_seconds)
@@ -115,7 +133,7 @@ class Poller:
 
     async def _guarded_poll(self, feed: store.DueFeed) -> None:
         host = urlsplit(feed.url).hostname or ""
-        async with self._semaphore, self._hosts[host]:
+        async with self._hosts[host]:
             try:
                 await self.poll(feed)
             except Exception as error:  # one feed's unexpected failure never stops the others
@@ -207,20 +225,26 @@ class Poller:
         self.on_activity(f"poll of feed {feed.id} failed ({kind})")
 
     async def flush_outbox(self) -> int:
-        """Publish what the outbox holds, oldest first; mark each batch once Kafka has acknowledged it."""
+        """Publish what the outbox holds, oldest first, and mark each batch published once Kafka acknowledged it.
+
+        A batch is published concurrently (the producer batches it) and marked in one statement right after
+        the acknowledgements: a crash in between is the only way one entry can be published twice, and then
+        it is the same event (same event_id) again.
+        """
         async with self._flush_lock:
             sent = 0
             while rows := await asyncio.to_thread(store.claim_unpublished, self.db, self.owner, datetime.now(UTC), self.settings.lease_seconds):
-                done = []
-                try:
-                    for row_id, payload in rows:
-                        event = ArticleDiscovered.model_validate(payload)
-                        await self.publish(event)
-                        done.append(row_id)
+                events = [(row_id, ArticleDiscovered.model_validate(payload)) for row_id, payload in rows]
+                results = await asyncio.gather(*(self.publish(event) for _, event in events), return_exceptions=True)
+                done = [row_id for (row_id, _), result in zip(events, results, strict=True) if not isinstance(result, BaseException)]
+                if done:
+                    await asyncio.to_thread(store.mark_published, self.db, done, datetime.now(UTC))
+                    self.metrics.entries.inc(len(done))
+                    sent += len(done)
+                for (_, event), result in zip(events, results, strict=True):
+                    if not isinstance(result, BaseException):
                         log.info("article discovered", extra={"feed_id": event.article.feed_id, "article_id": event.article.article_id, "story_id": event.article.story_id})
-                finally:
-                    if done:
-                        await asyncio.to_thread(store.mark_published, self.db, done, datetime.now(UTC))
-                        self.metrics.entries.inc(len(done))
-                sent += len(done)
+                errors = [r for r in results if isinstance(r, BaseException)]
+                if errors:
+                    raise errors[0]  # the rest stay in the outbox and are retried when the claim expires
             return sent
