@@ -82,6 +82,7 @@ class FeedState(SQLModel, table=True):
     gone_at: datetime | None = _ts()
     lease_owner: str | None = Field(default=None, max_length=200)
     lease_until: datetime | None = _ts()
+    item_digests: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True), description="Digests of the items last parsed.")
 
 
 class SeenEntry(SQLModel, table=True):

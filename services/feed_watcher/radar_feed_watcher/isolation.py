@@ -28,10 +28,10 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
-def _parse_limited(body: bytes, feed_url: str, content_type: str | None, cpu_seconds: float) -> ParsedFeed:
+def _parse_limited(body: bytes, feed_url: str, content_type: str | None, known: frozenset[str], cpu_seconds: float) -> ParsedFeed:
     signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
     try:
-        return parse_feed(body, feed_url, content_type)
+        return parse_feed(body, feed_url, content_type, known)
     except _CPULimit:
         raise FeedParseError(f"feed {feed_url}: parsing exceeded the {cpu_seconds:g} s CPU limit (hostile or pathological feed)") from None
     finally:
@@ -54,11 +54,11 @@ class ParserPool:
             process.kill()
         old.shutdown(wait=False, cancel_futures=True)
 
-    async def parse(self, body: bytes, feed_url: str, content_type: str | None) -> ParsedFeed:
+    async def parse(self, body: bytes, feed_url: str, content_type: str | None, known: frozenset[str] = frozenset()) -> ParsedFeed:
         loop = asyncio.get_running_loop()
         wall = self.cpu_seconds * 3 + 5
         try:
-            future = loop.run_in_executor(self._pool, _parse_limited, body, feed_url, content_type, self.cpu_seconds)
+            future = loop.run_in_executor(self._pool, _parse_limited, body, feed_url, content_type, known, self.cpu_seconds)
             return await asyncio.wait_for(future, wall)
         except TimeoutError:
             self._restart()

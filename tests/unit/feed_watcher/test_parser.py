@@ -102,3 +102,47 @@ def test_html_to_text_drops_styles_and_scripts() -> None:
 )
 def test_guess_lang(declared: str | None, text: str, expected: str | None) -> None:
     assert guess_lang(declared, text) == expected
+
+
+@pytest.mark.parametrize(
+    "evil",
+    ['<img src=x onerror="alert(1)">', '<a href="javascript:alert(1)">x</a>', "<script>alert(1)</script>", "<iframe src=//evil.example></iframe>",
+     '<style>body{display:none}</style>', '<svg><script>alert(1)</script></svg>', '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>'],
+)
+def test_hostile_html_is_sanitised_before_it_goes_on_the_wire(evil: str) -> None:
+    body = rss([{"title": "t", "text": f"<p>Before</p>{evil}<p>After</p>", "link": "https://a.org/x"}])
+    entry = parse_feed(body, "https://a.org/feed").entries[0]
+    lowered = entry.summary_html.lower()
+    for bad in ("onerror", "javascript:", "<script", "<iframe", "<style", "data:text"):
+        assert bad not in lowered
+    assert "Before" in entry.text and "After" in entry.text and "alert" not in entry.text
+
+
+def test_known_items_are_left_out_and_new_ones_parsed() -> None:
+    old = [{"title": f"Story {i}", "text": f"Text {i}", "link": f"https://a.org/{i}"} for i in range(5)]
+    first = parse_feed(rss(old), "https://a.org/feed")
+    assert len(first.item_digests) == 5 and first.skipped_items == 0
+    edited = {**old[2], "title": "Story 2 (updated)"}
+    body = rss([{"title": "Brand new", "text": "New", "link": "https://a.org/new"}, *old[:2], edited, *old[3:]])
+    second = parse_feed(body, "https://a.org/feed", known_items=frozenset(first.item_digests))
+    assert [e.title for e in second.entries] == ["Brand new", "Story 2 (updated)"], "only new or edited items are parsed"
+    assert second.skipped_items == 4 and len(second.item_digests) == 6
+    assert second.title == "Test feed"
+    full = {e.entry_key for e in parse_feed(body, "https://a.org/feed").entries}
+    assert {e.entry_key for e in second.entries} <= full
+
+
+@needs_shared
+def test_guardian_with_one_new_item_parses_one_item() -> None:
+    base = (FEEDS / "rssparser_guardian_us_2018.xml").read_bytes()
+    first = parse_feed(base, "https://theguardian.example/")
+    changed = base.replace(b"<item>", b"<item><title>New</title><link>https://theguardian.example/new</link></item><item>", 1)
+    second = parse_feed(changed, "https://theguardian.example/", known_items=frozenset(first.item_digests))
+    assert [e.title for e in second.entries] == ["New"] and second.skipped_items == 55
+
+
+def test_a_body_without_delimitable_items_is_parsed_whole() -> None:
+    atom = b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><entry><title>One</title><id>urn:1</id><link href="https://a.org/1"/></entry></feed>'
+    first = parse_feed(atom, "https://a.org/atom")
+    assert [e.title for e in first.entries] == ["One"] and len(first.item_digests) == 1
+    assert parse_feed(atom, "https://a.org/atom", known_items=frozenset(first.item_digests)).entries == []
