@@ -33,9 +33,12 @@ def article_id(url: str) -> str:
     return _digest(canonical_url(url))
 
 
-def entry_key(guid: str | None, link: str | None, title: str, content: str) -> str:
-    """The entry's identity within its feed: GUID, else link, else title plus content."""
+def entry_key(guid: str | None, link: str | None, title: str, content: str, guid_reused: bool = False) -> str:
+    """The entry's identity within its feed: GUID; GUID plus link where the feed reuses one GUID for
+    several items; else the link; else title plus content."""
     if guid and guid.strip():
+        if guid_reused and link and link.strip():
+            return _digest("guid+link", guid.strip(), canonical_url(link))
         return _digest("guid", guid.strip())
     if link and link.strip():
         return _digest("link", canonical_url(link))

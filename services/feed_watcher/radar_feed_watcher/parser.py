@@ -197,12 +197,14 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None, know
     feed_lang = parsed.feed.get("language")
     host = urlsplit(feed_url).hostname or ""
     result: list[ParsedEntry] = []
+    guids = [(e.get("id") or "").strip() for e in entries]
+    reused = {g for g in guids if g and guids.count(g) > 1}
     for entry in entries:
         title = html_to_text(entry.get("title", "") or "").replace("\n", " ").strip()
         html = sanitize_html(_best_html(entry))
         text = html_to_text(html)
         link = entry.get("link") or ""
-        key = entry_key(entry.get("id"), link, title, text)
+        key = entry_key(entry.get("id"), link, title, text, (entry.get("id") or "").strip() in reused)
         if link:
             canonical = canonical_url(link)
             aid = article_id(link)

@@ -37,3 +37,13 @@ def test_entry_key_falls_back_from_guid_to_link_to_text() -> None:
 
 def test_story_id_is_stable_per_canonical_url() -> None:
     assert story_id(canonical_url("https://a.org/x?utm_campaign=q")) == story_id(canonical_url("https://A.org/x"))
+
+
+def test_a_reused_guid_falls_back_to_guid_plus_link() -> None:
+    from radar_feed_watcher.parser import parse_feed
+    from tests.support.feeds import rss
+
+    body = rss([{"title": "One", "text": "a", "link": "https://a.org/1", "guid": "same"}, {"title": "Two", "text": "b", "link": "https://a.org/2", "guid": "same"}])
+    keys = [e.entry_key for e in parse_feed(body, "https://a.org/feed").entries]
+    assert len(set(keys)) == 2, "both items survive a feed that reuses its GUID"
+    assert entry_key("same", "https://a.org/1", "", "", guid_reused=True) != entry_key("same", "https://a.org/1", "", "")
