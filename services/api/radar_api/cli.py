@@ -290,5 +290,41 @@ def classify(source: Any) -> None:
         sys.exit(1)
 
 
+@main.command("eval")
+@click.option("--corpus", "corpus", type=click.File("r", encoding="utf-8"), required=True, help="Labelled JSON Lines.")
+@click.option("--json", "as_json", is_flag=True)
+def eval_command(corpus: Any, as_json: bool) -> None:
+    """Precision, recall and F1 of the built-in topics, per topic and language, with misses and false alarms."""
+    from radar_classifier.classify import Classifier
+    from radar_classifier.evaluate import CorpusError, evaluate, read_corpus
+
+    try:
+        items = read_corpus(corpus)
+    except CorpusError as error:
+        _fail(error)
+    report = evaluate(Classifier.default(), items)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        return
+    click.echo(f"{report.items} items, {report.debatable} DEBATABLE (listed, not counted)\n")
+    click.echo(f"{'topic':<24}{'scope':<10}{'precision':>10}{'recall':>8}{'F1':>8}   tp  fp  fn")
+    for topic, c in report.topics.items():
+        click.echo(f"{topic:<24}{'all':<10}{c.precision:>10.3f}{c.recall:>8.3f}{c.f1:>8.3f}  {c.tp:>3} {c.fp:>3} {c.fn:>3}")
+        ne = report.non_english.get(topic)
+        if ne:
+            click.echo(f"{'':<24}{'non-en':<10}{ne.precision:>10.3f}{ne.recall:>8.3f}{ne.f1:>8.3f}  {ne.tp:>3} {ne.fp:>3} {ne.fn:>3}")
+        for (t, lang), lc in sorted(report.by_lang.items()):
+            if t == topic and lang != "en":
+                click.echo(f"{'':<24}{lang:<10}{lc.precision:>10.3f}{lc.recall:>8.3f}{lc.f1:>8.3f}  {lc.tp:>3} {lc.fp:>3} {lc.fn:>3}")
+    for kind in ("miss", "false-alarm", "debatable"):
+        found = [f for f in report.findings if f.kind == kind]
+        if found:
+            click.echo(f"\n{kind.upper()} ({len(found)})")
+        for f in found:
+            click.echo(f"  {f.id} [{f.lang}] {f.topic} score={f.score:.2f}  {f.title[:90]}")
+            for e in f.evidence[:2]:
+                click.echo(f"      {e[:160]}")
+
+
 if __name__ == "__main__":
     main()

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+(?:[-.]\w+)*", re.UNICODE)
+_WORD = re.compile(r"\w+(?:\.\w+)*", re.UNICODE)  # hyphens split words, in text and terms alike
 _SENTENCE_END = re.compile(r"(?<=[.!?。!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bNo\.)(?<!\bSt\.)[\"'»”’)]*\s+|\n+")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 

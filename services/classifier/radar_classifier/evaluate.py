@@ -1,0 +1,134 @@
+"""Quality of the built-in topics on a labelled corpus (pure): precision, recall and F1 per topic and language.
+
+The corpus is JSON Lines with `title`, `text`, `lang`, and booleans `dprk_sanctions` and `russia_dprk_smuggling`.
+Items whose `note` says DEBATABLE are classified and listed, but not counted.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from radar_classifier.classify import Classifier
+from radar_shared.messages import Tag
+
+LABELS = {"dprk-sanctions": "dprk_sanctions", "russia-dprk-smuggling": "russia_dprk_smuggling"}
+
+
+class CorpusError(ValueError):
+    """A corpus line is unusable. The message names the line and the field."""
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def add(self, expected: bool, got: bool) -> None:
+        if expected and got:
+            self.tp += 1
+        elif got:
+            self.fp += 1
+        elif expected:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+
+@dataclass
+class Finding:
+    id: str
+    lang: str
+    topic: str
+    kind: str  # miss, false-alarm, debatable
+    title: str
+    score: float
+    evidence: list[str]
+
+
+@dataclass
+class Report:
+    topics: dict[str, Counts] = field(default_factory=dict)
+    by_lang: dict[tuple[str, str], Counts] = field(default_factory=dict)
+    non_english: dict[str, Counts] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    items: int = 0
+    debatable: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        def c(x: Counts) -> dict[str, Any]:
+            return {"precision": round(x.precision, 4), "recall": round(x.recall, 4), "f1": round(x.f1, 4), "tp": x.tp, "fp": x.fp, "fn": x.fn, "tn": x.tn}
+
+        return {
+            "items": self.items,
+            "debatable": self.debatable,
+            "topics": {t: c(x) for t, x in self.topics.items()},
+            "non_english": {t: c(x) for t, x in self.non_english.items()},
+            "by_language": {f"{t}/{lang}": c(x) for (t, lang), x in sorted(self.by_lang.items())},
+            "findings": [f.__dict__ for f in self.findings],
+        }
+
+
+def read_corpus(lines: Iterable[str]) -> list[dict[str, Any]]:
+    items = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CorpusError(f"line {number}: not JSON: {error}") from None
+        for key in ("title", "text", *LABELS.values()):
+            if key not in item:
+                raise CorpusError(f"line {number} ({item.get('id', '?')}): missing field {key!r}")
+        for key in LABELS.values():
+            if not isinstance(item[key], bool):
+                raise CorpusError(f"line {number} ({item.get('id', '?')}): field {key!r} must be true or false")
+        items.append(item)
+    return items
+
+
+def _evidence(tag: Tag | None) -> list[str]:
+    if tag is None:
+        return []
+    return [s.marked for s in tag.snippets] or [m.term for m in tag.matched]
+
+
+def evaluate(classifier: Classifier, items: list[dict[str, Any]]) -> Report:
+    report = Report()
+    for item in items:
+        tags = {t.tag: t for t in classifier.classify(item["title"], item["text"], item.get("source", ""), item.get("lang"))}
+        debatable = "DEBATABLE" in (item.get("note") or "").upper()
+        lang = item.get("lang") or "?"
+        report.items += 1
+        report.debatable += debatable
+        for topic, label in LABELS.items():
+            expected, tag = item[label], tags.get(topic)
+            got = tag is not None
+            if debatable:
+                if expected != got:
+                    report.findings.append(Finding(item.get("id", "?"), lang, topic, "debatable", item["title"], tag.score if tag else 0.0, _evidence(tag)))
+                continue
+            report.topics.setdefault(topic, Counts()).add(expected, got)
+            report.by_lang.setdefault((topic, lang), Counts()).add(expected, got)
+            if lang != "en":
+                report.non_english.setdefault(topic, Counts()).add(expected, got)
+            if expected != got:
+                kind = "miss" if expected else "false-alarm"
+                report.findings.append(Finding(item.get("id", "?"), lang, topic, kind, item["title"], tag.score if tag else 0.0, _evidence(tag)))
+    return report
