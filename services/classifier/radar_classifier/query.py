@@ -210,27 +210,34 @@ class Article:
     lang: str | None
 
 
-def evaluate(node: Node, article: Article, hits: list[tuple[int, int, str]]) -> bool:
-    """True when the article matches; the positive evidence (token ranges and terms) is appended to `hits`."""
+def evaluate(node: Node, article: Article, hits: list[tuple[int, int, str]], found: dict[Term, list[tuple[int, int]]] | None = None) -> bool:
+    """True when the article matches; the positive evidence (token ranges and terms) is appended to `hits`.
+
+    `found` holds the term occurrences already found by the matcher; without it, terms are looked up here.
+    """
     doc = article.doc
+
+    def find(term: Term) -> list[tuple[int, int]]:
+        return found.get(term, []) if found is not None else doc.find(term)
+
     if isinstance(node, TermNode):
-        found = [(i, j) for i, j in doc.find(node.term) if node.field != "title" or doc.tokens[i].sentence == 0]
-        hits.extend((i, j, node.term.source) for i, j in found)
-        return bool(found)
+        found_here = [(i, j) for i, j in find(node.term) if node.field != "title" or doc.tokens[i].sentence == 0]
+        hits.extend((i, j, node.term.source) for i, j in found_here)
+        return bool(found_here)
     if isinstance(node, Not):
-        return not evaluate(node.node, article, [])
+        return not evaluate(node.node, article, [], found)
     if isinstance(node, And):
         local: list[tuple[int, int, str]] = []
-        if all(evaluate(n, article, local) for n in node.nodes):
+        if all(evaluate(n, article, local, found) for n in node.nodes):
             hits.extend(local)
             return True
         return False
     if isinstance(node, Or):
-        results = [evaluate(n, article, hits) for n in node.nodes]
+        results = [evaluate(n, article, hits, found) for n in node.nodes]
         return any(results)
     if isinstance(node, Near):
-        left = [(i, j) for i, j in doc.find(node.left.term)]
-        right = [(i, j) for i, j in doc.find(node.right.term)]
+        left = find(node.left.term)
+        right = find(node.right.term)
         pairs = [(a, b) for a in left for b in right if abs(a[0] - b[0]) <= node.distance]
         for a, b in pairs:
             hits += [(a[0], a[1], node.left.term.source), (b[0], b[1], node.right.term.source)]

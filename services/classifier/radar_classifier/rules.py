@@ -8,12 +8,13 @@ sentence (a window counts for the sentence it starts in). One passing mention st
 the title, or evidence in several sentences, lifts the score over it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from radar_classifier.termindex import TermIndex
 from radar_classifier.text import Document, Term, compile_term
 from radar_shared.messages import Match, Snippet, Span, Tag
 
@@ -42,6 +43,10 @@ class TopicRules:
     threshold: float
     groups: dict[str, tuple[Term, ...]]
     rules: tuple[Rule, ...]
+    index: TermIndex = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", TermIndex(t for terms in self.groups.values() for t in terms))
 
 
 def _compile(path: Path, data: dict[str, Any], inherited: dict[str, tuple[Term, ...]]) -> TopicRules:
@@ -87,10 +92,11 @@ def classifier_version(topics: list[TopicRules]) -> str:
 Hit = tuple[int, int, str, str]  # token start, token end, group, term source
 
 
-def _hits(doc: Document, rules: TopicRules) -> dict[str, list[Hit]]:
+def _hits(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[int, int]]] | None = None) -> dict[str, list[Hit]]:
+    found = rules.index.occurrences(doc) if found is None else found
     out: dict[str, list[Hit]] = {}
     for group, terms in rules.groups.items():
-        hits = [(i, j, group, term.source) for term in terms for i, j in doc.find(term)]
+        hits = [(i, j, group, term.source) for term in terms for i, j in found.get(term, ())]
         if hits:
             out[group] = sorted(set(hits))
     return out
@@ -127,12 +133,15 @@ def _snippet(doc: Document, firing: list[Hit]) -> Snippet:
     sentences = sorted({doc.tokens[h[0]].sentence for h in firing})
     start, end = doc.sentences[sentences[0]].start, doc.sentences[sentences[-1]].end
     spans = sorted({doc.span(i, j) for i, j, _, _ in firing})
-    return Snippet(text=doc.text[start:end].strip(), highlights=[Span(start=a - start, end=b - start) for a, b in spans])
+    return Snippet.model_construct(text=doc.text[start:end].strip(), highlights=[Span.model_construct(start=a - start, end=b - start) for a, b in spans])
 
 
-def score_topic(doc: Document, rules: TopicRules) -> Tag | None:
-    """The topic's tag with its evidence, or None when the score stays under the threshold."""
-    hits = _hits(doc, rules)
+def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[int, int]]] | None = None) -> Tag | None:
+    """The topic's tag with its evidence, or None when the score stays under the threshold.
+
+    `found`: term occurrences already found by a combined index (the classifier's); else found here.
+    """
+    hits = _hits(doc, rules, found)
     strongest: dict[int, float] = {}
     matched: dict[tuple[str, str, str], Match] = {}
     snippets: list[Snippet] = []
@@ -142,7 +151,7 @@ def score_topic(doc: Document, rules: TopicRules) -> Tag | None:
             strongest[sentence] = max(strongest.get(sentence, 0.0), rule.weight)
             for i, j, group, _term in firing:
                 surface = doc.surface(i, j)
-                matched.setdefault((surface.casefold(), group, rule.name), Match(term=surface, group=group, rule=rule.name))
+                matched.setdefault((surface.casefold(), group, rule.name), Match.model_construct(term=surface, group=group, rule=rule.name))
             snippet = _snippet(doc, firing)
             if len(snippets) < MAX_SNIPPETS and snippet.text not in {s.text for s in snippets}:
                 snippets.append(snippet)
@@ -152,4 +161,4 @@ def score_topic(doc: Document, rules: TopicRules) -> Tag | None:
     score = round(1.0 - miss, 4)
     if score < rules.threshold:
         return None
-    return Tag(tag=rules.topic, kind="topic", score=score, matched=list(matched.values()), snippets=snippets)
+    return Tag.model_construct(tag=rules.topic, kind="topic", score=score, matched=list(matched.values()), snippets=snippets)

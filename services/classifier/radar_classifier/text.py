@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _WORD = re.compile(r"\w+(?:\.\w+)*", re.UNICODE)  # hyphens split words, in text and terms alike
 _SENTENCE_END = re.compile(r"(?<=[.!?。!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bNo\.)(?<!\bSt\.)[\"'»”’)]*\s+|\n+")
@@ -24,8 +25,7 @@ def normalize(word: str) -> str:
     return unicodedata.normalize("NFC", stripped).replace("ё", "е").replace("’", "'")
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     norm: str
     start: int
     end: int
@@ -38,9 +38,13 @@ class Sentence:
     end: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Term:
-    """A word or a phrase; `prefix[i]` says whether word i matches as a prefix."""
+    """A word or a phrase; `prefix[i]` says whether word i matches as a prefix.
+
+    Terms compare and hash by identity: they are keys of every look-up, and hashing their fields each time
+    was a third of the classifier's cost. Equal words in two places are two terms; both are found.
+    """
 
     source: str
     words: tuple[str, ...]
@@ -76,15 +80,19 @@ class Document:
             if piece.strip() and idx >= 0:
                 self.sentences.append(Sentence(idx, idx + len(piece)))
                 pos = idx + len(piece)
-        starts = [s.start for s in self.sentences]
-        self.tokens: list[Token] = []
-        for m in _WORD.finditer(self.text):
-            sentence = max(0, bisect.bisect_right(starts, m.start()) - 1)
-            self.tokens.append(Token(normalize(m.group()), m.start(), m.end(), sentence))
-        self._sorted = sorted((t.norm, i) for i, t in enumerate(self.tokens))
-        self._keys = [k for k, _ in self._sorted]
+        tokens: list[Token] = []
+        append, norm, text = tokens.append, normalize, self.text
+        for index, sentence in enumerate(self.sentences):  # sentence by sentence: each token knows its sentence
+            for m in _WORD.finditer(text, sentence.start, sentence.end):
+                append(Token(norm(m.group()), m.start(), m.end(), index))
+        self.tokens = tokens
+        self._sorted: list[tuple[str, int]] | None = None
+        self._keys: list[str] = []
 
     def positions(self, word: str, prefix: bool) -> list[int]:
+        if self._sorted is None:  # built on first use: the classifier's matchers do not need it
+            self._sorted = sorted((t.norm, i) for i, t in enumerate(self.tokens))
+            self._keys = [k for k, _ in self._sorted]
         lo = bisect.bisect_left(self._keys, word)
         if prefix:
             hi = lo
