@@ -165,6 +165,30 @@ def watches_add(query: str, name: str) -> None:
     click.echo(f"watch {watch.id} added: {watch.query}")
 
 
+@watches.command("test")
+@click.argument("query")
+@click.option("--file", "source", type=click.File("r", encoding="utf-8"), default=None, help="JSON Lines of articles instead of Kafka.")
+@click.option("--recent", type=int, default=2000, show_default=True, help="How many recent articles to read from Kafka.")
+def watches_test(query: str, source: Any, recent: int) -> None:
+    """Show which recent articles QUERY would have matched, and why, without saving it."""
+    import asyncio
+
+    from radar_api.watchtest import articles_from_lines, recent_articles, match_query
+    from radar_classifier.query import QuerySyntaxError
+
+    try:
+        from radar_classifier.query import parse_query
+
+        parse_query(query)
+    except QuerySyntaxError as error:
+        _fail(ValueError(f"query: {error}"))
+    articles = articles_from_lines(source) if source else asyncio.run(recent_articles(SharedSettings().kafka_bootstrap_servers, recent))
+    matches = match_query(query, articles)
+    for match in matches:
+        click.echo(json.dumps(match, ensure_ascii=False))
+    click.echo(f"{len(matches)} of {len(articles)} recent articles match", err=True)
+
+
 @watches.command("list")
 def watches_list() -> None:
     for w in service.list_watches(_db()):

@@ -1,0 +1,69 @@
+"""`radar watches test`: which recent articles a query would have matched, and why, before it is saved.
+
+Recent articles are the last messages of `articles.discovered.v1` (or a JSON Lines file); the query runs
+through the classifier's own matcher.
+"""
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from radar_classifier.classify import Classifier, compile_watches
+from radar_classifier.query import parse_query
+from radar_shared.messages import Article
+from radar_shared.topics import ARTICLES_DISCOVERED
+
+TEST_WATCH_ID = 0
+
+
+async def recent_articles(bootstrap: str, limit: int) -> list[Article]:
+    """The last `limit` articles discovered (spread over the partitions), newest last."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=10_000)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(ARTICLES_DISCOVERED, p) for p in sorted(consumer.partitions_for_topic(ARTICLES_DISCOVERED) or [])]
+        if not partitions:
+            await consumer._client.force_metadata_update()  # noqa: SLF001
+            partitions = [TopicPartition(ARTICLES_DISCOVERED, p) for p in sorted(consumer.partitions_for_topic(ARTICLES_DISCOVERED) or [])]
+        consumer.assign(partitions)
+        end = await consumer.end_offsets(partitions)
+        begin = await consumer.beginning_offsets(partitions)
+        per_partition = max(1, limit // max(1, len(partitions)))
+        for tp in partitions:
+            consumer.seek(tp, max(begin[tp], end[tp] - per_partition))
+        records: list[Any] = []
+        while any([await consumer.position(tp) < end[tp] for tp in partitions]):
+            for batch in (await consumer.getmany(timeout_ms=2000)).values():
+                records += batch
+        articles = []
+        for record in sorted(records, key=lambda r: r.timestamp):
+            try:
+                articles.append(Article.model_validate(json.loads(record.value)["article"]))
+            except (ValueError, KeyError, TypeError):
+                continue  # a poison message is not an article; it is the DLQ's business
+        return articles[-limit:]
+    finally:
+        await consumer.stop()
+
+
+def articles_from_lines(lines: Iterable[str]) -> list[Article]:
+    out = []
+    for number, line in enumerate(lines, 1):
+        if line.strip():
+            item = json.loads(line)
+            out.append(Article(article_id=str(item.get("id", number)), story_id=str(item.get("id", number)), feed_id=0, feed_url="", entry_key="",
+                               url=item.get("url", ""), title=item.get("title", ""), text=item.get("text", ""), lang=item.get("lang")))
+    return out
+
+
+def match_query(query: str, articles: list[Article]) -> list[dict[str, Any]]:
+    """Matches of one query: raises QuerySyntaxError (with the position) for an invalid query."""
+    parse_query(query)
+    classifier = Classifier([], compile_watches([(TEST_WATCH_ID, query)])[0])
+    out = []
+    for a in articles:
+        for tag in classifier.classify(a.title, a.text, a.url, a.lang, a.source):
+            out.append({"id": a.article_id, "title": a.title, "url": a.url, "matched": sorted({m.term for m in tag.matched}), "snippets": [s.marked for s in tag.snippets]})
+    return out
