@@ -1,6 +1,6 @@
 """SQLModel tables. Each table has one owning service, and only that service writes it.
 
-- control plane (api): feed, watch, channel, subscription
+- control plane (api): feed, watch, channel, subscription, watchlist_entry
 - feed-watcher: feed_state, seen_entry, story_fingerprint
 - notifier: delivery
 - every service: its own row of service_heartbeat
@@ -35,6 +35,23 @@ class Watch(SQLModel, table=True):
     query: str = Field(max_length=2000)
     name: str = Field(default="", max_length=200)
     enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class WatchlistEntry(SQLModel, table=True):
+    """Control plane: a sanctioned entity of an imported list (OFAC SDN, OpenSanctions), read by the classifier."""
+
+    __tablename__ = "watchlist_entry"
+    __table_args__ = (sa.UniqueConstraint("list_name", "entity_id", name="uq_watchlist_entry_list_entity"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    list_name: str = Field(max_length=100, index=True)
+    entity_id: str = Field(max_length=200)
+    name: str = Field(max_length=1000)
+    kind: str = Field(default="", max_length=50)
+    aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    imo: str | None = Field(default=None, max_length=7, index=True)
+    program: str = Field(default="", max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 

@@ -1,6 +1,7 @@
 """The control plane's service layer: the one implementation of configuration rules (CLI today, REST API next)."""
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -199,6 +200,36 @@ def remove_subscription(db: str, subscription_id: int) -> None:
         sub = _get(s, Subscription, subscription_id, "subscription")
         sub.enabled = False
         s.add(sub)
+
+
+# ---- watchlists ---------------------------------------------------------------------------------------
+
+SAMPLE_WATCHLIST = Path(__file__).resolve().parents[2] / "classifier" / "radar_classifier" / "watchlists" / "sample-dprk.csv"
+
+
+def import_watchlist(db: str, entities: list[Any], list_name: str) -> int:
+    """Replace the list's entries with `entities` in one transaction; return how many were stored."""
+    from sqlalchemy import delete
+
+    from radar_shared.models import WatchlistEntry
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_.-]{0,99}", list_name):
+        raise ConfigError("list: use 1-100 lower-case letters, digits, '.', '_' or '-'")
+    with session_scope(db) as s:
+        s.execute(delete(WatchlistEntry).where(WatchlistEntry.list_name == list_name))
+        unique = {e.entity_id: e for e in entities}
+        for e in unique.values():
+            s.add(WatchlistEntry(list_name=list_name, entity_id=e.entity_id, name=e.name, kind=e.kind, aliases=list(e.aliases), imo=e.imo, program=e.program))
+        return len(unique)
+
+
+def list_watchlists(db: str) -> dict[str, int]:
+    from sqlalchemy import func
+
+    from radar_shared.models import WatchlistEntry
+
+    with session_scope(db) as s:
+        return dict(s.exec(select(WatchlistEntry.list_name, func.count()).group_by(WatchlistEntry.list_name)).all())  # type: ignore[arg-type]
 
 
 # ---- status -------------------------------------------------------------------------------------------

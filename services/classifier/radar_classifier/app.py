@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry, Counter
 from radar_classifier.classify import Classifier
 from radar_classifier.config import SERVICE
 from radar_classifier.handlers import apply_watches, classify_event
-from radar_classifier.store import load_watches
+from radar_classifier.store import load_watches, load_watchlists
 from radar_shared.broker import consumer_options, make_broker
 from radar_shared.messages import ArticleClassified, ArticleDiscovered
 from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
@@ -22,6 +22,9 @@ tags_total = Counter("radar_tags_total", "Tags given, by tag kind and topic", ["
 classifier = Classifier.default()
 reloader = ConfigReloader(
     "watches", lambda: load_watches(shared.database_url), lambda rows: apply_watches(classifier, rows), shared.config_reload_seconds
+)
+watchlists = ConfigReloader(
+    "watchlists", lambda: load_watchlists(shared.database_url), lambda entities: setattr(classifier, "watchlist", entities), shared.config_reload_seconds * 6
 )
 broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry)
 to_article_classified = broker.publisher(ARTICLES_CLASSIFIED, title="to_article_classified", schema=ArticleClassified, description="Tagged articles, key = article_id")
@@ -45,11 +48,12 @@ app = make_app(broker, runtime, title="Radar classifier", description="Tags arti
 @app.on_startup
 async def load_configuration() -> None:
     reloader.reload()
+    watchlists.reload()
 
 
 @app.after_startup
 async def start_background() -> None:
-    runtime.start_background(reloader.run_forever(), runtime.heartbeat_loop())
+    runtime.start_background(reloader.run_forever(), watchlists.run_forever(), runtime.heartbeat_loop())
 
 
 @app.on_shutdown

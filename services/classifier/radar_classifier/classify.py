@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from radar_classifier.query import Article as QueryArticle
 from radar_classifier.matcher import IndexedWatch, WatchMatcher
 from radar_classifier.termindex import TermIndex
+from radar_classifier.watchlist import Entity, WatchlistMatcher
 from radar_classifier.query import parse_query
 from radar_classifier.rules import MAX_SNIPPETS, TopicRules, classifier_version, load_topics, score_topic
 from radar_classifier.text import Document
@@ -45,9 +46,18 @@ def _watch_tag(doc: Document, watch: CompiledWatch, hits: list[tuple[int, int, s
 class Classifier:
     """Built-in topics plus the users' watches, the latter through one compiled matcher."""
 
-    def __init__(self, topics: list[TopicRules], watches: list[CompiledWatch]) -> None:
+    def __init__(self, topics: list[TopicRules], watches: list[CompiledWatch], watchlist: list[Entity] | None = None) -> None:
         self.topics = topics
         self.watches = watches
+        self.watchlist = watchlist or []
+
+    @property
+    def watchlist(self) -> list[Entity]:
+        return self._watchlist.entities
+
+    @watchlist.setter
+    def watchlist(self, entities: list[Entity]) -> None:
+        self._watchlist = WatchlistMatcher(entities)
 
     @property
     def watches(self) -> list[CompiledWatch]:
@@ -57,11 +67,11 @@ class Classifier:
     def watches(self, watches: list[CompiledWatch]) -> None:
         self._matcher = WatchMatcher(watches)
         # One index of every term, topics' and watches': each article is scanned once.
-        self._index = TermIndex([t for rules in self.topics for terms in rules.groups.values() for t in terms] + self._matcher.terms)
+        self._index = TermIndex([t for rules in self.topics for t in rules.all_terms()] + self._matcher.terms)
 
     @classmethod
-    def default(cls, watches: list[CompiledWatch] | None = None) -> "Classifier":
-        return cls(load_topics(), watches or [])
+    def default(cls, watches: list[CompiledWatch] | None = None, watchlist: list[Entity] | None = None) -> "Classifier":
+        return cls(load_topics(), watches or [], watchlist)
 
     @property
     def version(self) -> str:
@@ -75,4 +85,6 @@ class Classifier:
         site = (source or urlsplit(url).hostname or "").lower().removeprefix("www.")
         for watch, hits in self._matcher.match(QueryArticle(doc, site, lang), found):
             tags.append(_watch_tag(doc, watch, hits))
+        if self._watchlist.entities:
+            tags += self._watchlist.match(doc)
         return tags

@@ -43,10 +43,14 @@ class TopicRules:
     threshold: float
     groups: dict[str, tuple[Term, ...]]
     rules: tuple[Rule, ...]
+    exclude: tuple[Term, ...] = ()
     index: TermIndex = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "index", TermIndex(t for terms in self.groups.values() for t in terms))
+        object.__setattr__(self, "index", TermIndex([t for terms in self.groups.values() for t in terms] + list(self.exclude)))
+
+    def all_terms(self) -> list[Term]:
+        return [t for terms in self.groups.values() for t in terms] + list(self.exclude)
 
 
 def _compile(path: Path, data: dict[str, Any], inherited: dict[str, tuple[Term, ...]]) -> TopicRules:
@@ -70,7 +74,11 @@ def _compile(path: Path, data: dict[str, Any], inherited: dict[str, tuple[Term, 
         if missing or not r.get("all"):
             raise TopicRulesError(f"{path.name}: rules[{i}].all: unknown or empty groups {missing}")
         rules.append(Rule(r.get("name", f"rule-{i}"), tuple(r["all"]), scope, float(r.get("weight", 0.3)), int(r.get("words", 0))))
-    return TopicRules(str(need("topic")), int(need("version")), float(data.get("threshold", 0.5)), groups, tuple(rules))
+    try:
+        exclude = tuple(compile_term(str(t)) for t in data.get("exclude", []) or [])
+    except ValueError as error:
+        raise TopicRulesError(f"{path.name}: exclude: {error}") from None
+    return TopicRules(str(need("topic")), int(need("version")), float(data.get("threshold", 0.5)), groups, tuple(rules), exclude)
 
 
 def load_topics(directory: Path = TOPICS_DIR) -> list[TopicRules]:
@@ -140,8 +148,12 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
     """The topic's tag with its evidence, or None when the score stays under the threshold.
 
     `found`: term occurrences already found by a combined index (the classifier's); else found here.
+    A sentence with one of the topic's false friends (`exclude`) is no evidence for it.
     """
-    hits = _hits(doc, rules, found)
+    found = rules.index.occurrences(doc) if found is None else found
+    vetoed = {doc.tokens[i].sentence for term in rules.exclude for i, _ in found.get(term, ())}
+    hits = {g: [h for h in hs if doc.tokens[h[0]].sentence not in vetoed] for g, hs in _hits(doc, rules, found).items()}
+    hits = {g: hs for g, hs in hits.items() if hs}
     strongest: dict[int, float] = {}
     matched: dict[tuple[str, str, str], Match] = {}
     snippets: list[Snippet] = []

@@ -65,3 +65,13 @@ def test_seed_article_nk001_gets_both_topics() -> None:
     tags = {t.tag: t for t in Classifier.default().classify(item["title"], item["text"])}
     assert set(tags) == {"dprk-sanctions", "russia-dprk-smuggling"}
     assert any("smuggl" in m.term.lower() or "supplie" in m.term.lower() for m in tags["russia-dprk-smuggling"].matched)
+
+
+def test_false_friends_are_no_evidence() -> None:
+    classifier = Classifier.default()
+    passing = "North Korea fired a missile on Monday. Sanctions on North Korea remain in place, officials said."
+    assert classifier.classify("Missile launch", passing) == []
+    other = "The EU agreed new sanctions on Russia; North Korea was mentioned as a supplier of shells."
+    assert "dprk-sanctions" not in {t.tag for t in classifier.classify("EU package", other)}
+    rules = load_topics()[0]
+    assert any(t.source == "sanctions on russia" for t in rules.exclude)

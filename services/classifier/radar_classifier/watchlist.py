@@ -1,0 +1,148 @@
+"""Sanctions watchlists (pure): parsing OFAC SDN and OpenSanctions CSV, and matching names and IMO numbers in text.
+
+A name matches when a run of 1–6 words of the article, turned into a Latin key (translit.py), is at least
+WATCHLIST_MIN_SCORE similar (rapidfuzz ratio) to the key of a name or alias. Candidates are blocked by the first
+two letters of the key. An IMO number matches exactly, and only with a valid check digit.
+"""
+
+import csv
+import io
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from radar_classifier.text import Document
+from radar_classifier.translit import latin_key
+from radar_shared.messages import Match, Snippet, Span, Tag
+
+MIN_SCORE = 90.0
+MIN_KEY_LENGTH = 5  # shorter names ("Lady R") match too much text by chance
+_IMO = re.compile(r"\bIMO[\s:#.-]*(\d{7})\b", re.IGNORECASE)
+_AKA = re.compile(r"a\.k\.a\.?\s*'([^']+)'", re.IGNORECASE)
+
+
+class WatchlistError(ValueError):
+    """A watchlist file is unusable. The message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class Entity:
+    list: str
+    entity_id: str
+    name: str
+    kind: str = ""
+    aliases: tuple[str, ...] = ()
+    imo: str | None = None
+    program: str = ""
+
+
+def valid_imo(number: str) -> bool:
+    """The IMO check digit: the weighted sum of the first six digits (weights 7..2) ends in the seventh."""
+    if not re.fullmatch(r"\d{7}", number):
+        return False
+    return sum(int(d) * w for d, w in zip(number[:6], range(7, 1, -1), strict=True)) % 10 == int(number[6])
+
+
+def _imo_in(text: str) -> str | None:
+    found = _IMO.search(text or "")
+    return found.group(1) if found and valid_imo(found.group(1)) else None
+
+
+def parse_ofac_sdn(data: str, list_name: str, aliases_csv: str | None = None, source: str = "sdn.csv") -> list[Entity]:
+    """OFAC's SDN.CSV (no header: ent_num, name, type, program, title, call sign, vessel type, tonnage, GRT, flag,
+    owner, remarks) and, optionally, ALT.CSV (ent_num, alt_num, alt_type, alt_name, remarks)."""
+    alts: defaultdict[str, list[str]] = defaultdict(list)
+    if aliases_csv:
+        for row in csv.reader(io.StringIO(aliases_csv)):
+            if len(row) >= 4 and row[3].strip() not in ("", "-0-"):
+                alts[row[0].strip()].append(row[3].strip())
+    entities = []
+    for number, row in enumerate(csv.reader(io.StringIO(data)), 1):
+        if not row or not "".join(row).strip():
+            continue
+        if len(row) < 12:
+            raise WatchlistError(f"{source}: line {number}: expected 12 SDN fields, found {len(row)}")
+        ent, name, kind, program, remarks = row[0].strip(), row[1].strip(), row[2].strip(), row[3].strip(), row[11].strip()
+        if not name or name == "-0-":
+            raise WatchlistError(f"{source}: line {number}: empty name")
+        kind = "" if kind == "-0-" else kind.lower()
+        aliases = tuple(dict.fromkeys([*alts.get(ent, []), *_AKA.findall(remarks)]))
+        entities.append(Entity(list_name, ent, name, kind, aliases, _imo_in(remarks), "" if program == "-0-" else program))
+    return entities
+
+
+def parse_opensanctions(data: str, list_name: str, source: str = "targets.simple.csv") -> list[Entity]:
+    """OpenSanctions' targets.simple.csv (header: id, schema, name, aliases, …, identifiers, sanctions, …)."""
+    reader = csv.DictReader(io.StringIO(data))
+    missing = {"id", "schema", "name"} - set(reader.fieldnames or [])
+    if missing:
+        raise WatchlistError(f"{source}: missing columns {', '.join(sorted(missing))}")
+    entities = []
+    for number, row in enumerate(reader, 2):
+        name = (row.get("name") or "").strip()
+        if not name:
+            raise WatchlistError(f"{source}: line {number}: empty name")
+        aliases = tuple(a.strip() for a in (row.get("aliases") or "").split(";") if a.strip())
+        identifiers = row.get("identifiers") or ""
+        imo = next((n for n in re.findall(r"(?:IMO)?\s*(\d{7})", identifiers) if valid_imo(n)), None)
+        entities.append(Entity(list_name, row["id"].strip(), name, (row.get("schema") or "").lower(), aliases, imo, (row.get("sanctions") or "")[:200]))
+    return entities
+
+
+@dataclass
+class WatchlistMatcher:
+    entities: list[Entity]
+    min_score: float = MIN_SCORE
+    _by_block: defaultdict[str, list[tuple[str, int, int]]] = field(default_factory=lambda: defaultdict(list))
+    _by_imo: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    _max_words: int = 1
+
+    def __post_init__(self) -> None:
+        for index, entity in enumerate(self.entities):
+            if entity.imo:
+                self._by_imo[entity.imo].append(index)  # one ship may be on several lists
+            for name in dict.fromkeys((entity.name, *entity.aliases)):
+                key = latin_key(name)
+                if len(key) >= MIN_KEY_LENGTH:
+                    words = max(1, len(name.split()))
+                    self._by_block[key[:2]].append((key, index, words))
+                    self._max_words = max(self._max_words, min(words + 1, 6))
+
+    def match(self, doc: Document) -> list[Tag]:
+        found: dict[int, tuple[float, int, int, str]] = {}  # entity → best (score, token i, token j, how)
+        keys = [latin_key(t.norm) for t in doc.tokens]
+        for i in range(len(keys)):
+            joined = ""
+            for j in range(i, min(i + self._max_words, len(keys))):
+                if doc.tokens[j].sentence != doc.tokens[i].sentence:
+                    break
+                joined += keys[j]
+                if len(joined) < MIN_KEY_LENGTH:
+                    continue
+                for key, index, _words in self._by_block.get(joined[:2], ()):
+                    if not 0.8 <= len(joined) / len(key) <= 1.25:
+                        continue
+                    score = fuzz.ratio(joined, key)
+                    if score >= self.min_score and score > found.get(index, (0.0,))[0]:
+                        found[index] = (score, i, j + 1, "name")
+        for m in _IMO.finditer(doc.text):
+            span = [k for k, t in enumerate(doc.tokens) if t.start >= m.start() and t.end <= m.end()]
+            for index in self._by_imo.get(m.group(1), ()) if span else ():
+                found[index] = (100.0, span[0], span[-1] + 1, "imo")
+        by_list: defaultdict[str, list[tuple[Entity, float, int, int, str]]] = defaultdict(list)
+        for index, (score, i, j, how) in found.items():
+            by_list[self.entities[index].list].append((self.entities[index], score, i, j, how))
+        tags = []
+        for list_name, hits in sorted(by_list.items()):
+            matched, snippets = [], []
+            for entity, score, i, j, how in sorted(hits, key=lambda h: -h[1]):
+                surface = doc.surface(i, j)
+                matched.append(Match(term=surface, group=f"{entity.name} ({entity.kind or 'entity'}{', IMO ' + entity.imo if entity.imo else ''})", rule=f"watchlist:{how}:{score:.0f}"))
+                sentence = doc.sentences[doc.tokens[i].sentence]
+                a, b = doc.span(i, j)
+                if len(snippets) < 3:
+                    snippets.append(Snippet(text=doc.text[sentence.start : sentence.end], highlights=[Span(start=a - sentence.start, end=b - sentence.start)]))
+            tags.append(Tag(tag=f"watchlist:{list_name}", kind="watchlist", score=round(max(h[1] for h in hits) / 100, 4), matched=matched, snippets=snippets))
+        return tags

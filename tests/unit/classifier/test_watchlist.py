@@ -1,0 +1,98 @@
+"""Sanctions watchlists: OFAC and OpenSanctions formats, fuzzy names across scripts, exact IMO numbers."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from radar_api.cli import main
+from radar_classifier.classify import Classifier
+from radar_classifier.text import Document
+from radar_classifier.translit import latin_key
+from radar_classifier.watchlist import WatchlistError, WatchlistMatcher, parse_ofac_sdn, parse_opensanctions, valid_imo
+
+# Written for these tests: fictional entities in OFAC's SDN.CSV / ALT.CSV layout. 9074729 has a valid IMO check digit.
+SDN = '''36001,"OCEAN TESTWIND","vessel","DPRK3","-0-","-0-","Crude Oil Tanker",-0-,-0-,"Korea, North",-0-,"Vessel Registration Identification IMO 9074729; a.k.a. 'TESTWIND OCEAN'."
+36002,"BALTIC TESTLINE LLC",-0-,"DPRK3","-0-","-0-",-0-,-0-,-0-,-0-,-0-,"Nakhodka, Russia."
+'''
+ALT = '''36002,1001,"aka","БАЛТИК ТЕСТЛАЙН",-0-
+'''
+OPENSANCTIONS = '''id,schema,name,aliases,birth_date,countries,addresses,identifiers,sanctions,phones,emails,dataset,first_seen,last_seen,last_change
+os-1,Vessel,Northern Testlight,북방테스트라이트,,kp,,IMO9074729,UN 1718,,,test,,,
+os-2,Company,Testgrad Trading Ltd,Тестград Трейдинг,,ru,,,US OFAC,,,test,,,
+'''
+
+
+def test_imo_check_digit() -> None:
+    assert valid_imo("9074729") and not valid_imo("9074728") and not valid_imo("907472")
+
+
+def test_latin_keys_across_scripts() -> None:
+    assert latin_key("Гудзон Шиппинг") == latin_key("Gudzon Shipping") == "gudzonshipping"
+    assert latin_key("천마산") == "cheonmasan" and latin_key("Chon Ma San") == "chonmasan"
+
+
+def test_ofac_sdn_with_aliases_and_imo() -> None:
+    entities = parse_ofac_sdn(SDN, "ofac", ALT)
+    vessel, company = entities
+    assert vessel.name == "OCEAN TESTWIND" and vessel.kind == "vessel" and vessel.imo == "9074729" and vessel.aliases == ("TESTWIND OCEAN",)
+    assert company.aliases == ("БАЛТИК ТЕСТЛАЙН",) and company.imo is None and company.kind == ""
+
+
+def test_opensanctions_simple() -> None:
+    vessel, company = parse_opensanctions(OPENSANCTIONS, "os")
+    assert vessel.imo == "9074729" and vessel.aliases == ("북방테스트라이트",) and vessel.kind == "vessel"
+    assert company.aliases == ("Тестград Трейдинг",)
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [("1,NAME,vessel\n", "line 1: expected 12 SDN fields"), ('2,"-0-",-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-,-0-\n', "line 1: empty name")],
+)
+def test_broken_ofac_rows_are_named(data: str, message: str) -> None:
+    with pytest.raises(WatchlistError, match=message):
+        parse_ofac_sdn(data, "x")
+
+
+def test_opensanctions_without_required_columns() -> None:
+    with pytest.raises(WatchlistError, match="missing columns"):
+        parse_opensanctions("foo,bar\n1,2\n", "x")
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "expected"),
+    [
+        ("Tanker Ocean Testwind seen at Nampo", "", {"OCEAN TESTWIND"}),
+        ("Танкер", "Компания Балтик Тестлайн получила груз.", {"BALTIC TESTLINE LLC"}),  # Cyrillic alias
+        ("Satellite images", "The ship, IMO 9074729, switched off its transponder.", {"OCEAN TESTWIND", "Northern Testlight"}),
+        ("Satellite images", "The ship, IMO 9074728, is another one.", set()),  # wrong check digit: not an IMO
+        ("북방테스트라이트호 포착", "", {"Northern Testlight"}),  # Hangul alias with a particle attached
+        ("Testgrad Tradeing Ltd named", "", {"Testgrad Trading Ltd"}),  # a typo still matches
+        ("Ocean winds test the coast", "Trading in Testgrad was calm.", set()),  # the words, not the name
+    ],
+)
+def test_matching(title: str, text: str, expected: set[str]) -> None:
+    matcher = WatchlistMatcher(parse_ofac_sdn(SDN, "ofac", ALT) + parse_opensanctions(OPENSANCTIONS, "os"))
+    tags = matcher.match(Document(title, text))
+    assert {m.group.split(" (")[0] for t in tags for m in t.matched} == expected
+    for tag in tags:
+        assert tag.tag in ("watchlist:ofac", "watchlist:os") and tag.kind == "watchlist" and tag.snippets
+
+
+def test_cli_import_and_classify(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    (tmp_path / "sdn.csv").write_text(SDN)
+    (tmp_path / "alt.csv").write_text(ALT)
+    result = CliRunner().invoke(main, ["watchlists", "import", str(tmp_path / "sdn.csv"), "--aliases", str(tmp_path / "alt.csv"), "--list", "ofac"])
+    assert result.exit_code == 0 and "2 entities (1 with an IMO number)" in result.output
+    assert CliRunner().invoke(main, ["watchlists", "import", "--sample"]).exit_code == 0
+    listed = CliRunner().invoke(main, ["watchlists", "list"]).output
+    assert "ofac" in listed and "sample" in listed
+    out = CliRunner().invoke(main, ["classify", "-"], input='{"title": "Petrel 8 and Ocean Testwind", "text": ""}\n').output
+    assert '"watchlist:ofac"' in out and '"watchlist:sample"' in out
+
+
+def test_classifier_tags_watchlists_next_to_topics() -> None:
+    classifier = Classifier.default(watchlist=parse_ofac_sdn(SDN, "ofac", ALT))
+    tags = {t.tag for t in classifier.classify("Russian tanker Ocean Testwind delivered fuel to North Korea", "It breached UN sanctions on North Korea.")}
+    assert {"watchlist:ofac", "russia-dprk-smuggling", "dprk-sanctions"} <= tags
