@@ -26,9 +26,9 @@ pytestmark = [pytest.mark.kafka, pytest.mark.e2e, needs_shared]
 
 POSITIVE = "nk001"
 NEGATIVES = ["nk092", "nk122", "nk125", "nk163", "nk187"]
-SLACK_PATH = "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
-WATCH_SLACK = "slack://T11111111/B11111111/YYYYYYYYYYYYYYYYYYYYYYYY"
-WATCH_SLACK_PATH = "/services/T11111111/B11111111/YYYYYYYYYYYYYYYYYYYYYYYY"
+SLACK_PATH = "/services/T00000000/B00000000/radartestwebhooktoken000"
+WATCH_SLACK = "slack://T11111111/B11111111/radartestwebhooktoken111"
+WATCH_SLACK_PATH = "/services/T11111111/B11111111/radartestwebhooktoken111"
 # Written for this test: a vessel name a user watches, and nothing that fires a built-in topic.
 WATCHED = {"title": "Tanker Rich Glory spotted off Vladivostok", "text": "Port records show the Rich Glory loading cargo this week.", "link": "https://news.example/rich-glory"}
 
@@ -90,7 +90,7 @@ def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url
     topics = ["dprk-sanctions", "russia-dprk-smuggling"]
     schemes = ["mailto", "slack"]
     service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=analyst@example.com&from=radar@example.com", topics, [], 0.0, schemes)
-    service.add_subscription(database_url, "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX", topics, [], 0.0, schemes)
+    service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", topics, [], 0.0, schemes)
 
     env = service_env(database_url, kafka.bootstrap, NOTIFIER_SLACK_WEBHOOK_URL=f"{slack.url}/services", FEED_WATCHER_POLL_INTERVAL_SECONDS="2", FEED_WATCHER_MIN_INTERVAL_SECONDS="1")
     procs = {name: ServiceProcess(name, env, tmp_path / f"{name}.log").start() for name in ("notifier", "classifier", "feed-watcher")}

@@ -74,6 +74,19 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
 
 
+def serve(handler: type[BaseHTTPRequestHandler], port: int) -> _Server:
+    """Start a threaded HTTP server on 127.0.0.1:port in the background."""
+    server = _Server(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def _stop(server: _Server | None) -> None:
+    if server:
+        server.shutdown()
+        server.server_close()
+
+
 @dataclass
 class HTTPSink:
     """Records POSTs (a Slack incoming-webhook stand-in). `responder` may return (status, headers, body)."""
@@ -112,15 +125,12 @@ class HTTPSink:
                 self.end_headers()
                 self.wfile.write(reply)
 
-        self._server = _Server(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve(Handler, self.port)
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
+        _stop(self._server)
+        self._server = None
 
     def snapshot(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -171,11 +181,9 @@ class FeedServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self._server = _Server(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self._server = serve(Handler, self.port)
         return self
 
     def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
+        _stop(self._server)
+        self._server = None

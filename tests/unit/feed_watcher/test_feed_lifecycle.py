@@ -1,8 +1,7 @@
 """410 Gone, permanent redirects and leases, against a real local server and database."""
 
-import threading
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -12,7 +11,7 @@ from radar_feed_watcher import store
 from radar_shared.db import session_scope
 from radar_shared.models import FeedState
 from tests.support.feeds import rss
-from tests.support.sinks import free_port
+from tests.support.sinks import free_port, serve
 from tests.unit.feed_watcher.test_poller import add_feed, make_due, make_poller
 
 FEED = rss([{"title": "Moved story", "text": "t", "link": "https://news.example/moved"}])
@@ -43,8 +42,7 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def base():  # type: ignore[no-untyped-def]
     port = free_port()
-    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = serve(Handler, port)
     yield f"http://127.0.0.1:{port}"
     srv.shutdown()
 

@@ -1,9 +1,8 @@
 """The fetcher against a real local HTTP server: conditional GET, limits, redirects, errors."""
 
 import gzip
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import httpx
@@ -11,7 +10,7 @@ import pytest
 
 from radar_feed_watcher.fetcher import FeedFetchError, conditional_headers, fetch_feed, make_client, parse_retry_after
 from radar_feed_watcher.netguard import parse_networks
-from tests.support.sinks import free_port
+from tests.support.sinks import free_port, serve
 
 LOCAL = parse_networks(["127.0.0.1/32"])
 BOMB = gzip.compress(b"<rss>" + b" " * 50_000_000 + b"</rss>")  # 50 MB inflated, ~50 KB on the wire
@@ -65,9 +64,7 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def server():  # type: ignore[no-untyped-def]
     port = free_port()
-    srv = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    srv.daemon_threads = True
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    srv = serve(Handler, port)
     yield f"http://127.0.0.1:{port}"
     srv.shutdown()
 

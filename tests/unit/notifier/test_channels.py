@@ -7,7 +7,7 @@ from radar_notifier.render import render_alert
 from tests.support.sinks import HTTPSink, SMTPSink, free_port
 from tests.unit.notifier.test_render import INJECTIONS, article, tag
 
-SLACK = "slack://T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+SLACK = "slack://T00000000/B00000000/radartestwebhooktoken000"
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_validate_and_mask() -> None:
     with pytest.raises(ChannelURLError, match="cannot use"):
         validate_channel_url("slack://short", ["slack"])
     masked = mask("mailtos://user:SuperSecret@mail.example?to=a@example.org")
-    assert "SuperSecret" not in masked and "XXXXXXXXXXXXXXXXXXXXXXXX" not in mask(SLACK)
+    assert "SuperSecret" not in masked and "radartestwebhooktoken000" not in mask(SLACK)
 
 
 async def test_email_is_multipart_with_escaped_html() -> None:
@@ -67,8 +67,8 @@ async def test_slack_500_is_a_failure(slack: HTTPSink) -> None:
 
 
 async def test_slack_incoming_webhook_form_is_accepted(slack: HTTPSink) -> None:
-    url = "https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    url = "https://hooks.slack.com/services/T00000000/B00000000/radartestwebhooktoken000"
     assert validate_channel_url(url, ["https"]) == "https"
     result = await send(url, render_alert(article("Tankers seized"), [tag("North Korea")]))
     assert result.ok, result.errors
-    assert slack.snapshot()[-1]["path"] == "/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"
+    assert slack.snapshot()[-1]["path"] == "/services/T00000000/B00000000/radartestwebhooktoken000"
