@@ -14,7 +14,7 @@ REDIRECT_CODES = (301, 302, 303, 307, 308)  # not httpx's is_redirect, which inc
 
 
 class FeedFetchError(Exception):
-    """A fetch failed. `kind` is one of http, gone, timeout, tls, connect, too_large, refused, redirects."""
+    """A fetch failed. `kind` is one of http, gone, timeout, tls, connect, dns, too_large, refused, redirects."""
 
     def __init__(self, message: str, kind: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -115,7 +115,8 @@ async def fetch_feed(
         try:
             address = await check_url(url, allowed_networks)
         except FeedURLRefusedError as error:
-            raise FeedFetchError(f"feed {feed_url}: {error.reason}" + (f" (redirected to {url})" if url != feed_url else ""), "refused") from None
+            kind = "dns" if error.reason.startswith("cannot resolve") else "refused"  # a name that does not resolve is not an SSRF refusal
+            raise FeedFetchError(f"feed {feed_url}: {error.reason}" + (f" (redirected to {url})" if url != feed_url else ""), kind) from None
         target, host_header, extensions = pinned_request(url, address)
         try:
             async with client.stream("GET", target, headers={**conditional_headers(etag, last_modified), **host_header}, extensions=extensions) as response:

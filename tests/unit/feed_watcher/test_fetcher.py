@@ -144,3 +144,9 @@ def test_retry_after_forms() -> None:
 
 def test_httpx_is_the_async_client() -> None:
     assert isinstance(make_client("ua", 1, 1, 1), httpx.AsyncClient)
+
+
+async def test_a_name_that_does_not_resolve_is_a_dns_error() -> None:
+    with pytest.raises(FeedFetchError, match="cannot resolve") as info:
+        await fetch("http://no-such-host.invalid/feed", allowed=[])
+    assert info.value.kind == "dns"
