@@ -57,8 +57,13 @@ def add_feed(db: str, url: str, title: str = "", interval: int | None = None, al
     if interval is not None and interval < 30:
         raise ConfigError("interval: at least 30 seconds")
     with session_scope(db) as s:
-        if s.exec(select(Feed).where(Feed.url == url)).first():
+        existing = s.exec(select(Feed).where(Feed.url == url)).first()
+        if existing is not None and existing.enabled:
             raise ConfigError(f"url: feed {url} already exists")
+        if existing is not None:  # removed earlier: enable it again; its seen entries keep it from re-alerting
+            existing.enabled, existing.title, existing.poll_interval_seconds = True, title or existing.title, interval
+            s.add(existing)
+            return existing
         feed = Feed(url=url, title=title, poll_interval_seconds=interval)
         s.add(feed)
         s.flush()
