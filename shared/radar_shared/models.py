@@ -158,6 +158,8 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     sent_at: datetime | None = _ts()
+    next_attempt_at: datetime | None = _ts(index=True)
+    alert: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True), description="The article and tags to (re-)send.")
 
 
 class ServiceHeartbeat(SQLModel, table=True):

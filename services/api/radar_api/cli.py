@@ -289,6 +289,39 @@ def subscriptions_remove(subscription_id: int) -> None:
     click.echo(f"subscription {subscription_id} removed")
 
 
+# ---- deliveries ---------------------------------------------------------------------------------------
+
+@main.group()
+def deliveries() -> None:
+    """The delivery log: what was sent, what is being retried, what failed."""
+
+
+@deliveries.command("list")
+@click.option("--failed", "failed_only", is_flag=True, help="Only deliveries that failed (budget spent or permanent).")
+@click.option("--limit", type=int, default=50, show_default=True)
+def deliveries_list(failed_only: bool, limit: int) -> None:
+    from radar_notifier.store import list_deliveries
+
+    for d in list_deliveries(_db(), failed_only, limit):
+        retry = f" retry {_when(d.next_attempt_at)}" if d.status == "pending" else ""
+        click.echo(f"{d.id:>5}  {d.status:<8} sub {d.subscription_id:<4} attempts {d.attempts:<2}{retry}  {d.title[:70]}")
+        if d.last_error and d.status != "sent":
+            click.echo(f"       last error: {d.last_error[:200]}")
+
+
+@deliveries.command("resend")
+@click.argument("delivery_ids", type=int, nargs=-1)
+@click.option("--all-failed", is_flag=True)
+def deliveries_resend(delivery_ids: tuple[int, ...], all_failed: bool) -> None:
+    """Queue failed deliveries for sending again (the notifier picks them up within a second)."""
+    from radar_notifier.store import resend
+
+    if not delivery_ids and not all_failed:
+        _fail(ValueError("give delivery ids, or --all-failed"))
+    count = resend(_db(), None if all_failed else list(delivery_ids))
+    click.echo(f"{count} delivery(ies) queued for sending")
+
+
 # ---- status -------------------------------------------------------------------------------------------
 
 @main.command()

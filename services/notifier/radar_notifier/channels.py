@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -18,14 +19,23 @@ class ChannelURLError(ValueError):
     """A channel URL that Apprise cannot use, or whose scheme is not allowed. The message is safe to show."""
 
 
+_HTTP_STATUS = re.compile(r"\b(?:error=|HTTP |status[ =:]+)?([45]\d\d)\b")
+PERMANENT_STATUSES = {"400", "401", "403", "404", "410"}  # bad request, revoked or deleted webhook, no access
+
+
 @dataclass(frozen=True)
 class SendResult:
     ok: bool
     service: str
     errors: list[str] = field(default_factory=list)
+    permanent: bool = False  # retrying cannot help: an unusable URL, a revoked or deleted webhook
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "service": self.service, "errors": self.errors}
+        return {"ok": self.ok, "service": self.service, "errors": self.errors, "permanent": self.permanent}
+
+
+def is_permanent(errors: list[str]) -> bool:
+    return any(code in PERMANENT_STATUSES for line in errors for code in _HTTP_STATUS.findall(line))
 
 
 def scheme(url: str) -> str:
@@ -60,7 +70,7 @@ def _send_sync(url: str, alert: RenderedAlert) -> SendResult:
     masked = mask(url)
     ap = apprise.Apprise()
     if not ap.add(url):
-        return SendResult(False, masked, ["Apprise cannot use this URL"])
+        return SendResult(False, masked, ["Apprise cannot use this URL"], permanent=True)
     if kind in EMAIL_SCHEMES:
         title, body, fmt = alert.subject, alert.html, apprise.NotifyFormat.HTML
     elif kind == "slack":
@@ -72,7 +82,7 @@ def _send_sync(url: str, alert: RenderedAlert) -> SendResult:
     with apprise.LogCapture(level=logging.WARNING, fmt="%(levelname)s: %(message)s") as captured:
         ok = bool(ap.notify(title=title, body=body, body_format=fmt))
     errors = [line.strip() for line in captured.getvalue().splitlines() if line.strip()] if not ok else []
-    return SendResult(ok, masked, errors)
+    return SendResult(ok, masked, errors, permanent=not ok and is_permanent(errors))
 
 
 async def send(url: str, alert: RenderedAlert) -> SendResult:

@@ -15,6 +15,8 @@ class NotifierSettings(BaseSettings):
         description="Apprise URL schemes that channels may use.",
     )
     slack_webhook_url: str = Field("https://hooks.slack.com/services", description="Base of Slack incoming webhooks (a local receiver in tests).")
-    send_attempts: int = Field(3, ge=1, description="Attempts of one send before the delivery is marked failed.")
-    retry_base_seconds: float = Field(1.0, ge=0, description="First pause between send attempts; doubles each time.")
+    send_attempts: int = Field(8, ge=1, description="Attempts before a delivery is marked failed (the retry budget).")
+    retry_base_seconds: float = Field(2.0, ge=0, description="First pause before a retry; doubles each time, with ±20 % jitter.")
+    retry_max_seconds: float = Field(900, gt=0, description="Longest pause between two attempts.")
+    retry_poll_seconds: float = Field(1.0, gt=0, description="How often due retries are looked for.")
     sending_stale_seconds: float = Field(300, gt=0, description="A delivery left in 'sending' this long (a crash) is sent again.")
