@@ -272,6 +272,21 @@ def subscriptions_add(channel: str, topics: tuple[str, ...], watch_ids: tuple[in
     click.echo(f"subscription {sub.id} added")
 
 
+@subscriptions.command("test")
+@click.argument("subscription_id", type=int)
+def subscriptions_test(subscription_id: int) -> None:
+    """Send a sample alert to the subscription's channel and show Apprise's result per service."""
+    import asyncio
+
+    try:
+        result = asyncio.run(service.send_test_alert(_db(), subscription_id))
+    except service.NotFoundError as error:
+        _fail(error)
+    click.echo(json.dumps(result.as_dict()))
+    if not result.ok:
+        sys.exit(1)
+
+
 @subscriptions.command("list")
 def subscriptions_list() -> None:
     for s in service.list_subscriptions(_db()):
@@ -320,6 +335,43 @@ def deliveries_resend(delivery_ids: tuple[int, ...], all_failed: bool) -> None:
         _fail(ValueError("give delivery ids, or --all-failed"))
     count = resend(_db(), None if all_failed else list(delivery_ids))
     click.echo(f"{count} delivery(ies) queued for sending")
+
+
+# ---- dead letters -------------------------------------------------------------------------------------
+
+@main.group()
+def dlq() -> None:
+    """Messages a service could not process, with the error."""
+
+
+@dlq.command("list")
+@click.option("--topic", default=None, help="articles.discovered.v1 or articles.classified.v1 (default: both).")
+def dlq_list(topic: str | None) -> None:
+    import asyncio
+
+    from radar_api.dlq import list_dead_letters
+
+    letters = asyncio.run(list_dead_letters(SharedSettings().kafka_bootstrap_servers, topic))
+    for d in letters:
+        click.echo(f"{d.topic} [{d.partition}:{d.offset}] from {d.headers.get('x-radar-service', '?')} after {d.headers.get('x-radar-attempts', '?')} attempt(s)")
+        click.echo(f"    error: {d.headers.get('x-radar-error', '?')[:300]}")
+        click.echo(f"    value: {d.value[:160].decode('utf-8', 'replace')}")
+    click.echo(f"{len(letters)} dead letter(s)", err=True)
+
+
+@dlq.command("replay")
+@click.option("--topic", default=None)
+@click.option("--dry-run", is_flag=True, help="Show what would be replayed.")
+def dlq_replay(topic: str | None, dry_run: bool) -> None:
+    """Re-publish dead letters to their source topic, each once (progress is kept in group radar-dlq-replay)."""
+    import asyncio
+
+    from radar_api.dlq import replay
+
+    letters = asyncio.run(replay(SharedSettings().kafka_bootstrap_servers, topic, dry_run))
+    for d in letters:
+        click.echo(f"{'would replay' if dry_run else 'replayed'} {d.topic} [{d.partition}:{d.offset}] → {d.source_topic}")
+    click.echo(f"{len(letters)} dead letter(s) {'to replay' if dry_run else 'replayed'}", err=True)
 
 
 # ---- status -------------------------------------------------------------------------------------------

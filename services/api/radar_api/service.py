@@ -207,6 +207,25 @@ def remove_subscription(db: str, subscription_id: int) -> None:
         s.add(sub)
 
 
+async def send_test_alert(db: str, subscription_id: int) -> Any:
+    """Send a sample alert to the subscription's channel through the notifier's own renderer and channels."""
+    from radar_notifier.channels import send
+    from radar_notifier.render import render_alert
+    from radar_shared.messages import Article, Snippet, Span, Tag
+
+    with session_scope(db) as s:
+        sub = s.get(Subscription, subscription_id)
+        if sub is None or not sub.enabled:
+            raise NotFoundError(f"subscription {subscription_id} does not exist")
+        channel = _get(s, Channel, sub.channel_id, "channel")
+        url = channel.url
+    text = "This is a test alert from Radar: your channel works."
+    article = Article(article_id="radar-test", story_id="radar-test", feed_id=0, feed_url="", entry_key="", url="https://example.org/radar-test",
+                      title="Radar test alert", text=text, source="radar")
+    tag = Tag(tag=(sub.topics or ["test"])[0], score=1.0, snippets=[Snippet(text=text, highlights=[Span(start=10, end=20)])])
+    return await send(url, render_alert(article, [tag]))
+
+
 # ---- watchlists ---------------------------------------------------------------------------------------
 
 SAMPLE_WATCHLIST = Path(__file__).resolve().parents[2] / "classifier" / "radar_classifier" / "watchlists" / "sample-dprk.csv"
