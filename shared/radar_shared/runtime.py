@@ -6,7 +6,7 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -23,6 +23,16 @@ from radar_shared.models import ServiceHeartbeat
 from radar_shared.settings import SharedSettings
 
 log = logging.getLogger("radar.runtime")
+
+
+async def repeat(step: Callable[[], Awaitable[Any]], interval: float, what: str) -> None:
+    """Run `step` every `interval` seconds for ever; a failure is logged and the next round goes on."""
+    while True:
+        try:
+            await step()
+        except Exception:
+            log.exception("%s failed; trying again", what)
+        await asyncio.sleep(interval)
 
 
 class ServiceRuntime:
@@ -66,12 +76,7 @@ class ServiceRuntime:
             session.add(row)
 
     async def heartbeat_loop(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.write_heartbeat)
-            except Exception:
-                log.exception("heartbeat write failed")
-            await asyncio.sleep(self.settings.heartbeat_seconds)
+        await repeat(lambda: asyncio.to_thread(self.write_heartbeat), self.settings.heartbeat_seconds, "heartbeat write")
 
     def database_ok(self) -> bool:
         try:
@@ -146,9 +151,4 @@ class ConfigReloader:
         return True
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.reload)
-            except Exception:
-                log.exception("reloading configuration failed", extra={"config": self.name})
-            await asyncio.sleep(self.interval)
+        await repeat(lambda: asyncio.to_thread(self.reload), self.interval, f"reloading {self.name}")

@@ -26,6 +26,7 @@ from radar_feed_watcher.netguard import parse_networks
 from radar_feed_watcher.parser import FeedParseError, ParsedEntry, ParsedFeed, parse_feed
 from radar_feed_watcher.scheduler import next_poll_at, plan_interval, publish_gap
 from radar_shared.messages import Article, ArticleDiscovered
+from radar_shared.runtime import repeat
 
 log = logging.getLogger("radar.feed_watcher")
 
@@ -92,12 +93,7 @@ class Poller:
         self._outcomes: list[store.PollOutcome] = []  # polls without new content, written in batches
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                await self.tick()
-            except Exception:
-                log.exception("poll cycle failed; trying again")
-            await asyncio.sleep(self.settings.tick_seconds)
+        await repeat(self.tick, self.settings.tick_seconds, "poll cycle")
 
     async def tick(self) -> None:
         """Poll until nothing is due and nothing is in flight.

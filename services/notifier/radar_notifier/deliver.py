@@ -21,6 +21,7 @@ from radar_notifier.channels import mask, scheme, send
 from radar_notifier.config import NotifierSettings
 from radar_notifier.render import render_alert
 from radar_notifier.routing import SubscriptionView, match_subscriptions
+from radar_shared.runtime import repeat
 from radar_shared.messages import AlertDelivered, AlertFailed, Article, ArticleClassified, Tag, utcnow
 
 log = logging.getLogger("radar.notifier")
@@ -130,9 +131,4 @@ class Notifier:
         return sum(1 for r in results if r is True)
 
     async def retry_forever(self) -> None:
-        while True:
-            try:
-                await self.retry_due()
-            except Exception:
-                log.exception("retry loop failed; trying again")
-            await asyncio.sleep(self.settings.retry_poll_seconds)
+        await repeat(self.retry_due, self.settings.retry_poll_seconds, "retry loop")

@@ -93,36 +93,31 @@ async def test_budget_spent_is_failed_and_reported(database_url: str) -> None:
         assert s.query(Delivery).one().status == "failed"
 
 
-async def test_revoked_webhook_is_permanent_and_not_retried(database_url: str) -> None:
-    slack = HTTPSink().start()
+@pytest.fixture
+def slack():  # type: ignore[no-untyped-def]
+    sink = HTTPSink().start()
+    configure_slack(f"{sink.url}/services")
+    yield sink
+    sink.stop()
+    configure_slack("https://hooks.slack.com/services")
+
+
+async def test_revoked_webhook_is_permanent_and_not_retried(database_url: str, slack: HTTPSink) -> None:
     slack.responder = lambda path, body: (404, {}, b"no_service")
-    configure_slack(f"{slack.url}/services")
-    try:
-        sub = subscribe(database_url, SLACK)
-        notifier, delivered, failed = make_notifier(database_url)
-        notifier.apply_subscriptions([sub])
-        await notifier.handle(event())
-        assert len(failed) == 1 and failed[0].permanent and failed[0].attempts == 1
-    finally:
-        slack.stop()
-        configure_slack("https://hooks.slack.com/services")
+    notifier, delivered, failed = make_notifier(database_url)
+    notifier.apply_subscriptions([subscribe(database_url, SLACK)])
+    await notifier.handle(event())
+    assert len(failed) == 1 and failed[0].permanent and failed[0].attempts == 1
 
 
-async def test_slack_500_then_200_arrives_once(database_url: str) -> None:
-    slack = HTTPSink().start()
+async def test_slack_500_then_200_arrives_once(database_url: str, slack: HTTPSink) -> None:
     answers = iter([500, 500])
     slack.responder = lambda path, body: (next(answers, 200), {}, b"ok")
-    configure_slack(f"{slack.url}/services")
-    try:
-        sub = subscribe(database_url, SLACK)
-        notifier, delivered, failed = make_notifier(database_url)
-        notifier.apply_subscriptions([sub])
-        await notifier.handle(event())
-        await drain(notifier, lambda: delivered)
-        assert len(slack.snapshot()) == 1 and not failed
-    finally:
-        slack.stop()
-        configure_slack("https://hooks.slack.com/services")
+    notifier, delivered, failed = make_notifier(database_url)
+    notifier.apply_subscriptions([subscribe(database_url, SLACK)])
+    await notifier.handle(event())
+    await drain(notifier, lambda: delivered)
+    assert len(slack.snapshot()) == 1 and not failed
 
 
 def test_permanent_statuses() -> None:
