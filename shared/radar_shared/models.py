@@ -70,7 +70,13 @@ class Subscription(SQLModel, table=True):
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     watch_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     min_score: float = 0.0
-    mode: str = Field(default="immediate", max_length=20)
+    mode: str = Field(default="immediate", max_length=20, description="immediate | digest")
+    digest_schedule: str = Field(default="daily", max_length=20, description="hourly | daily (at digest_time)")
+    digest_time: str = Field(default="08:00", max_length=5, description="Local HH:MM of a daily digest.")
+    timezone: str = Field(default="UTC", max_length=64, description="IANA zone of digest_time and quiet hours.")
+    quiet_start: str | None = Field(default=None, max_length=5, description="Local HH:MM; alerts are held until quiet_end.")
+    quiet_end: str | None = Field(default=None, max_length=5)
+    max_per_hour: int | None = Field(default=None, description="Rate limit; alerts beyond it are held, not dropped.")
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
@@ -141,7 +147,10 @@ class StoryFingerprint(SQLModel, table=True):
 
 
 class Delivery(SQLModel, table=True):
-    """One row per subscription × story: claimed before sending, marked after."""
+    """One row per subscription × story: claimed before sending, marked after.
+
+    status: pending (due at next_attempt_at: a retry, or held by quiet hours or a rate limit) → sending → sent |
+    failed; queued (waits for its subscription's digest at next_attempt_at); suppressed (subscription removed)."""
 
     __table_args__ = (sa.UniqueConstraint("subscription_id", "story_id", name="uq_delivery_subscription_story"),)
 
@@ -160,6 +169,7 @@ class Delivery(SQLModel, table=True):
     sent_at: datetime | None = _ts()
     next_attempt_at: datetime | None = _ts(index=True)
     alert: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True), description="The article and tags to (re-)send.")
+    batch_id: str | None = Field(default=None, max_length=64, index=True, description="The digest this row is being sent in.")
 
 
 class ServiceHeartbeat(SQLModel, table=True):

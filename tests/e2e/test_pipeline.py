@@ -116,7 +116,7 @@ def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url
         assert mail.rcpt_tos == ["analyst@example.com"]
         slack_text = str(posts[0]["json"])
         assert posts[0]["path"] == SLACK_PATH
-        for expected in ("dprk-sanctions", "russia-dprk-smuggling", "«North Korea»", "https://www.themoscowtimes.com/2017/09/12/"):
+        for expected in ("dprk-sanctions", "russia-dprk-smuggling", "*North Korea*", "https://www.themoscowtimes.com/2017/09/12/"):
             assert expected in slack_text, expected
         for negative in NEGATIVES:
             title = items[negative]["title"][:40]
@@ -129,7 +129,7 @@ def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url
         feeds.feeds["/feed.xml"] = rss([{"title": items[i]["title"], "text": items[i]["text"], "link": items[i]["source"]} for i in [POSITIVE, *NEGATIVES]] + [WATCHED])
         wait_for(lambda: any(p["path"] == WATCH_SLACK_PATH for p in slack.snapshot()), 60, "the watch alert")
         watched = [p for p in slack.snapshot() if p["path"] == WATCH_SLACK_PATH]
-        assert len(watched) == 1 and "«Rich Glory»" in str(watched[0]["json"])
+        assert len(watched) == 1 and "*Rich Glory*" in str(watched[0]["json"])
         assert len(smtp.snapshot()) == 1, "the watched article matches no topic"
 
         st = service.status(database_url, heartbeat_seconds=1)

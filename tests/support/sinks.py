@@ -5,6 +5,7 @@ import email.policy
 import json
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: email.message.EmailMessage
+    at: float = field(default_factory=time.time)  # arrival, seconds since the epoch
 
     @property
     def subject(self) -> str:
@@ -117,7 +119,7 @@ class HTTPSink:
                             payload = json.loads(body)
                         except ValueError:
                             payload = {"raw": body.decode("utf-8", "replace")}
-                        sink.requests.append({"path": self.path, "json": payload})
+                        sink.requests.append({"path": self.path, "json": payload, "at": time.time()})
                 self.send_response(status)
                 for k, v in headers.items():
                     self.send_header(k, v)

@@ -16,7 +16,7 @@ def _db() -> str:
     return SharedSettings().database_url
 
 
-def _fail(error: Exception) -> None:
+def _fail(error: Exception | str) -> None:
     click.echo(f"radar: {error}", err=True)
     sys.exit(2)
 
@@ -262,11 +262,24 @@ def subscriptions() -> None:
 @click.option("--topic", "topics", multiple=True, help="A built-in topic (repeatable).")
 @click.option("--watch", "watch_ids", multiple=True, type=int, help="A watch id (repeatable).")
 @click.option("--min-score", type=float, default=0.0)
-def subscriptions_add(channel: str, topics: tuple[str, ...], watch_ids: tuple[int, ...], min_score: float) -> None:
+@click.option("--digest", type=click.Choice(["hourly", "daily"]), help="Group alerts into one message per hour or per day instead of sending each at once.")
+@click.option("--digest-time", default="08:00", show_default=True, help="Local HH:MM of a daily digest.")
+@click.option("--timezone", default="UTC", show_default=True, help="IANA zone of the digest time and quiet hours, e.g. Asia/Seoul.")
+@click.option("--quiet", metavar="HH:MM-HH:MM", help="Quiet hours: alerts are held until they end, e.g. 22:00-07:00.")
+@click.option("--max-per-hour", type=int, help="Rate limit; alerts beyond it are delivered later, not dropped.")
+def subscriptions_add(
+    channel: str, topics: tuple[str, ...], watch_ids: tuple[int, ...], min_score: float, digest: str | None, digest_time: str, timezone: str,
+    quiet: str | None, max_per_hour: int | None,
+) -> None:
     from radar_notifier.config import NotifierSettings
+    from radar_notifier.policy import Policy
 
+    quiet_start, _, quiet_end = (quiet or "").partition("-")
+    policy = Policy("digest" if digest else "immediate", digest or "daily", digest_time, timezone, quiet_start or None, quiet_end or None, max_per_hour)
+    if quiet and not quiet_end:
+        _fail("quiet: give quiet hours as HH:MM-HH:MM, e.g. 22:00-07:00")
     try:
-        sub = service.add_subscription(_db(), channel, list(topics), list(watch_ids), min_score, NotifierSettings().allowed_schemes)
+        sub = service.add_subscription(_db(), channel, list(topics), list(watch_ids), min_score, NotifierSettings().allowed_schemes, policy)
     except service.ConfigError as error:
         _fail(error)
     click.echo(f"subscription {sub.id} added")
@@ -291,7 +304,7 @@ def subscriptions_test(subscription_id: int) -> None:
 def subscriptions_list() -> None:
     for s in service.list_subscriptions(_db()):
         what = ", ".join([*s.topics, *(f"watch:{w}" for w in s.watch_ids)])
-        click.echo(f"{s.id:>4}  {s.channel}  [{what}]  min_score={s.min_score}")
+        click.echo(f"{s.id:>4}  {s.channel}  [{what}]  min_score={s.min_score}  {s.schedule}")
 
 
 @subscriptions.command("remove")

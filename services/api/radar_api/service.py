@@ -2,7 +2,7 @@
 
 import ipaddress
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ from radar_classifier.query import parse_query
 from radar_classifier.rules import load_topics
 from radar_feed_watcher.netguard import FeedURLRefusedError, check_address, check_url_syntax, parse_networks
 from radar_notifier.channels import mask, validate_channel_url
+from radar_notifier.policy import Policy
+from radar_notifier.policy import validate as validate_policy
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import Channel, Delivery, Feed, FeedState, ServiceHeartbeat, Subscription, Watch
 
@@ -155,9 +157,13 @@ def topic_names() -> list[str]:
     return [t.topic for t in load_topics()]
 
 
-def add_subscription(db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, allowed_schemes: list[str]) -> Subscription:
+def add_subscription(
+    db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, allowed_schemes: list[str], policy: Policy | None = None
+) -> Subscription:
+    policy = policy or Policy()
     try:
         kind = validate_channel_url(channel_url, allowed_schemes)
+        validate_policy(policy)
     except ValueError as error:
         raise ConfigError(str(error)) from None
     known = topic_names()
@@ -178,7 +184,7 @@ def add_subscription(db: str, channel_url: str, topics: list[str], watch_ids: li
             channel = Channel(url=channel_url, kind=kind)
             s.add(channel)
             s.flush()
-        sub = Subscription(channel_id=channel.id, topics=list(topics), watch_ids=list(watch_ids), min_score=min_score)  # type: ignore[arg-type]
+        sub = Subscription(channel_id=channel.id, topics=list(topics), watch_ids=list(watch_ids), min_score=min_score, **asdict(policy))  # type: ignore[arg-type]
         s.add(sub)
         s.flush()
         return sub
@@ -191,13 +197,27 @@ class SubscriptionRow:
     topics: list[str]
     watch_ids: list[int]
     min_score: float
-    mode: str
+    policy: Policy
+
+    @property
+    def schedule(self) -> str:
+        p = self.policy
+        out = f"digest {p.digest_schedule}" + (f" at {p.digest_time} {p.timezone}" if p.digest_schedule == "daily" else "") if p.mode == "digest" else "immediate"
+        if p.quiet_start:
+            out += f", quiet {p.quiet_start}–{p.quiet_end} {p.timezone}"
+        if p.max_per_hour:
+            out += f", at most {p.max_per_hour}/hour"
+        return out
 
 
 def list_subscriptions(db: str) -> list[SubscriptionRow]:
     with session_scope(db) as s:
         rows = s.exec(select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id)).where(col(Subscription.enabled)).order_by(col(Subscription.id))).all()
-        return [SubscriptionRow(sub.id, mask(ch.url), list(sub.topics), list(sub.watch_ids), sub.min_score, sub.mode) for sub, ch in rows]  # type: ignore[arg-type]
+        return [
+            SubscriptionRow(sub.id, mask(ch.url), list(sub.topics), list(sub.watch_ids), sub.min_score,  # type: ignore[arg-type]
+                            Policy(sub.mode, sub.digest_schedule, sub.digest_time, sub.timezone, sub.quiet_start, sub.quiet_end, sub.max_per_hour))
+            for sub, ch in rows
+        ]
 
 
 def remove_subscription(db: str, subscription_id: int) -> None:

@@ -8,6 +8,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from radar_feed_watcher.netguard import FeedURLRefusedError, IPAddress, check_url
+from radar_shared.httputil import parse_retry_after
 
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)  # not httpx's is_redirect, which includes 304
@@ -71,22 +72,6 @@ def pinned_request(url: str, address: "IPAddress") -> tuple[str, dict[str, str],
     netloc = f"{ip}:{parts.port}" if parts.port else ip
     host_header = f"{host}:{parts.port}" if parts.port else host
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), {"Host": host_header}, {"sni_hostname": host}
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:

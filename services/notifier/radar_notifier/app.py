@@ -56,3 +56,4 @@ async def start_background() -> None:
 @app.on_shutdown
 async def stop_background() -> None:
     await runtime.stop_background()
+    await notifier.close()

@@ -1,15 +1,24 @@
 """Sending through Apprise (IO). Channel URLs are secrets: only their masked form is ever logged or shown."""
 
 import asyncio
+import contextvars
+import functools
 import logging
 import re
+import ssl
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import apprise
-from apprise.plugins.slack import NotifySlack
+import httpx
+from apprise.plugins.email import smtp as apprise_smtp
+from apprise.plugins.slack import NotifySlack, SlackMode
 
 from radar_notifier.render import RenderedAlert
+from radar_shared.httputil import parse_retry_after
 
 log = logging.getLogger("radar.notifier")
 EMAIL_SCHEMES = ("mailto", "mailtos")
@@ -29,9 +38,13 @@ class SendResult:
     service: str
     errors: list[str] = field(default_factory=list)
     permanent: bool = False  # retrying cannot help: an unusable URL, a revoked or deleted webhook
+    retry_after: float | None = None  # seconds the service asked us to wait (HTTP 429/503 Retry-After)
 
     def as_dict(self) -> dict:
-        return {"ok": self.ok, "service": self.service, "errors": self.errors, "permanent": self.permanent}
+        out = {"ok": self.ok, "service": self.service, "errors": self.errors, "permanent": self.permanent}
+        if self.retry_after is not None:
+            out["retry_after"] = self.retry_after
+        return out
 
 
 def is_permanent(errors: list[str]) -> bool:
@@ -42,6 +55,7 @@ def scheme(url: str) -> str:
     return urlsplit(url).scheme.lower()
 
 
+@functools.lru_cache(maxsize=4096)
 def mask(url: str) -> str:
     """Apprise's privacy form of a channel URL (tokens and passwords hidden)."""
     plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
@@ -63,28 +77,164 @@ def validate_channel_url(url: str, allowed_schemes: list[str]) -> str:
 def configure_slack(webhook_base_url: str) -> None:
     """Where Slack incoming webhooks are posted (Slack itself in production, a local receiver in tests)."""
     NotifySlack.webhook_url = webhook_base_url.rstrip("/")
+    slack_webhook.cache_clear()
 
 
-def _send_sync(url: str, alert: RenderedAlert) -> SendResult:
+@functools.lru_cache(maxsize=4096)
+def slack_webhook(url: str) -> str | None:
+    """The incoming-webhook address of a Slack channel URL (slack://A/B/C or https://hooks.slack.com/…),
+    or None for other URLs and for Slack's bot mode, which go through Apprise."""
+    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if not isinstance(plugin, NotifySlack) or plugin.mode not in (SlackMode.WEBHOOK, SlackMode.WEBHOOK_GOV):
+        return None
+    base = NotifySlack.webhook_gov_url if plugin.mode == SlackMode.WEBHOOK_GOV else NotifySlack.webhook_url
+    return f"{base}/{plugin.token_a}/{plugin.token_b}/{plugin.token_c}"
+
+
+async def post_slack(client: httpx.AsyncClient, webhook: str, masked: str, payload: dict) -> SendResult:
+    """POST a Block Kit payload to an incoming webhook. Unlike Apprise, this sees the status and Retry-After."""
+    try:
+        response = await client.post(webhook, json=payload)
+    except httpx.HTTPError as error:
+        return SendResult(False, masked, [f"Slack webhook: {type(error).__name__}: {error}"])
+    if response.status_code == 200:
+        return SendResult(True, masked)
+    status = str(response.status_code)
+    error = f"Slack webhook answered HTTP {status}: {response.text[:200]}"
+    return SendResult(False, masked, [error], permanent=status in PERMANENT_STATUSES, retry_after=parse_retry_after(response.headers.get("retry-after")))
+
+
+class _LazyTLSContext:
+    """What Apprise's SMTP controller gets from `ssl.create_default_context()`: nothing is loaded for plain SMTP,
+    one shared verifying context serves TLS, and a caller that turns verification off gets a context of its
+    own. Apprise builds a fresh context, reading the whole CA bundle, for every email, even without TLS: about
+    12 ms of CPU per alert, the largest cost in bench/notify.py."""
+
+    _shared: ssl.SSLContext | None = None
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_ctx", None)
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ctx is None:
+            if _LazyTLSContext._shared is None:
+                _LazyTLSContext._shared = ssl.create_default_context()
+            object.__setattr__(self, "_ctx", _LazyTLSContext._shared)
+        return self._ctx  # type: ignore[return-value]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._context(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if self._ctx is None or self._ctx is _LazyTLSContext._shared:
+            object.__setattr__(self, "_ctx", ssl.create_default_context())  # never change the shared one
+        setattr(self._ctx, name, value)
+
+
+class _SSLForApprise:
+    def __getattr__(self, name: str) -> Any:
+        return _LazyTLSContext if name == "create_default_context" else getattr(ssl, name)
+
+
+apprise_smtp.ssl = _SSLForApprise()  # type: ignore[attr-defined]
+
+_errors: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("apprise_errors", default=None)
+
+
+class _SendCapture(logging.Handler):
+    """Apprise reports a failure's reason only in its log. This one handler on the `apprise` logger files each
+    record under the send that logged it (a context variable, which Apprise carries into its worker threads),
+    so concurrent sends never see each other's errors; Apprise's own LogCapture would mix them."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        buffer = _errors.get()
+        if buffer is not None:
+            buffer.append(f"{record.levelname}: {record.getMessage()}")
+
+
+logging.getLogger("apprise").addHandler(_SendCapture())
+_ASSET = apprise.AppriseAsset(async_mode=False)  # one service per send: no thread pool of Apprise's own
+
+
+def _send_apprise(url: str, alert: RenderedAlert) -> SendResult:
     kind = scheme(url)
     masked = mask(url)
-    ap = apprise.Apprise()
+    ap = apprise.Apprise(asset=_ASSET)
     if not ap.add(url):
         return SendResult(False, masked, ["Apprise cannot use this URL"], permanent=True)
     if kind in EMAIL_SCHEMES:
         title, body, fmt = alert.subject, alert.html, apprise.NotifyFormat.HTML
-    elif kind == "slack":
-        # Plain text: Apprise escapes it for Slack. Its MARKDOWN mode turns `&lt;!channel&gt;` back into a
-        # live `<!channel>`, so feed text must never take that path.
-        title, body, fmt = "", alert.slack, apprise.NotifyFormat.TEXT
     else:
         title, body, fmt = alert.subject, alert.text, apprise.NotifyFormat.TEXT
-    with apprise.LogCapture(level=logging.WARNING, fmt="%(levelname)s: %(message)s") as captured:
+    errors: list[str] = []
+    token = _errors.set(errors)
+    try:
         ok = bool(ap.notify(title=title, body=body, body_format=fmt))
-    errors = [line.strip() for line in captured.getvalue().splitlines() if line.strip()] if not ok else []
+    finally:
+        _errors.reset(token)
+    errors = [line.strip() for line in errors if line.strip()] if not ok else []
     return SendResult(ok, masked, errors, permanent=not ok and is_permanent(errors))
 
 
+class ChannelGate:
+    """At most `concurrency` sends in flight to one channel, starting at least `interval` seconds apart."""
+
+    def __init__(self, concurrency: int, interval: float) -> None:
+        self.slots = asyncio.Semaphore(concurrency)
+        self.interval = interval
+        self.next_start = 0.0
+        self.lock = asyncio.Lock()
+
+    async def __aenter__(self) -> None:
+        await self.slots.acquire()
+        if self.interval > 0:
+            async with self.lock:
+                now = time.monotonic()
+                wait = self.next_start - now
+                self.next_start = max(now, self.next_start) + self.interval
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.slots.release()
+
+
+class Sender:
+    """Sends rendered alerts. Channels are independent: each has its own gate (Slack: one message per second
+    per webhook), and Apprise's blocking sends run on a pool of their own, so a channel that hangs until its
+    timeout occupies at most its gate's slots, never the whole notifier."""
+
+    def __init__(self, workers: int = 32, channel_concurrency: int = 4, slack_interval: float = 1.0, timeout: float = 15.0) -> None:
+        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
+        self.http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self.channel_concurrency = channel_concurrency
+        self.slack_interval = slack_interval
+        self.gates: dict[str, ChannelGate] = {}
+
+    def gate(self, url: str, slack: bool) -> ChannelGate:
+        if url not in self.gates:
+            self.gates[url] = ChannelGate(1, self.slack_interval) if slack else ChannelGate(self.channel_concurrency, 0.0)
+        return self.gates[url]
+
+    async def send(self, url: str, alert: RenderedAlert) -> SendResult:
+        webhook = slack_webhook(url)
+        async with self.gate(url, webhook is not None):
+            if webhook is not None:
+                return await post_slack(self.http, webhook, mask(url), alert.slack)
+            return await asyncio.get_running_loop().run_in_executor(self.executor, _send_apprise, url, alert)
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
 async def send(url: str, alert: RenderedAlert) -> SendResult:
-    """Send one alert to one channel without blocking the event loop."""
-    return await asyncio.to_thread(_send_sync, url, alert)
+    """Send one alert to one channel (a one-off Sender: `radar subscriptions test`, tests)."""
+    sender = Sender(workers=1)
+    try:
+        return await sender.send(url, alert)
+    finally:
+        await sender.close()

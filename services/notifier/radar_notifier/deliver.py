@@ -1,30 +1,36 @@
-"""Fan-out of one ArticleClassified: match subscriptions, then claim, send and mark each delivery.
+"""Fan-out of one ArticleClassified: match subscriptions, record the deliveries, then claim, send and mark each.
 
-Deliveries to different channels run concurrently, so one slow channel does not delay the others.
-The only window for a duplicate is a crash after Apprise sent and before `store.mark(..., 'sent')`
-commits; a claim left in 'sending' is sent again only after NOTIFIER_SENDING_STALE_SECONDS. A failed send is
-retried from the delivery log (status pending, next_attempt_at) by a loop of its own, so a channel that is
-down never holds the Kafka partition.
+The Kafka handler only records the rows (one transaction) and starts the sends in the background, so the
+partition moves on at database speed, not at the speed of the slowest channel. Deliveries to different
+channels run concurrently. The only window for a duplicate is a crash after the channel accepted a message and before `store.mark(...,
+'sent')` commits; a claim left in 'sending' is sent again only after NOTIFIER_SENDING_STALE_SECONDS. A failed send
+is retried from the delivery log (status pending, next_attempt_at) by a loop of its own, so a channel that is
+down never holds the Kafka partition. The same loop sends what quiet hours or a rate limit held back, and the
+digests that are due (rows 'queued' until their subscription's digest time).
 """
 
 import asyncio
+import functools
 import logging
 import random
-from datetime import datetime, timedelta
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from radar_notifier import store
-from radar_notifier.channels import mask, scheme, send
+from radar_notifier.channels import Sender, SendResult, mask, scheme, slack_webhook
 from radar_notifier.config import NotifierSettings
-from radar_notifier.render import render_alert
+from radar_notifier.policy import hold_until, next_digest_at, quiet_until
+from radar_notifier.render import DigestItem, render_alert, render_digest
 from radar_notifier.routing import SubscriptionView, match_subscriptions
-from radar_shared.runtime import repeat
 from radar_shared.messages import AlertDelivered, AlertFailed, Article, ArticleClassified, Tag, utcnow
+from radar_shared.runtime import repeat
 
 log = logging.getLogger("radar.notifier")
+MAX_INFLIGHT = 256  # handle() calls whose sends run in the background at once
 
 
 class DeliveryMetrics:
@@ -32,12 +38,28 @@ class DeliveryMetrics:
         self.sent = Counter("radar_deliveries_sent_total", "Alerts delivered, by channel type", ["channel_type"], registry=registry)
         self.failed = Counter("radar_deliveries_failed_total", "Alerts that failed, by channel type", ["channel_type"], registry=registry)
         self.retries = Counter("radar_delivery_retries_total", "Delivery attempts that failed and were scheduled again, by channel type", ["channel_type"], registry=registry)
+        self.held = Counter("radar_deliveries_held_total", "Alerts held back by quiet hours or a rate limit", ["reason"], registry=registry)
+        self.queued = Counter("radar_deliveries_queued_total", "Stories queued for a digest", registry=registry)
+        self.digests = Counter("radar_digests_sent_total", "Digests sent, by channel type", ["channel_type"], registry=registry)
         self.latency = Histogram(
             "radar_end_to_end_seconds",
             "From discovery of the article to delivery of the alert",
             buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
             registry=registry,
         )
+
+
+def next_step(result: SendResult, attempts: int, settings: NotifierSettings, now: datetime, jitter: float) -> tuple[str, datetime | None]:
+    """After an attempt: ('sent', None), ('retry', when) or ('failed', None). A service's Retry-After is a floor
+    under the exponential back-off; `jitter` is a factor near 1 that spreads retries out."""
+    if result.ok:
+        return "sent", None
+    if result.permanent or attempts >= settings.send_attempts:
+        return "failed", None
+    delay = min(settings.retry_base_seconds * 2 ** (attempts - 1), settings.retry_max_seconds) * jitter
+    if result.retry_after is not None:
+        delay = max(delay, min(result.retry_after, settings.retry_max_seconds))
+    return "retry", now + timedelta(seconds=delay)
 
 
 class Notifier:
@@ -48,87 +70,241 @@ class Notifier:
         publish_delivered: Callable[[AlertDelivered], Awaitable[Any]],
         publish_failed: Callable[[AlertFailed], Awaitable[Any]],
         metrics: DeliveryMetrics,
+        clock: Callable[[], datetime] = utcnow,
+        sender: Sender | None = None,
     ) -> None:
         self.settings = settings
         self.db = database_url
         self.publish_delivered = publish_delivered
         self.publish_failed = publish_failed
         self.metrics = metrics
+        self.clock = clock
+        self.sender = sender or Sender(settings.send_workers, settings.channel_concurrency, settings.slack_interval_seconds, settings.send_timeout_seconds)
         self.subscriptions: list[SubscriptionView] = []
+        self.by_id: dict[int, SubscriptionView] = {}
+        self.limits: dict[int, asyncio.Lock] = {}
+        self.inflight: set[asyncio.Task] = set()
+        self.in_hand: set[int] = set()  # deliveries this notifier has claimed and not yet marked
+        # SQLite has one writer: several threads writing at once wait in its busy handler, which sleeps in steps of
+        # up to 100 ms. One thread for SQLite keeps its writes back to back; PostgreSQL gets a pool.
+        self.db_executor = ThreadPoolExecutor(1 if database_url.startswith("sqlite") else 8, thread_name_prefix="delivery-log")
+
+    async def db_call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(self.db_executor, functools.partial(fn, *args, **kwargs))
 
     def apply_subscriptions(self, subscriptions: list[SubscriptionView]) -> None:
         self.subscriptions = subscriptions
+        self.by_id = {s.id: s for s in subscriptions}
+        for sub in subscriptions:  # parse each channel URL now (cached), not on the first alert
+            mask(sub.channel_url)
+            slack_webhook(sub.channel_url)
+
+    async def close(self, timeout: float = 10) -> None:
+        """Let sends in flight finish (up to `timeout`), then release the channels."""
+        await self.settle(timeout)
+        for task in self.inflight:
+            task.cancel()
+        await self.sender.close()
+        self.db_executor.shutdown(wait=False)
+
+    async def settle(self, timeout: float | None = None) -> None:
+        """Wait for the sends that handle() started."""
+        if self.inflight:
+            await asyncio.wait(set(self.inflight), timeout=timeout)
 
     async def handle(self, event: ArticleClassified) -> int:
-        """Deliver to every matching subscription; re-raise the first storage error after all have run."""
-        matches = match_subscriptions(self.subscriptions, event.tags)
-        results = await asyncio.gather(*(self.deliver(sub, tags, event) for sub, tags in matches), return_exceptions=True)
-        errors = [r for r in results if isinstance(r, BaseException)]
-        if errors:
-            raise errors[0]
-        return sum(1 for r in results if r)
-
-    async def deliver(self, sub: SubscriptionView, tags: list[Tag], event: ArticleClassified) -> bool:
+        """Record the article's deliveries in one transaction, then start sending them and return: the offset
+        is committed once the rows are durable, and a crash before the sends leaves them `pending` for the
+        delivery loop. Return how many new alerts were started."""
         a = event.article
-        alert = {"article": a.model_dump(mode="json"), "tags": [t.model_dump(mode="json") for t in tags], "discovered_at": event.discovered_at.isoformat()}
-        claimed = await asyncio.to_thread(store.claim, self.db, sub.id, a.story_id, a.article_id, a.title, [t.tag for t in tags], self.settings.sending_stale_seconds, alert)
-        if claimed is None:
-            log.info("already delivered; skipped", extra={"subscription_id": sub.id, "story_id": a.story_id, "article_id": a.article_id})
-            return False
-        return await self.attempt(claimed.delivery_id, sub.id, sub.channel_url, claimed.attempts, alert)
+        now = self.clock()
+        items = []
+        article_json = a.model_dump(mode="json", exclude={"text", "summary_html"})  # alerts show the evidence, not the whole text
+        for sub, tags in match_subscriptions(self.subscriptions, event.tags):
+            alert = {"article": article_json, "tags": [t.model_dump(mode="json") for t in tags], "discovered_at": event.discovered_at.isoformat()}
+            due = next_digest_at(sub.policy, now) if sub.policy.mode == "digest" else None
+            items.append((sub.id, [t.tag for t in tags], alert, due))
+        if not items:
+            return 0
+        new = await self.db_call(store.record, self.db, a.story_id, a.article_id, a.title, items, now)
+        queued = sum(1 for i in items if i[3] is not None)
+        if queued:
+            self.metrics.queued.inc(queued)
+        ctx = {"story_id": a.story_id, "article_id": a.article_id, "matched": len(items), "new": len(new)}
+        if new or queued:
+            log.info("deliveries recorded", extra=ctx)
+        else:
+            log.info("already delivered; skipped", extra=ctx)
+        if new and len(self.inflight) < MAX_INFLIGHT:  # beyond that, the delivery loop sends them
+            task = asyncio.create_task(self.send_now(new))
+            self.inflight.add(task)
+            task.add_done_callback(self.inflight.discard)
+        return len(new)
 
-    def backoff(self, attempts: int) -> float:
-        delay = min(self.settings.retry_base_seconds * 2 ** (attempts - 1), self.settings.retry_max_seconds)
-        return delay * random.uniform(0.8, 1.2)
+    async def _in_hand(self, delivery_id: int, work: Awaitable[bool]) -> bool:
+        """Keep the claim's lease alive while the delivery waits for its channel and is sent."""
+        self.in_hand.add(delivery_id)
+        try:
+            return await work
+        finally:
+            self.in_hand.discard(delivery_id)
 
-    async def attempt(self, delivery_id: int, subscription_id: int, channel_url: str, attempts: int, alert: dict) -> bool:
-        """One send of a claimed delivery, then: sent; or a retry scheduled in the delivery log (the partition
-        is not held); or failed, when the budget is spent or the failure is permanent."""
-        article = Article.model_validate(alert["article"])
-        tags = [Tag.model_validate(t) for t in alert["tags"]]
-        result = await send(channel_url, render_alert(article, tags))
-        attempts += 1
-        kind = scheme(channel_url)
-        ctx = {"subscription_id": subscription_id, "story_id": article.story_id, "article_id": article.article_id, "channel": result.service, "delivery_id": delivery_id}
-        if result.ok:
-            await asyncio.to_thread(store.mark, self.db, delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict())
-            self.metrics.sent.labels(kind).inc()
-            discovered = datetime.fromisoformat(alert["discovered_at"]) if alert.get("discovered_at") else None
-            if discovered:
-                self.metrics.latency.observe((utcnow() - discovered).total_seconds())
-            log.info("alert delivered", extra={**ctx, "attempts": attempts})
-            await self.publish_delivered(
-                AlertDelivered(
-                    delivery_id=delivery_id, subscription_id=subscription_id, article_id=article.article_id, story_id=article.story_id,
-                    channel=mask(channel_url), tags=[t.tag for t in tags], attempts=attempts, discovered_at=discovered,
-                )
-            )
-            return True
-        error = ("; ".join(result.errors) or "Apprise reported a failure")[:2000]
-        if not result.permanent and attempts < self.settings.send_attempts:
-            retry_at = utcnow() + timedelta(seconds=self.backoff(attempts))
-            await asyncio.to_thread(store.mark, self.db, delivery_id, status="pending", attempts=attempts, error=error, result=result.as_dict(), next_attempt_at=retry_at)
-            self.metrics.retries.labels(kind).inc()
-            log.warning("alert delivery failed; retry scheduled", extra={**ctx, "error": error, "attempts": attempts, "retry_at": retry_at.isoformat()})
-            return False
-        await asyncio.to_thread(store.mark, self.db, delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict())
-        self.metrics.failed.labels(kind).inc()
-        log.error("alert delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
-        await self.publish_failed(
-            AlertFailed(
-                delivery_id=delivery_id, subscription_id=subscription_id, article_id=article.article_id, story_id=article.story_id,
-                channel=mask(channel_url), error=error, attempts=attempts, permanent=result.permanent,
-            )
+    async def renew_leases(self) -> None:
+        """A claim ('sending') is taken over once it is NOTIFIER_SENDING_STALE_SECONDS old; this notifier's own
+        claims are renewed on every tick, so only a crashed notifier's claims go stale, however long a send waits
+        for its channel (Slack's pacing, a slow SMTP server)."""
+        if self.in_hand:
+            await self.db_call(store.renew, self.db, sorted(self.in_hand), self.clock())
+
+    async def send_now(self, delivery_ids: list[int]) -> int:
+        due = await self.db_call(store.claim_due_retries, self.db, self.clock(), len(delivery_ids), None, delivery_ids)
+        return await self._attempt_all(due)
+
+    async def _attempt_all(self, due: list[store.DueRetry]) -> int:
+        gone = [d.delivery_id for d in due if d.subscription_id not in self.by_id]
+        if gone:
+            await self.db_call(store.suppress, self.db, gone, "the subscription was removed or paused", self.clock())
+        results = await asyncio.gather(
+            *(self._in_hand(d.delivery_id, self.attempt(d.delivery_id, self.by_id[d.subscription_id], d.attempts, d.alert))
+              for d in due if d.subscription_id in self.by_id),
+            return_exceptions=True,
         )
-        return False
-
-    async def retry_due(self) -> int:
-        """Send the deliveries whose retry is due, concurrently; return how many were sent."""
-        due = await asyncio.to_thread(store.claim_due_retries, self.db, utcnow())
-        results = await asyncio.gather(*(self.attempt(d.delivery_id, d.subscription_id, d.channel_url, d.attempts, d.alert) for d in due), return_exceptions=True)
         for error in (r for r in results if isinstance(r, BaseException)):
-            log.error("retry failed unexpectedly", extra={"error": f"{type(error).__name__}: {error}"})
+            log.error("send failed unexpectedly", extra={"error": f"{type(error).__name__}: {error}"})
         return sum(1 for r in results if r is True)
 
+    async def attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: dict) -> bool:
+        """One send of a claimed delivery, unless quiet hours or the rate limit hold it back; then sent, or a
+        retry scheduled in the delivery log (the partition is not held), or failed when the budget is spent or
+        the failure is permanent."""
+        if sub.policy.max_per_hour is None:
+            return await self._attempt(delivery_id, sub, attempts, alert)
+        async with self.limits.setdefault(sub.id, asyncio.Lock()):  # count and send as one step per subscription
+            return await self._attempt(delivery_id, sub, attempts, alert)
+
+    async def _attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: dict) -> bool:
+        article = Article.model_validate(alert["article"])
+        tags = [Tag.model_validate(t) for t in alert["tags"]]
+        ctx = {"subscription_id": sub.id, "story_id": article.story_id, "article_id": article.article_id, "delivery_id": delivery_id}
+        now = self.clock()
+        recent = await self.db_call(store.sent_since, self.db, sub.id, now - timedelta(hours=1)) if sub.policy.max_per_hour else []
+        if held := hold_until(sub.policy, now, recent):
+            until, reason = held
+            await self.db_call(store.hold, self.db, delivery_id, until, reason, now)
+            self.metrics.held.labels("quiet_hours" if reason.startswith("quiet") else "rate_limit").inc()
+            log.info("alert held", extra={**ctx, "reason": reason})
+            return False
+        result = await self.sender.send(sub.channel_url, render_alert(article, tags))
+        attempts += 1
+        kind = scheme(sub.channel_url)
+        ctx["channel"] = result.service
+        status, retry_at = next_step(result, attempts, self.settings, self.clock(), random.uniform(0.8, 1.2))
+        error = None if result.ok else ("; ".join(result.errors) or "Apprise reported a failure")[:2000]
+        if status == "sent":
+            await self.db_call(store.mark, self.db, delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict(), now=self.clock())
+            self._delivered(kind, alert)
+            log.info("alert delivered", extra={**ctx, "attempts": attempts})
+            await self.publish_delivered(self._delivered_event(delivery_id, sub, article, tags, attempts, alert))
+            return True
+        if status == "retry":
+            await self.db_call(store.mark, self.db, delivery_id, status="pending", attempts=attempts, error=error, result=result.as_dict(), next_attempt_at=retry_at, now=self.clock())
+            self.metrics.retries.labels(kind).inc()
+            log.warning("alert delivery failed; retry scheduled", extra={**ctx, "error": error, "attempts": attempts, "retry_at": retry_at.isoformat()})  # type: ignore[union-attr]
+            return False
+        await self.db_call(store.mark, self.db, delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict(), now=self.clock())
+        self.metrics.failed.labels(kind).inc()
+        log.error("alert delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
+        await self.publish_failed(self._failed_event(delivery_id, sub, article, error or "", attempts, result.permanent))
+        return False
+
+    def _delivered(self, kind: str, alert: dict) -> None:
+        self.metrics.sent.labels(kind).inc()
+        if alert.get("discovered_at"):
+            self.metrics.latency.observe((utcnow() - datetime.fromisoformat(alert["discovered_at"])).total_seconds())
+
+    def _delivered_event(self, delivery_id: int, sub: SubscriptionView, article: Article, tags: list[Tag], attempts: int, alert: dict) -> AlertDelivered:
+        discovered = datetime.fromisoformat(alert["discovered_at"]) if alert.get("discovered_at") else None
+        return AlertDelivered(
+            delivery_id=delivery_id, subscription_id=sub.id, article_id=article.article_id, story_id=article.story_id,
+            channel=mask(sub.channel_url), tags=[t.tag for t in tags], attempts=attempts, discovered_at=discovered,
+        )
+
+    def _failed_event(self, delivery_id: int, sub: SubscriptionView, article: Article, error: str, attempts: int, permanent: bool) -> AlertFailed:
+        return AlertFailed(
+            delivery_id=delivery_id, subscription_id=sub.id, article_id=article.article_id, story_id=article.story_id,
+            channel=mask(sub.channel_url), error=error, attempts=attempts, permanent=permanent,
+        )
+
+    async def retry_due(self) -> int:
+        """Send the deliveries that are due (retries, held alerts, new alerts not sent yet, sends a crash
+        interrupted), concurrently; return how many were sent."""
+        now = self.clock()
+        due = await self.db_call(store.claim_due_retries, self.db, now, 100, now - timedelta(seconds=self.settings.sending_stale_seconds))
+        return await self._attempt_all(due)
+
+    async def digest_due(self) -> int:
+        """Send every digest that is due, one message per subscription; return how many were sent."""
+        now = self.clock()
+        batches = await self.db_call(store.claim_digests, self.db, now, now - timedelta(seconds=self.settings.sending_stale_seconds))
+        results = await asyncio.gather(*(self.send_digest(b) for b in batches), return_exceptions=True)
+        for error in (r for r in results if isinstance(r, BaseException)):
+            log.error("digest failed unexpectedly", extra={"error": f"{type(error).__name__}: {error}"})
+        return sum(1 for r in results if r is True)
+
+    async def send_digest(self, batch: store.DigestBatch) -> bool:
+        ids = [d for d, _, _ in batch.rows]
+        self.in_hand.update(ids)
+        try:
+            return await self._send_digest(batch)
+        finally:
+            self.in_hand.difference_update(ids)
+
+    async def _send_digest(self, batch: store.DigestBatch) -> bool:
+        now = self.clock()
+        attempts = max(a for _, a, _ in batch.rows)
+        ctx = {"subscription_id": batch.subscription_id, "stories": len(batch.rows), "batch_id": batch.batch_id}
+        sub = self.by_id.get(batch.subscription_id)
+        if sub is None:
+            await self.db_call(store.suppress, self.db, [d for d, _, _ in batch.rows], "the subscription was removed or paused", now)
+            return False
+        if until := quiet_until(sub.policy, now):
+            await self.db_call(store.mark_batch, self.db, batch.batch_id, status="queued", attempts=attempts, error=None,
+                                    result={"held": "quiet hours"}, next_attempt_at=until, now=now)
+            self.metrics.held.labels("quiet_hours").inc()
+            return False
+        items = [
+            DigestItem(Article.model_validate(alert["article"]), [Tag.model_validate(t) for t in alert["tags"]], alert.get("coverage", []))
+            for _, _, alert in batch.rows
+        ]
+        result = await self.sender.send(sub.channel_url, render_digest(items, sub.policy.digest_schedule))
+        attempts += 1
+        kind = scheme(sub.channel_url)
+        status, retry_at = next_step(result, attempts, self.settings, self.clock(), random.uniform(0.8, 1.2))
+        error = None if result.ok else ("; ".join(result.errors) or "Apprise reported a failure")[:2000]
+        stored = {"sent": "sent", "retry": "queued", "failed": "failed"}[status]
+        await self.db_call(store.mark_batch, self.db, batch.batch_id, status=stored, attempts=attempts, error=error, result=result.as_dict(),
+                                next_attempt_at=retry_at, now=self.clock())
+        if status == "sent":
+            self.metrics.digests.labels(kind).inc()
+            log.info("digest delivered", extra={**ctx, "attempts": attempts})
+            for (delivery_id, _, alert), item in zip(batch.rows, items, strict=True):
+                self._delivered(kind, alert)
+                await self.publish_delivered(self._delivered_event(delivery_id, sub, item.article, item.tags, attempts, alert))
+            return True
+        if status == "retry":
+            self.metrics.retries.labels(kind).inc()
+            log.warning("digest delivery failed; retry scheduled", extra={**ctx, "error": error, "attempts": attempts})
+            return False
+        self.metrics.failed.labels(kind).inc()
+        log.error("digest delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
+        for (delivery_id, _, _), item in zip(batch.rows, items, strict=True):
+            await self.publish_failed(self._failed_event(delivery_id, sub, item.article, error or "", attempts, result.permanent))
+        return False
+
+    async def send_due(self) -> int:
+        await self.renew_leases()
+        sent = await self.retry_due()
+        return sent + await self.digest_due()
+
     async def retry_forever(self) -> None:
-        await repeat(self.retry_due, self.settings.retry_poll_seconds, "retry loop")
+        await repeat(self.send_due, self.settings.retry_poll_seconds, "delivery loop")

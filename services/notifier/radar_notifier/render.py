@@ -1,8 +1,9 @@
-"""Alert rendering (pure): email (subject, plain text, HTML) and Slack mrkdwn, with feed text escaped."""
+"""Alert rendering (pure): email (subject, plain text, HTML) and Slack Block Kit, with feed text escaped."""
 
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -18,7 +19,14 @@ class RenderedAlert:
     subject: str
     text: str
     html: str
-    slack: str
+    slack: dict[str, Any]  # a Block Kit payload for an incoming webhook: {"text": fallback, "blocks": [...]}
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    article: Article
+    tags: list[Tag]
+    coverage: list[dict[str, str]]  # later reports of the same story: source, title, url
 
 
 def one_line(value: str, limit: int = 200) -> str:
@@ -42,21 +50,76 @@ def tag_label(tag: Tag) -> str:
     return tag.tag
 
 
+def slack_escape(text: str) -> str:
+    """Slack's three control characters; with them escaped, feed text cannot mention (`<!channel>`) or
+    disguise a link (`<http://evil|bank>`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def safe_url(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else ""
+
+
+def _slack_link(url: str, label: str) -> str:
+    if not url:
+        return label
+    return f"<{slack_escape(url).replace('|', '%7C')}|{label}>"
+
+
+def _published(article: Article) -> str:
+    return article.published_at.strftime("%Y-%m-%d %H:%M UTC") if article.published_at else "unknown time"
+
+
+def _slack_mark(snippet: Snippet) -> str:
+    # `_marked` puts *…* around each match; the text between is escaped, and no line break may end a quote.
+    return _marked(snippet, "*", "*", slack_escape).replace("\n", " ")
+
+
+def _slack_story(article: Article, tags: list[Tag], snippets: int) -> str:
+    title = slack_escape(one_line(article.title, 300))
+    lines = [f"*{_slack_link(safe_url(article.url), title)}*", f"{slack_escape(one_line(article.source, 100))} · {_published(article)}"]
+    for t in tags:
+        lines.append(f"• `{slack_escape(t.tag)}` score {t.score:.2f}")
+        lines += [f"> {_slack_mark(s)}" for s in t.snippets[:snippets]]
+    return "\n".join(lines)[:2900]  # a section's text is at most 3,000 characters
+
+
 def render_alert(article: Article, tags: list[Tag]) -> RenderedAlert:
     topics = ", ".join(tag_label(t) for t in tags)
     subject = one_line(f"[Radar] {topics}: {article.title}", 250)
-    published = article.published_at.strftime("%Y-%m-%d %H:%M UTC") if article.published_at else "unknown time"
-    url = article.url if article.url.startswith(("http://", "https://")) else ""
+    published = _published(article)
+    url = safe_url(article.url)
     context = {"article": article, "tags": tags, "published": published, "url": url}
     text = _env.get_template("alert.txt.j2").render(**context, marked=lambda s: _marked(s, "**", "**", str))
     html = _env.get_template("alert.html.j2").render(**context, marked=lambda s: Markup(_marked(s, Markup("<mark>"), Markup("</mark>"), escape)))
-    # Slack gets plain text: Apprise escapes &, < and > of TEXT bodies exactly once and, unlike its MARKDOWN
-    # path, never turns an escaped `&lt;!channel&gt;` back into a mention (tests/unit/notifier checks the sink).
-    lines = [one_line(article.title, 300), f"{article.source} · {published}"]
-    for t in tags:
-        lines.append(f"• {t.tag} (score {t.score:.2f})")
-        for s in t.snippets[:2]:
-            lines.append("   " + _marked(s, "«", "»", str).replace("\n", " "))
-    if url:
-        lines.append(url)
-    return RenderedAlert(subject=subject, text=text, html=html, slack="\n".join(lines))
+    slack = {
+        "text": slack_escape(subject),
+        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _slack_story(article, tags, snippets=2)}}],
+    }
+    return RenderedAlert(subject=subject, text=text, html=html, slack=slack)
+
+
+MAX_SLACK_STORIES = 45  # Block Kit allows 50 blocks per message
+
+
+def render_digest(items: list[DigestItem], schedule: str) -> RenderedAlert:
+    """One message for many stories, oldest first, each with its evidence."""
+    topics = sorted({t.tag for item in items for t in item.tags})
+    n = len(items)
+    subject = one_line(f"[Radar] {schedule} digest: {n} {'story' if n == 1 else 'stories'} on {', '.join(topics)}", 250)
+    stories = [
+        {"article": i.article, "tags": i.tags, "published": _published(i.article), "url": safe_url(i.article.url),
+         "coverage": [{"source": c.get("source", ""), "title": c.get("title", ""), "url": safe_url(c.get("url", ""))} for c in i.coverage]}
+        for i in items
+    ]
+    text = _env.get_template("digest.txt.j2").render(subject=subject, stories=stories, marked=lambda s: _marked(s, "**", "**", str))
+    html = _env.get_template("digest.html.j2").render(subject=subject, stories=stories, marked=lambda s: Markup(_marked(s, Markup("<mark>"), Markup("</mark>"), escape)))
+    blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": subject[:150]}}]
+    for i in items[:MAX_SLACK_STORIES]:
+        story = _slack_story(i.article, i.tags, snippets=1)
+        if i.coverage:
+            story += "\nAlso: " + ", ".join(slack_escape(one_line(c.get("source", ""), 60)) for c in i.coverage[:5])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": story[:2900]}})
+    if n > MAX_SLACK_STORIES:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"and {n - MAX_SLACK_STORIES} more stories (see the email digest or the web page)"}]})
+    return RenderedAlert(subject=subject, text=text, html=html, slack={"text": slack_escape(subject), "blocks": blocks})

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from radar_notifier.policy import Policy
 from radar_shared.messages import Tag
 
 
@@ -13,6 +14,7 @@ class SubscriptionView:
     watch_ids: tuple[int, ...]
     min_score: float = 0.0
     enabled: bool = True
+    policy: Policy = Policy()
 
 
 def matching_tags(subscription: SubscriptionView, tags: list[Tag]) -> list[Tag]:

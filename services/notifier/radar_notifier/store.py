@@ -1,5 +1,6 @@
 """The notifier's delivery log (IO): one row per subscription × story, claimed before sending, marked after."""
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -7,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from radar_notifier.policy import Policy
 from radar_notifier.routing import SubscriptionView
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import Channel, Delivery, Subscription
@@ -15,54 +17,75 @@ from radar_shared.models import Channel, Delivery, Subscription
 def load_subscriptions(database_url: str) -> list[SubscriptionView]:
     with session_scope(database_url) as s:
         rows = s.exec(select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id)).where(col(Subscription.enabled))).all()
-        return [SubscriptionView(sub.id, ch.url, tuple(sub.topics), tuple(sub.watch_ids), sub.min_score, sub.enabled) for sub, ch in rows]  # type: ignore[arg-type]
+        return [
+            SubscriptionView(
+                sub.id, ch.url, tuple(sub.topics), tuple(sub.watch_ids), sub.min_score, sub.enabled,  # type: ignore[arg-type]
+                Policy(sub.mode, sub.digest_schedule, sub.digest_time, sub.timezone, sub.quiet_start, sub.quiet_end, sub.max_per_hour),
+            )
+            for sub, ch in rows
+        ]
 
 
-@dataclass(frozen=True)
-class Claim:
-    delivery_id: int
-    attempts: int
-
-
-def claim(
-    database_url: str, subscription_id: int, story_id: str, article_id: str, title: str, tags: list[str], stale_after: float, alert: dict | None = None
-) -> Claim | None:
-    """Claim the (subscription, story) delivery for sending, or None when it is sent, being sent elsewhere,
-    scheduled for a retry (the retry loop owns it) or failed (an operator resends it)."""
-    now = datetime.now(UTC)
-    try:
-        with session_scope(database_url) as s:
-            row = s.exec(select(Delivery).where(Delivery.subscription_id == subscription_id, Delivery.story_id == story_id)).first()
-            if row is None:
-                row = Delivery(subscription_id=subscription_id, story_id=story_id, article_id=article_id, status="sending", title=title[:1000], tags=tags,
-                               created_at=now, updated_at=now, alert=alert)
-                s.add(row)
+def record(database_url: str, story_id: str, article_id: str, title: str, items: list[tuple[int, list[str], dict, datetime | None]],
+           now: datetime | None = None) -> list[int]:
+    """Record one article's deliveries in one transaction: per (subscription, tags, alert, digest due time), a row
+    `pending` now, or `queued` for the digest due then. A (subscription, story) that has a row already is not
+    recorded again (a redelivered message, another outlet's copy of the story); a later report of a story still
+    queued for a digest is added to it as coverage. Return the ids of the new rows to send now."""
+    now = now or datetime.now(UTC)
+    for attempt in (1, 2):
+        try:
+            with session_scope(database_url) as s:
+                subs = [i[0] for i in items]
+                existing = {d.subscription_id: d for d in s.exec(select(Delivery).where(Delivery.story_id == story_id, col(Delivery.subscription_id).in_(subs))).all()}
+                new: list[Delivery] = []
+                for sub_id, tags, alert, due in items:
+                    row = existing.get(sub_id)
+                    if row is None:
+                        row = Delivery(subscription_id=sub_id, story_id=story_id, article_id=article_id, status="queued" if due else "pending",
+                                       title=title[:1000], tags=tags, created_at=now, updated_at=now, alert=alert, next_attempt_at=due or now)
+                        s.add(row)
+                        if due is None:
+                            new.append(row)
+                    elif row.status == "queued" and row.alert and article_id != row.article_id:
+                        _add_coverage(row, article_id, alert, now)
+                        s.add(row)
                 s.flush()
-                return Claim(row.id, 0)  # type: ignore[arg-type]
-            if row.status in ("sent", "suppressed", "pending", "failed"):
-                return None
-            if row.status == "sending" and as_utc(row.updated_at) > now - timedelta(seconds=stale_after):  # type: ignore[operator]
-                return None
-            row.status, row.updated_at = "sending", now
-            s.add(row)
-            return Claim(row.id, row.attempts)  # type: ignore[arg-type]
-    except IntegrityError:
-        return None  # another notifier inserted the same (subscription, story) first
+                return [r.id for r in new]  # type: ignore[misc]
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    return []  # unreachable
 
 
-def mark(database_url: str, delivery_id: int, *, status: str, attempts: int, error: str | None, result: dict, next_attempt_at: datetime | None = None) -> None:
+def _add_coverage(row: Delivery, article_id: str, alert: dict, now: datetime) -> None:
+    known = {row.article_id} | {c.get("article_id") for c in (row.alert or {}).get("coverage", [])}
+    if article_id in known:
+        return
+    a = alert["article"]
+    cover = {"article_id": article_id, "source": a.get("source", ""), "title": a.get("title", ""), "url": a.get("url", "")}
+    row.alert = {**(row.alert or {}), "coverage": [*(row.alert or {}).get("coverage", []), cover][:20]}
+    row.updated_at = now
+
+
+def mark(database_url: str, delivery_id: int, *, status: str, attempts: int, error: str | None, result: dict, next_attempt_at: datetime | None = None,
+         now: datetime | None = None) -> None:
     """Record the outcome: sent, failed, or pending with the time of the next attempt. For 'sent' this is the
     single statement that closes the crash window."""
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
+    values: dict = {"status": status, "attempts": attempts, "last_error": error, "result": result, "updated_at": now,
+                    "next_attempt_at": next_attempt_at if status == "pending" else None}
+    if status == "sent":
+        values["sent_at"] = now
     with session_scope(database_url) as s:
-        row = s.get(Delivery, delivery_id)
-        if row is None:
-            return
-        row.status, row.attempts, row.last_error, row.result, row.updated_at = status, attempts, error, result, now
-        row.next_attempt_at = next_attempt_at if status == "pending" else None
-        if status == "sent":
-            row.sent_at = now
-        s.add(row)
+        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values).execution_options(synchronize_session=False))
+
+
+def renew(database_url: str, delivery_ids: list[int], now: datetime) -> None:
+    """Renew this notifier's claims (rows in 'sending'), so that they do not look like a crashed notifier's."""
+    with session_scope(database_url) as s:
+        s.execute(update(Delivery).where(col(Delivery.id).in_(delivery_ids), Delivery.status == "sending").values(updated_at=now)
+                  .execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -74,25 +97,120 @@ class DueRetry:
     alert: dict
 
 
-def claim_due_retries(database_url: str, now: datetime, limit: int = 100) -> list[DueRetry]:
-    """Claim the deliveries whose retry is due (pending → sending, one conditional UPDATE each)."""
-    out = []
+def hold(database_url: str, delivery_id: int, until: datetime, reason: str, now: datetime | None = None) -> None:
+    """Put a claimed delivery back to wait (quiet hours, rate limit) without spending an attempt."""
+    now = now or datetime.now(UTC)
     with session_scope(database_url) as s:
+        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(status="pending", next_attempt_at=until, updated_at=now, result={"held": reason}))
+
+
+def suppress(database_url: str, delivery_ids: list[int], reason: str, now: datetime | None = None) -> None:
+    with session_scope(database_url) as s:
+        s.execute(update(Delivery).where(col(Delivery.id).in_(delivery_ids)).values(status="suppressed", last_error=reason, updated_at=now or datetime.now(UTC),
+                                                                                  next_attempt_at=None, batch_id=None))
+
+
+def sent_since(database_url: str, subscription_id: int, since: datetime) -> list[datetime]:
+    """When the subscription's alerts of the last period were sent (for its rate limit)."""
+    with session_scope(database_url) as s:
+        rows = s.exec(select(Delivery.sent_at).where(Delivery.subscription_id == subscription_id, Delivery.status == "sent", col(Delivery.sent_at) >= since)).all()
+        return [as_utc(r) for r in rows if r is not None]  # type: ignore[misc]
+
+
+def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_before: datetime | None = None, ids: list[int] | None = None) -> list[DueRetry]:
+    """Claim the deliveries that are due (pending → sending, one conditional UPDATE each): new alerts, retries,
+    alerts held by quiet hours or a rate limit, and sends that a crashed notifier left in 'sending' before
+    `stale_before`. With `ids`, only those rows."""
+    out = []
+    due = (Delivery.status == "pending") & (col(Delivery.next_attempt_at) <= now)
+    if stale_before is not None:
+        due = due | ((Delivery.status == "sending") & col(Delivery.batch_id).is_(None) & (col(Delivery.updated_at) < stale_before))
+    if ids is not None:
+        due = due & col(Delivery.id).in_(ids)
+    with session_scope(database_url) as s:
+        if ids is not None:  # the handler's own new rows: claim them in one statement
+            s.execute(update(Delivery).where(due).values(status="sending", updated_at=now, next_attempt_at=None).execution_options(synchronize_session=False))
+            rows = s.exec(
+                select(Delivery, Channel)
+                .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
+                .join(Channel, col(Channel.id) == col(Subscription.channel_id))
+                .where(col(Delivery.id).in_(ids), Delivery.status == "sending", Delivery.updated_at == now)
+            ).all()
+            return [DueRetry(d.id, d.subscription_id, c.url, d.attempts, d.alert) for d, c in rows if d.alert]  # type: ignore[arg-type]
         rows = s.exec(
             select(Delivery, Channel)
             .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
             .join(Channel, col(Channel.id) == col(Subscription.channel_id))
-            .where(Delivery.status == "pending", col(Delivery.next_attempt_at) <= now)
+            .where(due)
             .order_by(col(Delivery.next_attempt_at))
             .limit(limit)
         ).all()
         for delivery, channel in rows:
             claimed = s.execute(
-                update(Delivery).where(col(Delivery.id) == delivery.id, Delivery.status == "pending").values(status="sending", updated_at=now, next_attempt_at=None)
+                update(Delivery)
+                .where(col(Delivery.id) == delivery.id, due)
+                .values(status="sending", updated_at=now, next_attempt_at=None)
+                .execution_options(synchronize_session=False)
             )
             if claimed.rowcount == 1 and delivery.alert:
                 out.append(DueRetry(delivery.id, delivery.subscription_id, channel.url, delivery.attempts, delivery.alert))  # type: ignore[arg-type]
     return out
+
+
+@dataclass(frozen=True)
+class DigestBatch:
+    batch_id: str
+    subscription_id: int
+    channel_url: str
+    rows: list[tuple[int, int, dict]]  # delivery id, attempts, alert
+
+
+def claim_digests(database_url: str, now: datetime, stale_before: datetime, limit: int = 200) -> list[DigestBatch]:
+    """Claim each subscription's queued stories whose digest is due, as one batch per subscription. A batch
+    that a crashed notifier left in 'sending' goes back to the queue first."""
+    with session_scope(database_url) as s:
+        s.execute(
+            update(Delivery).where(Delivery.status == "sending", col(Delivery.batch_id).is_not(None), col(Delivery.updated_at) < stale_before)
+            .values(status="queued", batch_id=None, next_attempt_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        subs = s.exec(
+            select(Delivery.subscription_id).where(Delivery.status == "queued", col(Delivery.next_attempt_at) <= now).distinct().limit(limit)
+        ).all()
+    batches = []
+    for sub_id in subs:
+        batch_id = uuid.uuid4().hex
+        with session_scope(database_url) as s:
+            s.execute(
+                update(Delivery).where(Delivery.subscription_id == sub_id, Delivery.status == "queued", col(Delivery.next_attempt_at) <= now)
+                .values(status="sending", batch_id=batch_id, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            rows = s.exec(
+                select(Delivery, Channel)
+                .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
+                .join(Channel, col(Channel.id) == col(Subscription.channel_id))
+                .where(Delivery.batch_id == batch_id)
+                .order_by(col(Delivery.created_at), col(Delivery.id))
+            ).all()
+            if rows:
+                batches.append(DigestBatch(batch_id, sub_id, rows[0][1].url, [(d.id, d.attempts, d.alert or {}) for d, _ in rows]))  # type: ignore[misc]
+    return batches
+
+
+def mark_batch(database_url: str, batch_id: str, *, status: str, attempts: int, error: str | None, result: dict, next_attempt_at: datetime | None = None,
+               now: datetime | None = None) -> None:
+    """Record a digest's outcome for all its rows: sent, failed, or queued again for a retry at next_attempt_at."""
+    now = now or datetime.now(UTC)
+    values: dict = {"status": status, "attempts": attempts, "last_error": error, "result": result, "updated_at": now}
+    if status == "sent":
+        values.update(sent_at=now, next_attempt_at=None)
+    elif status == "queued":
+        values.update(batch_id=None, next_attempt_at=next_attempt_at)
+    else:
+        values.update(next_attempt_at=None)
+    with session_scope(database_url) as s:
+        s.execute(update(Delivery).where(Delivery.batch_id == batch_id, Delivery.status == "sending").values(**values))
 
 
 def resend(database_url: str, delivery_ids: list[int] | None) -> int:

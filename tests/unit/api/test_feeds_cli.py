@@ -65,3 +65,17 @@ def test_preview_errors_exit_non_zero(tmp_path: Path) -> None:
     page.write_text("<html><body>not a feed</body></html>")
     broken = CliRunner().invoke(main, ["feeds", "preview", str(page)])
     assert broken.exit_code == 1 and "not a feed" in broken.output
+
+
+def test_subscription_schedule_options(db: str) -> None:
+    slack = "slack://T00000000/B00000000/radartestwebhooktoken000"
+    run = CliRunner().invoke
+    added = run(main, ["subscriptions", "add", "--channel", slack, "--topic", "dprk-sanctions", "--digest", "daily", "--digest-time", "07:30",
+                       "--timezone", "Asia/Seoul", "--quiet", "22:00-06:00", "--max-per-hour", "5"])
+    assert added.exit_code == 0, added.output
+    listed = run(main, ["subscriptions", "list"])
+    assert "digest daily at 07:30 Asia/Seoul, quiet 22:00–06:00 Asia/Seoul, at most 5/hour" in listed.output
+    assert "radartestwebhooktoken000" not in listed.output
+    for args, field in ((["--timezone", "Mars/Base"], "timezone:"), (["--quiet", "22:00"], "quiet:"), (["--digest", "daily", "--digest-time", "7"], "digest_time:")):
+        bad = run(main, ["subscriptions", "add", "--channel", slack, "--topic", "dprk-sanctions", *args])
+        assert bad.exit_code == 2 and field in bad.output, bad.output

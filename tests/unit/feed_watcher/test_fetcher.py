@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from radar_feed_watcher.fetcher import FeedFetchError, conditional_headers, fetch_feed, make_client, parse_retry_after
+from radar_feed_watcher.fetcher import FeedFetchError, conditional_headers, fetch_feed, make_client
+from radar_shared.httputil import parse_retry_after
 from radar_feed_watcher.netguard import parse_networks
 from tests.support.sinks import free_port, serve
 

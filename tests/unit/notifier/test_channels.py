@@ -54,10 +54,13 @@ async def test_smtp_server_down_is_a_failure_with_the_error() -> None:
 async def test_slack_injection_comes_out_escaped(slack: HTTPSink, evil: str) -> None:
     result = await send(SLACK, render_alert(article(evil), [tag(evil)]))
     assert result.ok
-    text = slack.snapshot()[-1]["json"]["attachments"][0]["text"]
+    payload = slack.snapshot()[-1]["json"]
+    assert payload["blocks"][0]["type"] == "section" and payload["blocks"][0]["text"]["type"] == "mrkdwn"
+    text = payload["text"] + "\n".join(b["text"]["text"] for b in payload["blocks"])
     for live in ("<!channel>", "<http://evil", "<@U024", "<#C024", "<script>"):
         assert live not in text
     assert ("&lt;" in text) == ("<" in evil)
+    assert "<https://news.example/a|" in text  # the one link is the article's own
 
 
 async def test_slack_500_is_a_failure(slack: HTTPSink) -> None:
@@ -72,3 +75,44 @@ async def test_slack_incoming_webhook_form_is_accepted(slack: HTTPSink) -> None:
     result = await send(url, render_alert(article("Tankers seized"), [tag("North Korea")]))
     assert result.ok, result.errors
     assert slack.snapshot()[-1]["path"] == "/services/T00000000/B00000000/radartestwebhooktoken000"
+
+
+async def test_concurrent_failures_keep_their_own_errors() -> None:
+    import asyncio
+
+    from radar_notifier.channels import Sender
+
+    sender = Sender()
+    try:
+        urls = [f"mailto://127.0.0.{n}:{free_port()}?to=a@example.com&from=radar@example.com" for n in (1, 2, 3)]
+        results = await asyncio.gather(*(sender.send(u, render_alert(article("t"), [tag("x")])) for u in urls))
+        for n, result in zip((1, 2, 3), results, strict=True):
+            assert not result.ok and result.errors
+            assert all(f"127.0.0.{n}" in e for e in result.errors), result.errors
+    finally:
+        await sender.close()
+
+
+def test_tls_context_for_apprise_is_shared_only_while_it_verifies() -> None:
+    import ssl
+
+    from radar_notifier.channels import _LazyTLSContext
+
+    verified, other = _LazyTLSContext(), _LazyTLSContext()
+    assert verified.verify_mode == ssl.CERT_REQUIRED and verified.check_hostname
+    unverified = _LazyTLSContext()
+    unverified.check_hostname = False
+    unverified.verify_mode = ssl.CERT_NONE
+    assert other.verify_mode == ssl.CERT_REQUIRED and other.check_hostname, "turning verification off changed the shared context"
+    assert unverified.verify_mode == ssl.CERT_NONE
+
+
+def test_retry_after_seconds_or_date() -> None:
+    from datetime import UTC, datetime
+
+    from radar_shared.httputil import parse_retry_after
+
+    now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    assert parse_retry_after("2", now) == 2.0
+    assert parse_retry_after("Fri, 27 Nov 2026 12:00:30 GMT", now) == 30.0
+    assert parse_retry_after("soon", now) is None and parse_retry_after(None, now) is None

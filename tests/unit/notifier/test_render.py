@@ -45,7 +45,7 @@ def test_email_content() -> None:
 
 def test_unsafe_link_schemes_are_dropped() -> None:
     alert = render_alert(article("t", url="javascript:alert(1)"), [tag("x")])
-    assert "javascript:" not in alert.html and "javascript:" not in alert.slack
+    assert "javascript:" not in alert.html and "javascript:" not in str(alert.slack)
 
 
 def test_one_line() -> None:

@@ -5,13 +5,11 @@ from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
-from prometheus_client import CollectorRegistry
 
 from radar_api.cli import main
 from radar_notifier import store
 from radar_notifier.channels import configure_slack, is_permanent
-from radar_notifier.config import NotifierSettings
-from radar_notifier.deliver import DeliveryMetrics, Notifier
+from radar_notifier.deliver import Notifier
 from radar_notifier.routing import SubscriptionView
 from radar_shared.db import session_scope
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
@@ -40,17 +38,9 @@ def subscribe(db: str, url: str) -> SubscriptionView:
 
 
 def make_notifier(db: str, attempts: int = 8) -> tuple[Notifier, list, list]:
-    delivered: list = []
-    failed: list = []
+    from tests.unit.notifier.test_schedules import notifier_for
 
-    async def on_delivered(e) -> None:  # type: ignore[no-untyped-def]
-        delivered.append(e)
-
-    async def on_failed(e) -> None:  # type: ignore[no-untyped-def]
-        failed.append(e)
-
-    settings = NotifierSettings(retry_base_seconds=0.05, retry_max_seconds=0.2, send_attempts=attempts)
-    return Notifier(settings, db, on_delivered, on_failed, DeliveryMetrics(CollectorRegistry())), delivered, failed
+    return notifier_for(db, send_attempts=attempts, retry_max_seconds=0.2)
 
 
 async def drain(notifier: Notifier, until, timeout: float = 15) -> None:  # type: ignore[no-untyped-def]
@@ -67,10 +57,12 @@ async def test_smtp_down_then_back_arrives_once(database_url: str) -> None:
     notifier, delivered, failed = make_notifier(database_url)
     notifier.apply_subscriptions([sub])
     await notifier.handle(event())  # the handler returns at once: the partition moves on
+    await notifier.settle()
     with session_scope(database_url) as s:
         row = s.query(Delivery).one()
         assert row.status == "pending" and row.attempts == 1 and row.next_attempt_at is not None and "Connection error" in row.last_error
     await notifier.handle(event())  # a redelivered message does not send or schedule twice
+    await notifier.settle()
     smtp = SMTPSink(port=port).start()
     try:
         await drain(notifier, lambda: delivered)
@@ -87,6 +79,7 @@ async def test_budget_spent_is_failed_and_reported(database_url: str) -> None:
     notifier, delivered, failed = make_notifier(database_url, attempts=3)
     notifier.apply_subscriptions([sub])
     await notifier.handle(event())
+    await notifier.settle()
     await drain(notifier, lambda: failed)
     assert failed[0].attempts == 3 and not failed[0].permanent and not delivered
     with session_scope(database_url) as s:
@@ -107,6 +100,7 @@ async def test_revoked_webhook_is_permanent_and_not_retried(database_url: str, s
     notifier, delivered, failed = make_notifier(database_url)
     notifier.apply_subscriptions([subscribe(database_url, SLACK)])
     await notifier.handle(event())
+    await notifier.settle()
     assert len(failed) == 1 and failed[0].permanent and failed[0].attempts == 1
 
 
@@ -116,6 +110,7 @@ async def test_slack_500_then_200_arrives_once(database_url: str, slack: HTTPSin
     notifier, delivered, failed = make_notifier(database_url)
     notifier.apply_subscriptions([subscribe(database_url, SLACK)])
     await notifier.handle(event())
+    await notifier.settle()
     await drain(notifier, lambda: delivered)
     assert len(slack.snapshot()) == 1 and not failed
 
@@ -132,6 +127,7 @@ async def test_operator_lists_and_resends_failed(database_url: str, monkeypatch:
     notifier, delivered, failed = make_notifier(database_url, attempts=1)
     notifier.apply_subscriptions([sub])
     await notifier.handle(event())
+    await notifier.settle()
     assert failed
     monkeypatch.setenv("DATABASE_URL", database_url)
     listed = CliRunner().invoke(main, ["deliveries", "list", "--failed"])

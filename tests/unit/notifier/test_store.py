@@ -1,10 +1,12 @@
-"""The delivery log: claimed before sending, marked after; never twice."""
+"""The delivery log: recorded once per (subscription, story), claimed before sending, marked after; never twice."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from radar_notifier import store
 from radar_shared.db import session_scope
 from radar_shared.models import Channel, Delivery, Subscription
+
+ALERT = {"article": {"source": "a.example", "title": "T", "url": "https://a.example/1"}, "tags": []}
 
 
 def make_sub(db: str) -> int:
@@ -18,27 +20,46 @@ def make_sub(db: str) -> int:
         return sub.id  # type: ignore[return-value]
 
 
-def test_claim_is_exclusive_until_stale(database_url: str) -> None:
+def test_recorded_once_per_story_and_claimed_once(database_url: str) -> None:
     sub = make_sub(database_url)
-    first = store.claim(database_url, sub, "story", "art", "T", ["dprk-sanctions"], stale_after=300)
-    assert first is not None
-    assert store.claim(database_url, sub, "story", "art2", "T", [], stale_after=300) is None, "being sent elsewhere"
-    assert store.claim(database_url, sub, "story", "art", "T", [], stale_after=0) is not None, "a stale claim (crash) is taken over"
+    [new] = store.record(database_url, "story", "art", "T", [(sub, ["dprk-sanctions"], ALERT, None)])
+    assert store.record(database_url, "story", "art2", "T", [(sub, [], ALERT, None)]) == [], "another outlet's copy of the story"
+    now = datetime.now(UTC)
+    [claimed] = store.claim_due_retries(database_url, now, ids=[new])
+    assert claimed.delivery_id == new
+    assert store.claim_due_retries(database_url, now) == [], "claimed once"
+    assert store.claim_due_retries(database_url, now, stale_before=now - timedelta(seconds=300)) == [], "being sent: not stale yet"
+    later = now + timedelta(seconds=301)
+    [taken_over] = store.claim_due_retries(database_url, later, stale_before=later - timedelta(seconds=300))
+    assert taken_over.delivery_id == new, "a send a crash interrupted is taken over once stale"
 
 
 def test_sent_is_final_failed_waits_for_an_operator(database_url: str) -> None:
     sub = make_sub(database_url)
-    c = store.claim(database_url, sub, "s1", "a1", "T", [], 300)
-    store.mark(database_url, c.delivery_id, status="sent", attempts=1, error=None, result={"ok": True})
-    assert store.claim(database_url, sub, "s1", "a1", "T", [], 0) is None
-    f = store.claim(database_url, sub, "s2", "a2", "T", [], 300, alert={"article": {}, "tags": []})
-    store.mark(database_url, f.delivery_id, status="failed", attempts=3, error="SMTP down", result={"ok": False})
-    assert store.claim(database_url, sub, "s2", "a2", "T", [], 0) is None, "a redelivered message does not resend a failed alert"
+    [s1] = store.record(database_url, "s1", "a1", "T", [(sub, [], ALERT, None)])
+    store.mark(database_url, s1, status="sent", attempts=1, error=None, result={"ok": True})
+    assert store.record(database_url, "s1", "a1", "T", [(sub, [], ALERT, None)]) == []
+    [s2] = store.record(database_url, "s2", "a2", "T", [(sub, [], ALERT, None)])
+    store.claim_due_retries(database_url, datetime.now(UTC), ids=[s2])
+    store.mark(database_url, s2, status="failed", attempts=3, error="SMTP down", result={"ok": False})
+    assert store.record(database_url, "s2", "a2", "T", [(sub, [], ALERT, None)]) == [], "a redelivered message does not resend a failed alert"
+    assert store.claim_due_retries(database_url, datetime.now(UTC) + timedelta(hours=1), stale_before=datetime.now(UTC) + timedelta(hours=1)) == []
     assert store.resend(database_url, None) == 1
     [due] = store.claim_due_retries(database_url, datetime.now(UTC))
-    assert due.delivery_id == f.delivery_id and due.attempts == 0 and due.channel_url == "mailto://x"
-    assert store.claim_due_retries(database_url, datetime.now(UTC)) == [], "claimed once"
+    assert due.delivery_id == s2 and due.attempts == 0 and due.channel_url == "mailto://x"
     with session_scope(database_url) as s:
         rows = {d.story_id: d for d in s.query(Delivery).all()}
     assert rows["s1"].status == "sent" and rows["s1"].sent_at is not None
     assert rows["s2"].status == "sending" and rows["s2"].last_error == "SMTP down"
+
+
+def test_later_coverage_joins_a_queued_digest_story(database_url: str) -> None:
+    sub = make_sub(database_url)
+    due = datetime.now(UTC) + timedelta(hours=1)
+    assert store.record(database_url, "s", "a1", "T", [(sub, [], ALERT, due)]) == [], "queued, not sent now"
+    other = {"article": {"source": "b.example", "title": "T again", "url": "https://b.example/2"}, "tags": []}
+    store.record(database_url, "s", "a2", "T", [(sub, [], other, due)])
+    store.record(database_url, "s", "a2", "T", [(sub, [], other, due)])  # redelivered: listed once
+    with session_scope(database_url) as s:
+        row = s.query(Delivery).one()
+        assert row.status == "queued" and [c["source"] for c in row.alert["coverage"]] == ["b.example"]

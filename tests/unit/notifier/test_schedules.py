@@ -1,0 +1,213 @@
+"""Digests, quiet hours, rate limits, Retry-After and per-channel pacing, against a real SMTP server and Slack
+stand-in, with the delivery log in the database and a clock the test moves."""
+
+import asyncio
+import socket
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from radar_notifier.config import NotifierSettings
+from radar_notifier.deliver import DeliveryMetrics, Notifier
+from radar_notifier.policy import Policy
+from radar_notifier.routing import SubscriptionView
+from radar_shared.db import session_scope
+from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
+from radar_shared.models import Delivery
+from tests.support.sinks import HTTPSink, SMTPSink, free_port
+from tests.unit.notifier.test_retries import SLACK, slack, subscribe  # noqa: F401  (fixture)
+
+
+class Clock:
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += timedelta(**kw)
+
+
+def event(n: int, story: str | None = None, source: str = "news.example") -> ArticleClassified:
+    article = Article(article_id=f"a{n}", story_id=story or f"s{n}", feed_id=1, feed_url="https://f.example/rss", entry_key=f"k{n}",
+                      url=f"https://{source}/{n}", title=f"Ship-to-ship transfer number {n}", text="", source=source)
+    tag = Tag(tag="dprk-sanctions", score=0.9, snippets=[Snippet(text=f"Evidence {n} of sanctions evasion", highlights=[Span(start=0, end=8)])])
+    return ArticleClassified(article=article, tags=[tag], classifier_version="rules:test", discovered_at=datetime.now(UTC))
+
+
+def notifier_for(db: str, clock: Clock | None = None, **settings: float) -> tuple[Notifier, list, list]:
+    delivered: list = []
+    failed: list = []
+
+    async def on_delivered(e) -> None:  # type: ignore[no-untyped-def]
+        delivered.append(e)
+
+    async def on_failed(e) -> None:  # type: ignore[no-untyped-def]
+        failed.append(e)
+
+    config = NotifierSettings(**{"retry_base_seconds": 0.05, "retry_max_seconds": 5, **settings})
+    kw = {"clock": clock} if clock else {}
+    return Notifier(config, db, on_delivered, on_failed, DeliveryMetrics(CollectorRegistry()), **kw), delivered, failed
+
+
+def with_policy(view: SubscriptionView, **policy: object) -> SubscriptionView:
+    return SubscriptionView(view.id, view.channel_url, view.topics, view.watch_ids, view.min_score, view.enabled, Policy(**policy))  # type: ignore[arg-type]
+
+
+def statuses(db: str) -> list[str]:
+    with session_scope(db) as s:
+        return sorted(d.status for d in s.query(Delivery).all())
+
+
+async def test_hourly_digest_of_ten_stories_is_one_email_and_survives_a_restart(database_url: str) -> None:
+    smtp = SMTPSink().start()
+    try:
+        clock = Clock(datetime(2026, 11, 27, 9, 0, 30, tzinfo=UTC))
+        sub = with_policy(subscribe(database_url, f"mailto://127.0.0.1:{smtp.port}?to=a@example.com&from=radar@example.com"), mode="digest", digest_schedule="hourly")
+        notifier, delivered, _ = notifier_for(database_url, clock)
+        notifier.apply_subscriptions([sub])
+        for n in range(10):  # ten stories over the hour, one every six minutes
+            await notifier.handle(event(n))
+            await notifier.settle()
+            clock.advance(minutes=5)
+            assert await notifier.send_due() == 0
+        await notifier.handle(event(99, story="s3", source="other.example"))  # later coverage of story 3
+        await notifier.settle()
+        assert statuses(database_url) == ["queued"] * 10 and not smtp.snapshot()
+        await notifier.close()
+
+        restarted, delivered, _ = notifier_for(database_url, clock)  # a restart: the queue is in the database
+        restarted.apply_subscriptions([sub])
+        clock.advance(minutes=10)  # 10:00:30, past the top of the hour
+        assert await restarted.send_due() == 1
+        await restarted.send_due()
+        [mail] = smtp.snapshot()
+        assert "hourly digest: 10 stories" in mail.subject
+        text = mail.part("text/html")
+        assert all(f"Ship-to-ship transfer number {n}" in text for n in range(10))
+        assert "other.example" in text  # the later coverage is listed with its story
+        assert len(delivered) == 10 and statuses(database_url) == ["sent"] * 10
+        await restarted.close()
+    finally:
+        smtp.stop()
+
+
+async def test_quiet_hours_hold_alerts_until_they_end(database_url: str, slack: HTTPSink) -> None:
+    clock = Clock(datetime(2026, 11, 27, 23, 0, tzinfo=UTC))
+    sub = with_policy(subscribe(database_url, SLACK), quiet_start="22:00", quiet_end="07:00")
+    notifier, delivered, _ = notifier_for(database_url, clock)
+    notifier.apply_subscriptions([sub])
+    await notifier.handle(event(1))
+    await notifier.settle()
+    await notifier.handle(event(2))
+    await notifier.settle()
+    await notifier.send_due()
+    assert not slack.snapshot() and statuses(database_url) == ["pending", "pending"]
+    clock.advance(hours=7, minutes=59)  # 06:59
+    await notifier.send_due()
+    assert not slack.snapshot()
+    clock.advance(minutes=1)
+    await notifier.send_due()
+    await asyncio.sleep(0)
+    assert len(slack.snapshot()) == 2 and len(delivered) == 2
+    await notifier.close()
+
+
+async def test_rate_limit_delays_but_never_drops(database_url: str, slack: HTTPSink) -> None:
+    clock = Clock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+    sub = with_policy(subscribe(database_url, SLACK), max_per_hour=2)
+    notifier, delivered, _ = notifier_for(database_url, clock, slack_interval_seconds=0)
+    notifier.apply_subscriptions([sub])
+    for n in range(5):
+        await notifier.handle(event(n))
+        await notifier.settle()
+        clock.advance(minutes=1)
+    assert len(slack.snapshot()) == 2 and statuses(database_url).count("pending") == 3
+    clock.advance(minutes=56)  # 12:61 → the first send has left the hour
+    await notifier.send_due()
+    assert len(slack.snapshot()) == 3
+    clock.advance(hours=2)
+    await notifier.send_due()
+    await notifier.send_due()
+    assert len(slack.snapshot()) == 5 and len(delivered) == 5 and statuses(database_url) == ["sent"] * 5
+    await notifier.close()
+
+
+async def test_slack_500_then_429_retry_after_then_200_arrives_once_and_not_early(database_url: str, slack: HTTPSink) -> None:
+    answers = iter([(500, {}), (429, {"Retry-After": "2"})])
+    times: list[float] = []
+
+    def respond(path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        times.append(time.monotonic())
+        status, headers = next(answers, (200, {}))
+        return status, headers, b"ok"
+
+    slack.responder = respond
+    notifier, delivered, failed = notifier_for(database_url, slack_interval_seconds=0)
+    notifier.apply_subscriptions([subscribe(database_url, SLACK)])
+    await notifier.handle(event(1))
+    await notifier.settle()
+    deadline = time.monotonic() + 15
+    while not delivered:
+        assert time.monotonic() < deadline, "timed out"
+        await notifier.send_due()
+        await asyncio.sleep(0.05)
+    assert len(times) == 3 and len(slack.snapshot()) == 1 and not failed
+    assert times[2] - times[1] >= 2.0, f"retried {times[2] - times[1]:.2f} s after a 429 with Retry-After: 2"
+    with session_scope(database_url) as s:
+        assert s.query(Delivery).one().attempts == 3
+    await notifier.close()
+
+
+async def test_slack_is_paced_per_webhook_and_channels_are_independent(database_url: str, slack: HTTPSink) -> None:
+    arrivals: dict[str, list[float]] = {}
+
+    def respond(path: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        arrivals.setdefault(path, []).append(time.monotonic())
+        return 200, {}, b"ok"
+
+    slack.responder = respond
+    hanging = socket.socket()  # an SMTP server that accepts connections and never answers
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(16)
+    try:
+        notifier, delivered, _ = notifier_for(database_url, slack_interval_seconds=1.0)
+        subs = [subscribe(database_url, SLACK), subscribe(database_url, "slack://T22222222/B22222222/radartestwebhooktoken222"),
+                subscribe(database_url, f"mailto://127.0.0.1:{hanging.getsockname()[1]}?to=a@example.com&from=radar@example.com")]
+        notifier.apply_subscriptions(subs)
+        started = time.monotonic()
+        for n in range(3):
+            await notifier.handle(event(n))  # returns once the deliveries are recorded; the sends go on
+        deadline = started + 30
+        while sum(len(v) for v in arrivals.values()) < 6:
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+        one, two = (sorted(v) for v in arrivals.values())
+        assert len(one) == 3 and len(two) == 3
+        assert all(b - a >= 0.95 for a, b in zip(one, one[1:])), "one Slack webhook got more than one message a second"
+        assert one[0] - started < 1.0 and two[0] - started < 1.0, "the webhooks waited for each other"
+        assert any(not t.done() for t in notifier.inflight), "the mail server was expected to hang while Slack went on"
+        await notifier.close(timeout=0)
+    finally:
+        hanging.close()
+
+
+async def test_a_send_waiting_for_its_channel_is_not_taken_over_as_stale(database_url: str, slack: HTTPSink) -> None:
+    notifier, delivered, _ = notifier_for(database_url, slack_interval_seconds=1.0, sending_stale_seconds=0.5, retry_poll_seconds=0.1)
+    notifier.apply_subscriptions([subscribe(database_url, SLACK)])
+    for n in range(4):
+        await notifier.handle(event(n))  # four alerts for one webhook: the last waits 3 s for its turn
+    loop = asyncio.create_task(notifier.retry_forever())
+    try:
+        deadline = time.monotonic() + 15
+        while len(delivered) < 4:
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.5)
+    finally:
+        loop.cancel()
+    assert len(slack.snapshot()) == 4, "a claim that waited for Slack's pacing was sent again as if its notifier had crashed"
+    await notifier.close()
