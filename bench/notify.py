@@ -111,6 +111,12 @@ async def produce(bootstrap: str, first: int, count: int, rate: float | None) ->
     return sent
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def start_notifier(work: Path, db: str, bootstrap: str, slack: HTTPSink, slack_interval: str) -> subprocess.Popen:
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOG_LEVEL": "WARNING", "LOG_FORMAT": "console",
@@ -165,9 +171,11 @@ def main() -> None:
         notifier = start_notifier(work, db, bootstrap, slack, "0")
         asyncio.run(produce(bootstrap, 10**6, 20, None))  # warm-up: connections, caches
         wait_for(smtp, slack, set(range(10**6, 10**6 + 20)), 60)
+        cpu_before = cpu_seconds(notifier.pid)
         sent = asyncio.run(produce(bootstrap, 0, args.alerts, None))
         got = wait_for(smtp, slack, set(sent), 300)
         took = max(got[n] for n in sent) - min(sent.values())
+        cpu = cpu_seconds(notifier.pid) - cpu_before
         notifier.terminate()
         notifier.wait(30)
 
@@ -193,6 +201,7 @@ def main() -> None:
     print(f"channels: {CHANNELS} email (aiosmtpd) + {CHANNELS} Slack webhooks (local receiver); one alert per article")
     print(f"direct limit (smtplib + httpx, 32 threads): {args.alerts} in {limit:.1f} s = {limit_rate:.0f} alerts/s")
     print(f"radar throughput (Kafka → notifier → sinks):  {args.alerts} in {took:.1f} s = {rate:.0f} alerts/s")
+    print(f"notifier CPU: {cpu:.1f} s for {args.alerts} alerts = {cpu / args.alerts * 1000:.1f} ms per alert ({cpu / took:.0%} of a core)")
     print(f"ratio to the limit: {rate / limit_rate:.2f}                                   target ≥ 0.5")
     print(f"latency at a steady {args.rate:.0f} alerts/s for {args.seconds:.0f} s ({count} alerts, Slack paced 1/s per webhook):")
     print(f"  p50 {p50:.0f} ms   p99 {p99:.0f} ms   max {latencies[-1]:.0f} ms             target p99 ≤ 250 ms")

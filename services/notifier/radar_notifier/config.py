@@ -19,7 +19,7 @@ class NotifierSettings(BaseSettings):
     retry_base_seconds: float = Field(2.0, ge=0, description="First pause before a retry; doubles each time, with ±20 % jitter.")
     retry_max_seconds: float = Field(900, gt=0, description="Longest pause between two attempts.")
     retry_poll_seconds: float = Field(1.0, gt=0, description="How often due retries are looked for.")
-    sending_stale_seconds: float = Field(300, gt=0, description="A delivery left in 'sending' this long (a crash) is sent again.")
+    sending_stale_seconds: float = Field(60, gt=0, description="A claim ('sending') not renewed for this long (its notifier crashed) is taken over and sent again.")
     send_workers: int = Field(32, ge=1, description="Threads for Apprise's blocking sends, shared by all channels.")
     channel_concurrency: int = Field(4, ge=1, description="Sends in flight to one (non-Slack) channel at a time.")
     slack_interval_seconds: float = Field(1.0, ge=0, description="Least time between two messages to one Slack webhook (Slack allows about 1/s).")

@@ -85,9 +85,35 @@ class Notifier:
         self.limits: dict[int, asyncio.Lock] = {}
         self.inflight: set[asyncio.Task] = set()
         self.in_hand: set[int] = set()  # deliveries this notifier has claimed and not yet marked
+        self.marks: list[tuple[dict, asyncio.Future]] = []
+        self.mark_writer: asyncio.Task | None = None
         # SQLite has one writer: several threads writing at once wait in its busy handler, which sleeps in steps of
         # up to 100 ms. One thread for SQLite keeps its writes back to back; PostgreSQL gets a pool.
         self.db_executor = ThreadPoolExecutor(1 if database_url.startswith("sqlite") else 8, thread_name_prefix="delivery-log")
+
+    async def mark(self, delivery_id: int, **outcome: Any) -> None:
+        """Record a send's outcome. Outcomes that arrive while a write is under way are written together in the
+        next transaction (group commit), so a busy notifier does not pay a transaction per alert; each caller
+        returns only once its own outcome is durable."""
+        done = asyncio.get_running_loop().create_future()
+        self.marks.append(({"delivery_id": delivery_id, "now": self.clock(), **outcome}, done))
+        if self.mark_writer is None or self.mark_writer.done():
+            self.mark_writer = asyncio.create_task(self._write_marks())
+        await done
+
+    async def _write_marks(self) -> None:
+        while self.marks:
+            batch, self.marks = self.marks, []
+            try:
+                await self.db_call(store.mark_many, self.db, [m for m, _ in batch])
+            except Exception as error:  # each waiting send sees the storage error, as with a write of its own
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(error)
+                continue
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
 
     async def db_call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.db_executor, functools.partial(fn, *args, **kwargs))
@@ -114,19 +140,23 @@ class Notifier:
 
     async def handle(self, event: ArticleClassified) -> int:
         """Record the article's deliveries in one transaction, then start sending them and return: the offset
-        is committed once the rows are durable, and a crash before the sends leaves them `pending` for the
-        delivery loop. Return how many new alerts were started."""
+        is committed once the rows are durable. The rows to send now are recorded as claimed by this notifier
+        (its lease is renewed while it works on them); after a crash they are taken over once the lease is
+        NOTIFIER_SENDING_STALE_SECONDS old. Return how many new alerts were started."""
         a = event.article
         now = self.clock()
         items = []
+        alerts: dict[int, dict] = {}
         article_json = a.model_dump(mode="json", exclude={"text", "summary_html"})  # alerts show the evidence, not the whole text
         for sub, tags in match_subscriptions(self.subscriptions, event.tags):
             alert = {"article": article_json, "tags": [t.model_dump(mode="json") for t in tags], "discovered_at": event.discovered_at.isoformat()}
             due = next_digest_at(sub.policy, now) if sub.policy.mode == "digest" else None
             items.append((sub.id, [t.tag for t in tags], alert, due))
+            alerts[sub.id] = alert
         if not items:
             return 0
-        new = await self.db_call(store.record, self.db, a.story_id, a.article_id, a.title, items, now)
+        claim = len(self.inflight) < MAX_INFLIGHT  # beyond that, rows stay 'pending' and the delivery loop sends them
+        new = await self.db_call(store.record, self.db, a.story_id, a.article_id, a.title, items, now, claim)
         queued = sum(1 for i in items if i[3] is not None)
         if queued:
             self.metrics.queued.inc(queued)
@@ -135,8 +165,10 @@ class Notifier:
             log.info("deliveries recorded", extra=ctx)
         else:
             log.info("already delivered; skipped", extra=ctx)
-        if new and len(self.inflight) < MAX_INFLIGHT:  # beyond that, the delivery loop sends them
-            task = asyncio.create_task(self.send_now(new))
+        if new and claim:
+            due_now = [store.DueRetry(delivery_id, sub_id, self.by_id[sub_id].channel_url, 0, alerts[sub_id]) for sub_id, delivery_id in new]
+            self.in_hand.update(d.delivery_id for d in due_now)  # leased from the moment the rows exist
+            task = asyncio.create_task(self._attempt_all(due_now))
             self.inflight.add(task)
             task.add_done_callback(self.inflight.discard)
         return len(new)
@@ -155,10 +187,6 @@ class Notifier:
         for its channel (Slack's pacing, a slow SMTP server)."""
         if self.in_hand:
             await self.db_call(store.renew, self.db, sorted(self.in_hand), self.clock())
-
-    async def send_now(self, delivery_ids: list[int]) -> int:
-        due = await self.db_call(store.claim_due_retries, self.db, self.clock(), len(delivery_ids), None, delivery_ids)
-        return await self._attempt_all(due)
 
     async def _attempt_all(self, due: list[store.DueRetry]) -> int:
         gone = [d.delivery_id for d in due if d.subscription_id not in self.by_id]
@@ -201,17 +229,17 @@ class Notifier:
         status, retry_at = next_step(result, attempts, self.settings, self.clock(), random.uniform(0.8, 1.2))
         error = None if result.ok else ("; ".join(result.errors) or "Apprise reported a failure")[:2000]
         if status == "sent":
-            await self.db_call(store.mark, self.db, delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict(), now=self.clock())
+            await self.mark(delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict())
             self._delivered(kind, alert)
             log.info("alert delivered", extra={**ctx, "attempts": attempts})
             await self.publish_delivered(self._delivered_event(delivery_id, sub, article, tags, attempts, alert))
             return True
         if status == "retry":
-            await self.db_call(store.mark, self.db, delivery_id, status="pending", attempts=attempts, error=error, result=result.as_dict(), next_attempt_at=retry_at, now=self.clock())
+            await self.mark(delivery_id, status="pending", attempts=attempts, error=error, result=result.as_dict(), next_attempt_at=retry_at)
             self.metrics.retries.labels(kind).inc()
             log.warning("alert delivery failed; retry scheduled", extra={**ctx, "error": error, "attempts": attempts, "retry_at": retry_at.isoformat()})  # type: ignore[union-attr]
             return False
-        await self.db_call(store.mark, self.db, delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict(), now=self.clock())
+        await self.mark(delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict())
         self.metrics.failed.labels(kind).inc()
         log.error("alert delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
         await self.publish_failed(self._failed_event(delivery_id, sub, article, error or "", attempts, result.permanent))

@@ -27,11 +27,13 @@ def load_subscriptions(database_url: str) -> list[SubscriptionView]:
 
 
 def record(database_url: str, story_id: str, article_id: str, title: str, items: list[tuple[int, list[str], dict, datetime | None]],
-           now: datetime | None = None) -> list[int]:
+           now: datetime | None = None, claim: bool = False) -> list[tuple[int, int]]:
     """Record one article's deliveries in one transaction: per (subscription, tags, alert, digest due time), a row
     `pending` now, or `queued` for the digest due then. A (subscription, story) that has a row already is not
     recorded again (a redelivered message, another outlet's copy of the story); a later report of a story still
-    queued for a digest is added to it as coverage. Return the ids of the new rows to send now."""
+    queued for a digest is added to it as coverage. With `claim`, the rows to send now are inserted already
+    claimed ('sending') by the caller, which saves a statement per alert. Return (subscription id, delivery id)
+    of the new rows to send now."""
     now = now or datetime.now(UTC)
     for attempt in (1, 2):
         try:
@@ -42,7 +44,7 @@ def record(database_url: str, story_id: str, article_id: str, title: str, items:
                 for sub_id, tags, alert, due in items:
                     row = existing.get(sub_id)
                     if row is None:
-                        row = Delivery(subscription_id=sub_id, story_id=story_id, article_id=article_id, status="queued" if due else "pending",
+                        row = Delivery(subscription_id=sub_id, story_id=story_id, article_id=article_id, status="queued" if due else ("sending" if claim else "pending"),
                                        title=title[:1000], tags=tags, created_at=now, updated_at=now, alert=alert, next_attempt_at=due or now)
                         s.add(row)
                         if due is None:
@@ -51,7 +53,7 @@ def record(database_url: str, story_id: str, article_id: str, title: str, items:
                         _add_coverage(row, article_id, alert, now)
                         s.add(row)
                 s.flush()
-                return [r.id for r in new]  # type: ignore[misc]
+                return [(r.subscription_id, r.id) for r in new]  # type: ignore[misc]
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -68,17 +70,28 @@ def _add_coverage(row: Delivery, article_id: str, alert: dict, now: datetime) ->
     row.updated_at = now
 
 
-def mark(database_url: str, delivery_id: int, *, status: str, attempts: int, error: str | None, result: dict, next_attempt_at: datetime | None = None,
-         now: datetime | None = None) -> None:
-    """Record the outcome: sent, failed, or pending with the time of the next attempt. For 'sent' this is the
-    single statement that closes the crash window."""
-    now = now or datetime.now(UTC)
+def _mark_values(status: str, attempts: int, error: str | None, result: dict, next_attempt_at: datetime | None, now: datetime) -> dict:
     values: dict = {"status": status, "attempts": attempts, "last_error": error, "result": result, "updated_at": now,
                     "next_attempt_at": next_attempt_at if status == "pending" else None}
     if status == "sent":
         values["sent_at"] = now
+    return values
+
+
+def mark(database_url: str, delivery_id: int, *, status: str, attempts: int, error: str | None, result: dict, next_attempt_at: datetime | None = None,
+         now: datetime | None = None) -> None:
+    """Record the outcome: sent, failed, or pending with the time of the next attempt. For 'sent' this is the
+    single statement that closes the crash window."""
+    mark_many(database_url, [{"delivery_id": delivery_id, "status": status, "attempts": attempts, "error": error, "result": result,
+                              "next_attempt_at": next_attempt_at, "now": now or datetime.now(UTC)}])
+
+
+def mark_many(database_url: str, marks: list[dict]) -> None:
+    """Several outcomes (the keyword arguments of `mark`) in one transaction."""
     with session_scope(database_url) as s:
-        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(**values).execution_options(synchronize_session=False))
+        for m in marks:
+            values = _mark_values(m["status"], m["attempts"], m["error"], m["result"], m.get("next_attempt_at"), m.get("now") or datetime.now(UTC))
+            s.execute(update(Delivery).where(col(Delivery.id) == m["delivery_id"]).values(**values).execution_options(synchronize_session=False))
 
 
 def renew(database_url: str, delivery_ids: list[int], now: datetime) -> None:
