@@ -33,6 +33,7 @@ run: setup kafka-jars
 
 test: setup kafka-jars
 	deploy/postgres.sh ensure
+	deploy/chromium.sh ensure
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 kafka-start: setup

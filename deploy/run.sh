@@ -23,18 +23,27 @@ stop_all() {
 }
 trap stop_all INT TERM EXIT
 
+mkdir -p .run
 deploy/kafka.sh start "$KAFKA_PORT"
 deploy/kafka.sh topics "$KAFKA_PORT"
 "$BIN/radar" db upgrade
 "$BIN/radar" seed
+# The first run makes an admin and keeps its token (shown once by radar) in .run/admin-token.
+if [ -z "$("$BIN/radar" users list)" ]; then
+  "$BIN/radar" users add admin --admin >&2
+  (umask 077 && "$BIN/radar" tokens create admin --name make-run | sed 's/.*: //' > .run/admin-token)
+fi
 
 for svc in feed_watcher classifier notifier; do
   "$BIN/python" -m "radar_$svc" &
   pids+=($!)
 done
+"$BIN/radar" api &
+pids+=($!)
 cat >&2 <<MSG
 
 Radar is running.  Kafka $KAFKA_BOOTSTRAP_SERVERS  ·  database $DATABASE_URL
+  web page and API:  http://127.0.0.1:${API_HTTP_PORT:-8080}/  (sign in with the token in .run/admin-token; API docs at /docs)
   health/metrics:  feed-watcher http://127.0.0.1:${FEED_WATCHER_HTTP_PORT:-8081}  classifier :${CLASSIFIER_HTTP_PORT:-8082}  notifier :${NOTIFIER_HTTP_PORT:-8083}
   in another shell: .venv/bin/radar status  ·  .venv/bin/radar subscriptions add --channel 'mailto://…' --topic dprk-sanctions
 Ctrl-C stops everything.

@@ -1,6 +1,6 @@
 """SQLModel tables. Each table has one owning service, and only that service writes it.
 
-- control plane (api): feed, watch, channel, subscription, watchlist_entry
+- control plane (api): user, api_token, feed, watch, channel, subscription, watchlist_entry
 - feed-watcher: feed_state, seen_entry, story_fingerprint
 - notifier: delivery
 - every service: its own row of service_heartbeat
@@ -30,8 +30,33 @@ class Feed(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
+class User(SQLModel, table=True):
+    """Control plane: a person or a team. Watches, channels and subscriptions belong to a user (owner_id);
+    rows without an owner were made with the CLI and are visible to admins only."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    role: str = Field(default="user", max_length=20, description="admin | user")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class ApiToken(SQLModel, table=True):
+    """Control plane: an API token, stored as its SHA-256 (the token itself is shown once, at creation)."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    name: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    last_used_at: datetime | None = _ts()
+    revoked_at: datetime | None = _ts()
+
+
 class Watch(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     query: str = Field(max_length=2000)
     name: str = Field(default="", max_length=200)
     enabled: bool = True
@@ -59,6 +84,7 @@ class Channel(SQLModel, table=True):
     """An Apprise URL. It is a secret: shown masked, never logged."""
 
     id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     url: str = Field(unique=True, max_length=4096)
     kind: str = Field(default="", max_length=50, description="The URL scheme: mailto, slack, …")
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
@@ -66,6 +92,7 @@ class Channel(SQLModel, table=True):
 
 class Subscription(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     watch_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from radar_api.config import ApiSettings
 from radar_classifier.config import ClassifierSettings
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_notifier.config import NotifierSettings
@@ -13,7 +14,7 @@ from radar_shared.settings import SharedSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-SERVICES = {"feed-watcher": FeedWatcherSettings, "classifier": ClassifierSettings, "notifier": NotifierSettings}
+SERVICES = {"feed-watcher": FeedWatcherSettings, "classifier": ClassifierSettings, "notifier": NotifierSettings, "api": ApiSettings}
 
 
 def known_variables() -> set[str]:

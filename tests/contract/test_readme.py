@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from radar_api.config import ApiSettings
 from radar_classifier.config import ClassifierSettings
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_notifier.config import NotifierSettings
@@ -14,7 +15,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 def test_configuration_table_matches_the_settings() -> None:
     documented = dict(re.findall(r"^\| `([A-Z_]+)` \| `([^`]*)` \|", README, flags=re.M))
     expected = {}
-    for cls in (SharedSettings, FeedWatcherSettings, ClassifierSettings, NotifierSettings):
+    for cls in (SharedSettings, FeedWatcherSettings, ClassifierSettings, NotifierSettings, ApiSettings):
         prefix = cls.model_config.get("env_prefix", "")
         for name, field in cls.model_fields.items():
             default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]

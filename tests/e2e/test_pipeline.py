@@ -6,7 +6,6 @@ restarted: it reads every message again and sends nothing twice.
 
 import asyncio
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,7 +18,7 @@ from radar_api import service
 from radar_shared.topics import ARTICLES_CLASSIFIED
 from tests.support.corpus import corpus, needs_shared
 from tests.support.feeds import rss
-from tests.support.services import ServiceProcess, service_env
+from tests.support.services import ServiceProcess, service_env, wait_for
 from tests.support.sinks import FeedServer, HTTPSink, SMTPSink
 
 pytestmark = [pytest.mark.kafka, pytest.mark.e2e, needs_shared]
@@ -33,13 +32,6 @@ WATCH_SLACK_PATH = "/services/T11111111/B11111111/radartestwebhooktoken111"
 WATCHED = {"title": "Tanker Rich Glory spotted off Vladivostok", "text": "Port records show the Rich Glory loading cargo this week.", "link": "https://news.example/rich-glory"}
 
 
-def wait_for(predicate: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 async def rewind_group(bootstrap: str, group: str, topic: str) -> int:

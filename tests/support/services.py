@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,8 +13,8 @@ import httpx
 
 from tests.support.sinks import free_port
 
-MODULES = {"feed-watcher": "radar_feed_watcher", "classifier": "radar_classifier", "notifier": "radar_notifier"}
-PORT_VARS = {"feed-watcher": "FEED_WATCHER_HTTP_PORT", "classifier": "CLASSIFIER_HTTP_PORT", "notifier": "NOTIFIER_HTTP_PORT"}
+MODULES = {"feed-watcher": "radar_feed_watcher", "classifier": "radar_classifier", "notifier": "radar_notifier", "api": "radar_api"}
+PORT_VARS = {"feed-watcher": "FEED_WATCHER_HTTP_PORT", "classifier": "CLASSIFIER_HTTP_PORT", "notifier": "NOTIFIER_HTTP_PORT", "api": "API_HTTP_PORT"}
 
 
 @dataclass
@@ -65,3 +66,13 @@ def service_env(database_url: str, bootstrap: str, **extra: str) -> dict[str, st
         "FEED_WATCHER_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
         **extra,
     }
+
+
+def wait_for(predicate: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll `predicate` until it is true, or fail naming what did not happen."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")

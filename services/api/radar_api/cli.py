@@ -422,6 +422,19 @@ def status(as_json: bool) -> None:
         if f.stale:
             click.echo(f"       stale: newest entry {_when(f.latest_entry_at)}, much longer ago than its usual rhythm")
     click.echo("DELIVERIES  " + ("  ".join(f"{k}={v}" for k, v in sorted(st.deliveries.items())) or "none yet"))
+    import asyncio
+
+    from radar_api.kafka_status import kafka_status
+
+    kafka = asyncio.run(kafka_status(settings.kafka_bootstrap_servers))
+    if kafka.error:
+        click.echo(f"KAFKA  unreachable: {kafka.error}")
+        return
+    lag: dict[str, int] = {}
+    for row in kafka.lags:
+        lag[row.group] = lag.get(row.group, 0) + row.lag
+    click.echo("KAFKA  lag " + "  ".join(f"{g}={n}" for g, n in lag.items()) + "  dead letters " + "  ".join(f"{t}={n}" for t, n in kafka.dead_letters.items()))
+    click.echo("       last hour " + "  ".join(f"{t}={n}" for t, n in kafka.last_hour.items()))
 
 
 # ---- classify -----------------------------------------------------------------------------------------
@@ -497,3 +510,74 @@ def eval_command(corpus: Any, as_json: bool) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def users() -> None:
+    """People who use the API and the web page."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="An operator: sees everything, manages feeds.")
+def users_add(name: str, admin: bool) -> None:
+    from radar_api.auth import AuthError, add_user
+
+    try:
+        user = add_user(_db(), name, "admin" if admin else "user")
+    except AuthError as error:
+        _fail(error)
+    click.echo(f"user {user.id} {user.name} ({user.role}) added")
+
+
+@users.command("list")
+def users_list() -> None:
+    from radar_api.auth import list_users
+
+    for u in list_users(_db()):
+        click.echo(f"{u.id:>4}  {u.name}  {u.role}")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens (stored hashed; shown once)."""
+
+
+@tokens.command("create")
+@click.argument("user")
+@click.option("--name", default="", help="What the token is for.")
+def tokens_create(user: str, name: str) -> None:
+    """Print a new token for USER. It is not stored and cannot be shown again."""
+    from radar_api.auth import AuthError, create_token
+
+    try:
+        token_id, token = create_token(_db(), user, name)
+    except AuthError as error:
+        _fail(error)
+    click.echo(f"token {token_id} for {user}: {token}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    from radar_api.auth import AuthError, revoke_token
+
+    try:
+        revoke_token(_db(), token_id)
+    except AuthError as error:
+        _fail(error)
+    click.echo(f"token {token_id} revoked")
+
+
+@main.command("api")
+@click.option("--host", default=None, help="Default: HTTP_HOST.")
+@click.option("--port", type=int, default=None, help="Default: API_HTTP_PORT.")
+def api(host: str | None, port: int | None) -> None:
+    """Serve the REST API (OpenAPI at /docs)."""
+    import uvicorn
+
+    from radar_api.app import create_app
+    from radar_api.config import ApiSettings
+    from radar_shared.settings import SharedSettings
+
+    uvicorn.run(create_app(), host=host or SharedSettings().http_host, port=port or ApiSettings().http_port, log_level="info")

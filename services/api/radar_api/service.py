@@ -16,6 +16,7 @@ from radar_feed_watcher.netguard import FeedURLRefusedError, check_address, chec
 from radar_notifier.channels import mask, validate_channel_url
 from radar_notifier.policy import Policy
 from radar_notifier.policy import validate as validate_policy
+from radar_api.auth import Actor
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import Channel, Delivery, Feed, FeedState, ServiceHeartbeat, Subscription, Watch
 
@@ -31,11 +32,30 @@ class NotFoundError(LookupError):
     pass
 
 
-def _get(s: Session, model: type, ident: int, what: str) -> Any:
+class QuotaError(ConfigError):
+    """A user has as many of something as they may have."""
+
+
+def _get(s: Session, model: type, ident: int, what: str, actor: Actor | None = None) -> Any:
+    """The row, or NotFoundError, also when it belongs to another user: a user cannot learn what others own."""
     row = s.get(model, ident)
-    if row is None:
+    if row is None or (actor is not None and not actor.admin and getattr(row, "owner_id", None) != actor.user_id):
         raise NotFoundError(f"{what} {ident} does not exist")
     return row
+
+
+def _visible(query: Any, model: Any, actor: Actor | None) -> Any:
+    return query if actor is None or actor.admin else query.where(model.owner_id == actor.user_id)
+
+
+def _check_quota(s: Session, model: Any, actor: Actor | None, limit: int | None, what: str) -> None:
+    if actor is None or actor.admin or limit is None:
+        return
+    from sqlmodel import func
+
+    count = s.exec(select(func.count()).select_from(model).where(model.owner_id == actor.user_id, col(model.enabled))).one()
+    if count >= limit:
+        raise QuotaError(f"{what}: you have {count} of at most {limit}; remove one first")
 
 
 # ---- feeds -------------------------------------------------------------------------------------------
@@ -127,26 +147,29 @@ def seed_feeds(db: str, path: Path = DEFAULT_FEEDS) -> int:
 
 # ---- watches ------------------------------------------------------------------------------------------
 
-def add_watch(db: str, query: str, name: str = "") -> Watch:
+def add_watch(db: str, query: str, name: str = "", actor: Actor | None = None, quota: int | None = None) -> Watch:
     try:
         parse_query(query)
     except ValueError as error:
         raise ConfigError(f"query: {error}") from None
+    if len(name) > 200:
+        raise ConfigError("name: at most 200 characters")
     with session_scope(db) as s:
-        watch = Watch(query=query, name=name)
+        _check_quota(s, Watch, actor, quota, "watches")
+        watch = Watch(query=query, name=name, owner_id=actor.user_id if actor else None)
         s.add(watch)
         s.flush()
         return watch
 
 
-def list_watches(db: str) -> list[Watch]:
+def list_watches(db: str, actor: Actor | None = None) -> list[Watch]:
     with session_scope(db) as s:
-        return list(s.exec(select(Watch).where(col(Watch.enabled)).order_by(col(Watch.id))).all())
+        return list(s.exec(_visible(select(Watch).where(col(Watch.enabled)), Watch, actor).order_by(col(Watch.id))).all())
 
 
-def remove_watch(db: str, watch_id: int) -> None:
+def remove_watch(db: str, watch_id: int, actor: Actor | None = None) -> None:
     with session_scope(db) as s:
-        watch = _get(s, Watch, watch_id, "watch")
+        watch = _get(s, Watch, watch_id, "watch", actor)
         watch.enabled = False
         s.add(watch)
 
@@ -158,7 +181,8 @@ def topic_names() -> list[str]:
 
 
 def add_subscription(
-    db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, allowed_schemes: list[str], policy: Policy | None = None
+    db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, allowed_schemes: list[str], policy: Policy | None = None,
+    actor: Actor | None = None, quota: int | None = None,
 ) -> Subscription:
     policy = policy or Policy()
     try:
@@ -175,16 +199,18 @@ def add_subscription(
     if not 0.0 <= min_score <= 1.0:
         raise ConfigError("min_score: must be between 0 and 1")
     with session_scope(db) as s:
+        _check_quota(s, Subscription, actor, quota, "subscriptions")
         for w in watch_ids:
             watch = s.get(Watch, w)
-            if watch is None or not watch.enabled:
+            if watch is None or not watch.enabled or (actor is not None and not actor.admin and watch.owner_id != actor.user_id):
                 raise ConfigError(f"watch: watch {w} does not exist")
         channel = s.exec(select(Channel).where(Channel.url == channel_url)).first()
         if channel is None:
-            channel = Channel(url=channel_url, kind=kind)
+            channel = Channel(url=channel_url, kind=kind, owner_id=actor.user_id if actor else None)
             s.add(channel)
             s.flush()
-        sub = Subscription(channel_id=channel.id, topics=list(topics), watch_ids=list(watch_ids), min_score=min_score, **asdict(policy))  # type: ignore[arg-type]
+        sub = Subscription(channel_id=channel.id, topics=list(topics), watch_ids=list(watch_ids), min_score=min_score, **asdict(policy),  # type: ignore[arg-type]
+                           owner_id=actor.user_id if actor else None)
         s.add(sub)
         s.flush()
         return sub
@@ -210,9 +236,10 @@ class SubscriptionRow:
         return out
 
 
-def list_subscriptions(db: str) -> list[SubscriptionRow]:
+def list_subscriptions(db: str, actor: Actor | None = None) -> list[SubscriptionRow]:
     with session_scope(db) as s:
-        rows = s.exec(select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id)).where(col(Subscription.enabled)).order_by(col(Subscription.id))).all()
+        query = select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id)).where(col(Subscription.enabled))
+        rows = s.exec(_visible(query, Subscription, actor).order_by(col(Subscription.id))).all()
         return [
             SubscriptionRow(sub.id, mask(ch.url), list(sub.topics), list(sub.watch_ids), sub.min_score,  # type: ignore[arg-type]
                             Policy(sub.mode, sub.digest_schedule, sub.digest_time, sub.timezone, sub.quiet_start, sub.quiet_end, sub.max_per_hour))
@@ -220,22 +247,22 @@ def list_subscriptions(db: str) -> list[SubscriptionRow]:
         ]
 
 
-def remove_subscription(db: str, subscription_id: int) -> None:
+def remove_subscription(db: str, subscription_id: int, actor: Actor | None = None) -> None:
     with session_scope(db) as s:
-        sub = _get(s, Subscription, subscription_id, "subscription")
+        sub = _get(s, Subscription, subscription_id, "subscription", actor)
         sub.enabled = False
         s.add(sub)
 
 
-async def send_test_alert(db: str, subscription_id: int) -> Any:
+async def send_test_alert(db: str, subscription_id: int, actor: Actor | None = None) -> Any:
     """Send a sample alert to the subscription's channel through the notifier's own renderer and channels."""
     from radar_notifier.channels import send
     from radar_notifier.render import render_alert
     from radar_shared.messages import Article, Snippet, Span, Tag
 
     with session_scope(db) as s:
-        sub = s.get(Subscription, subscription_id)
-        if sub is None or not sub.enabled:
+        sub = _get(s, Subscription, subscription_id, "subscription", actor)
+        if not sub.enabled:
             raise NotFoundError(f"subscription {subscription_id} does not exist")
         channel = _get(s, Channel, sub.channel_id, "channel")
         url = channel.url
@@ -244,6 +271,15 @@ async def send_test_alert(db: str, subscription_id: int) -> Any:
                       title="Radar test alert", text=text, source="radar")
     tag = Tag(tag=(sub.topics or ["test"])[0], score=1.0, snippets=[Snippet(text=text, highlights=[Span(start=10, end=20)])])
     return await send(url, render_alert(article, [tag]))
+
+
+def list_deliveries(db: str, actor: Actor | None = None, failed_only: bool = False, limit: int = 100) -> list[Delivery]:
+    """The history of alerts, newest first; a user sees those of their own subscriptions."""
+    with session_scope(db) as s:
+        query = select(Delivery).join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
+        if failed_only:
+            query = query.where(Delivery.status == "failed")
+        return list(s.exec(_visible(query, Subscription, actor).order_by(col(Delivery.id).desc()).limit(limit)).all())
 
 
 # ---- watchlists ---------------------------------------------------------------------------------------
@@ -287,6 +323,7 @@ class ServiceStatus:
     last_activity: str | None
     version: str
     instance: str
+    started_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -340,7 +377,8 @@ def status(db: str, heartbeat_seconds: float, now: datetime | None = None, stale
         b = beats.get(name)
         up = b is not None and as_utc(b.last_seen_at) >= now - timedelta(seconds=3 * heartbeat_seconds)  # type: ignore[operator]
         services.append(
-            ServiceStatus(name, up, as_utc(b.last_seen_at) if b else None, as_utc(b.last_activity_at) if b else None, b.last_activity if b else None, b.version if b else "", b.instance if b else "")
+            ServiceStatus(name, up, as_utc(b.last_seen_at) if b else None, as_utc(b.last_activity_at) if b else None, b.last_activity if b else None, b.version if b else "",
+                          b.instance if b else "", as_utc(b.started_at) if b else None)
         )
     feed_rows = [
         FeedStatus(

@@ -6,7 +6,6 @@ import socket
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from prometheus_client import CollectorRegistry
 
 from radar_notifier.config import NotifierSettings
@@ -16,7 +15,7 @@ from radar_notifier.routing import SubscriptionView
 from radar_shared.db import session_scope
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
 from radar_shared.models import Delivery
-from tests.support.sinks import HTTPSink, SMTPSink, free_port
+from tests.support.sinks import HTTPSink, SMTPSink
 from tests.unit.notifier.test_retries import SLACK, slack, subscribe  # noqa: F401  (fixture)
 
 

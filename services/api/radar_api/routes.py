@@ -1,0 +1,281 @@
+"""The REST API (/v1): the same service layer as the CLI, with authentication, ownership, limits and quotas."""
+
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from radar_api import service
+from radar_api.auth import Actor, authenticate, hash_token
+from radar_api.config import ApiSettings
+from radar_notifier.policy import Policy
+
+
+class Context:
+    """What the routes need: the database, settings, and the per-token request log for rate limiting."""
+
+    def __init__(self, db: str, settings: ApiSettings, allowed_schemes: list[str], allowed_networks: list[str], kafka_bootstrap: str = "localhost:9092",
+                 heartbeat_seconds: float = 10.0) -> None:
+        self.db = db
+        self.kafka_bootstrap = kafka_bootstrap
+        self.heartbeat_seconds = heartbeat_seconds
+        self.settings = settings
+        self.allowed_schemes = allowed_schemes
+        self.allowed_networks = allowed_networks
+        self.requests: dict[str, deque[float]] = {}
+
+    def rate_limited(self, token: str, now: float) -> float | None:
+        """Seconds to wait, when this token has used its requests of the last minute; else None."""
+        log = self.requests.setdefault(hash_token(token), deque())
+        while log and log[0] <= now - 60:
+            log.popleft()
+        if len(log) >= self.settings.rate_limit_per_minute:
+            return max(1.0, 60 - (now - log[0]))
+        log.append(now)
+        return None
+
+
+bearer = HTTPBearer(auto_error=False, description="An API token from `radar tokens create USER`.")
+
+
+def get_context(request: Request) -> Context:
+    return request.app.state.context  # type: ignore[no-any-return]
+
+
+def current_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
+    ctx = get_context(request)
+    if credentials is None:
+        raise HTTPException(401, "authorization: send an API token as 'Authorization: Bearer …'", headers={"WWW-Authenticate": "Bearer"})
+    actor = authenticate(ctx.db, credentials.credentials)
+    if actor is None:
+        raise HTTPException(401, "authorization: unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
+    wait = ctx.rate_limited(credentials.credentials, time.monotonic())
+    if wait is not None:
+        raise HTTPException(429, f"rate limit: {ctx.settings.rate_limit_per_minute} requests per minute", headers={"Retry-After": str(int(wait + 0.999))})
+    return actor
+
+
+def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    if not actor.admin:
+        raise HTTPException(403, "role: this needs an admin token")
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+AdminDep = Annotated[Actor, Depends(admin_actor)]
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
+# ---- bodies and answers ---------------------------------------------------------------------------------
+
+class WatchIn(BaseModel):
+    query: str = Field(max_length=2000, examples=['"Sky Morning" OR "Rich Glory"'])
+    name: str = Field("", max_length=200)
+
+
+class WatchOut(BaseModel):
+    id: int
+    query: str
+    name: str
+    created_at: datetime
+
+
+class SubscriptionIn(BaseModel):
+    channel: str = Field(max_length=4096, description="An Apprise URL (mailto://…, slack://…, https://hooks.slack.com/services/…). Write-only: shown masked.")
+    topics: list[str] = Field(default_factory=list, max_length=20)
+    watch_ids: list[int] = Field(default_factory=list, max_length=100)
+    min_score: float = 0.0
+    mode: str = Field("immediate", description="immediate | digest")
+    digest_schedule: str = Field("daily", description="hourly | daily")
+    digest_time: str = "08:00"
+    timezone: str = "UTC"
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    max_per_hour: int | None = None
+
+
+class SubscriptionOut(BaseModel):
+    id: int
+    channel: str = Field(description="Masked (Apprise's privacy form).")
+    topics: list[str]
+    watch_ids: list[int]
+    min_score: float
+    schedule: str
+    policy: dict[str, Any]
+
+
+class FeedIn(BaseModel):
+    url: str = Field(max_length=2048)
+    title: str = Field("", max_length=500)
+    interval: int | None = None
+
+
+class DeliveryOut(BaseModel):
+    id: int
+    subscription_id: int
+    story_id: str
+    article_id: str
+    title: str
+    tags: list[str]
+    status: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    url: str | None
+    evidence: list[dict[str, Any]] = Field(description="Per tag: score and the snippets that matched.")
+
+
+def _subscription_out(row: service.SubscriptionRow) -> SubscriptionOut:
+    return SubscriptionOut(id=row.id, channel=row.channel, topics=row.topics, watch_ids=row.watch_ids, min_score=row.min_score, schedule=row.schedule,
+                           policy=row.policy.__dict__)
+
+
+def _delivery_out(d: Any) -> DeliveryOut:
+    alert = d.alert or {}
+    evidence = [{"tag": t.get("tag"), "score": t.get("score"), "snippets": [s.get("marked") or s.get("text") for s in t.get("snippets", [])]}
+                for t in alert.get("tags", [])]
+    return DeliveryOut(id=d.id, subscription_id=d.subscription_id, story_id=d.story_id, article_id=d.article_id, title=d.title, tags=d.tags,
+                       status=d.status, attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, sent_at=d.sent_at,
+                       url=alert.get("article", {}).get("url"), evidence=evidence)
+
+
+# ---- routes ------------------------------------------------------------------------------------------
+
+router = APIRouter(prefix="/v1")
+
+
+@router.get("/me", tags=["auth"])
+def me(actor: ActorDep) -> dict[str, Any]:
+    return {"id": actor.user_id, "name": actor.name, "role": "admin" if actor.admin else "user"}
+
+
+@router.get("/watches", tags=["watches"])
+def list_watches(actor: ActorDep, ctx: ContextDep) -> list[WatchOut]:
+    return [WatchOut(id=w.id, query=w.query, name=w.name, created_at=w.created_at) for w in service.list_watches(ctx.db, actor)]  # type: ignore[arg-type]
+
+
+@router.post("/watches", status_code=201, tags=["watches"])
+def add_watch(body: WatchIn, actor: ActorDep, ctx: ContextDep) -> WatchOut:
+    w = service.add_watch(ctx.db, body.query, body.name, actor, ctx.settings.max_watches_per_user)
+    return WatchOut(id=w.id, query=w.query, name=w.name, created_at=w.created_at)  # type: ignore[arg-type]
+
+
+@router.delete("/watches/{watch_id}", status_code=204, tags=["watches"])
+def remove_watch(watch_id: int, actor: ActorDep, ctx: ContextDep) -> None:
+    service.remove_watch(ctx.db, watch_id, actor)
+
+
+@router.get("/subscriptions", tags=["subscriptions"])
+def list_subscriptions(actor: ActorDep, ctx: ContextDep) -> list[SubscriptionOut]:
+    return [_subscription_out(r) for r in service.list_subscriptions(ctx.db, actor)]
+
+
+@router.post("/subscriptions", status_code=201, tags=["subscriptions"])
+def add_subscription(body: SubscriptionIn, actor: ActorDep, ctx: ContextDep) -> SubscriptionOut:
+    policy = Policy(body.mode, body.digest_schedule, body.digest_time, body.timezone, body.quiet_start, body.quiet_end, body.max_per_hour)
+    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.allowed_schemes, policy, actor,
+                                   ctx.settings.max_subscriptions_per_user)
+    [row] = [r for r in service.list_subscriptions(ctx.db, actor) if r.id == sub.id]
+    return _subscription_out(row)
+
+
+@router.delete("/subscriptions/{subscription_id}", status_code=204, tags=["subscriptions"])
+def remove_subscription(subscription_id: int, actor: ActorDep, ctx: ContextDep) -> None:
+    service.remove_subscription(ctx.db, subscription_id, actor)
+
+
+@router.post("/subscriptions/{subscription_id}/test", tags=["subscriptions"])
+async def test_subscription(subscription_id: int, actor: ActorDep, ctx: ContextDep) -> dict[str, Any]:
+    """Send a sample alert; the answer is Apprise's result for the channel (errors included)."""
+    result = await service.send_test_alert(ctx.db, subscription_id, actor)
+    return result.as_dict()  # type: ignore[no-any-return]
+
+
+@router.get("/deliveries", tags=["deliveries"])
+def list_deliveries(actor: ActorDep, ctx: ContextDep, failed: bool = False, limit: Annotated[int, Field(ge=1, le=500)] = 100) -> list[DeliveryOut]:
+    return [_delivery_out(d) for d in service.list_deliveries(ctx.db, actor, failed, limit)]
+
+
+@router.get("/topics", tags=["watches"])
+def topics(actor: ActorDep) -> list[str]:
+    return service.topic_names()
+
+
+@router.get("/feeds", tags=["feeds"])
+def list_feeds(actor: ActorDep, ctx: ContextDep) -> list[dict[str, Any]]:
+    return [{"id": f.id, "url": f.url, "title": f.title, "enabled": f.enabled, "error_streak": st.error_streak if st else 0,
+             "last_poll_at": st.last_poll_at if st else None, "last_error": st.last_error if st else None} for f, st in service.list_feeds(ctx.db)]
+
+
+@router.post("/feeds", status_code=201, tags=["feeds"])
+def add_feed(body: FeedIn, actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
+    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.allowed_networks)
+    return {"id": feed.id, "url": feed.url, "title": feed.title}
+
+
+@router.delete("/feeds/{feed_id}", status_code=204, tags=["feeds"])
+def remove_feed(feed_id: int, actor: AdminDep, ctx: ContextDep) -> None:
+    service.remove_feed(ctx.db, feed_id)
+
+
+@router.get("/watchlists", tags=["watches"])
+def watchlists(actor: ActorDep, ctx: ContextDep) -> dict[str, int]:
+    return service.list_watchlists(ctx.db)
+
+
+# ---- errors and limits ---------------------------------------------------------------------------------
+
+def _field_of(message: str) -> str:
+    head, sep, _ = message.partition(":")
+    return head if sep and " " not in head.strip("/") else ""
+
+
+def install(app: FastAPI, ctx: Context) -> None:
+    app.state.context = ctx
+    app.include_router(router)
+
+    @app.exception_handler(service.QuotaError)
+    async def quota(_: Request, error: service.QuotaError) -> JSONResponse:
+        return JSONResponse({"detail": str(error), "field": _field_of(str(error))}, status_code=403)
+
+    @app.exception_handler(service.ConfigError)
+    async def invalid(_: Request, error: service.ConfigError) -> JSONResponse:
+        return JSONResponse({"detail": str(error), "field": _field_of(str(error))}, status_code=400)
+
+    @app.exception_handler(service.NotFoundError)
+    async def missing(_: Request, error: service.NotFoundError) -> JSONResponse:
+        return JSONResponse({"detail": str(error)}, status_code=404)
+
+    @app.exception_handler(RequestValidationError)
+    async def malformed(_: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
+        return JSONResponse({"detail": f"{field or 'body'}: {first['msg']}", "field": field, "errors": jsonable(error.errors())}, status_code=422)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > ctx.settings.max_body_bytes):
+            return JSONResponse({"detail": f"body: larger than {ctx.settings.max_body_bytes} bytes"}, status_code=413)
+        if length is None and request.method in ("POST", "PUT", "PATCH"):
+            body = b""
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > ctx.settings.max_body_bytes:
+                    return JSONResponse({"detail": f"body: larger than {ctx.settings.max_body_bytes} bytes"}, status_code=413)
+            request._body = body  # read once here; the route reads it from the cache
+        return await call_next(request)
+
+
+def jsonable(errors: Any) -> Any:
+    from fastapi.encoders import jsonable_encoder
+
+    return jsonable_encoder(errors, custom_encoder={Exception: str})

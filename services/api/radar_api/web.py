@@ -1,0 +1,291 @@
+"""The web page: server-rendered HTML (Jinja2) over the same service layer as the API and the CLI.
+
+Sign-in stores the API token in an HttpOnly, SameSite=Strict cookie; every form posts and redirects back
+(post/redirect/get), so the page works without JavaScript. A little script adds inline query validation.
+"""
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from radar_api import service
+from radar_api.auth import Actor, authenticate
+from radar_notifier.policy import Policy
+
+COOKIE = "radar_token"
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def highlight(snippet: dict) -> Markup:
+    """A stored snippet with its matches in <mark>; everything from the feed is escaped."""
+    text, out, pos = snippet.get("text", ""), [], 0
+    for span in sorted(snippet.get("highlights", []), key=lambda h: h.get("start", 0)):
+        start, end = span.get("start", 0), span.get("end", 0)
+        if start < pos or end > len(text):
+            continue
+        out += [escape(text[pos:start]), Markup("<mark>"), escape(text[start:end]), Markup("</mark>")]
+        pos = end
+    out.append(escape(text[pos:]))
+    return Markup("").join(out)
+
+
+templates.env.globals["highlight"] = highlight
+router = APIRouter(include_in_schema=False)
+
+
+class SignInRequired(Exception):
+    pass
+
+
+def _ctx(request: Request) -> Any:
+    return request.app.state.context
+
+
+def _actor(request: Request) -> Actor:
+    token = request.cookies.get(COOKIE)
+    actor = authenticate(_ctx(request).db, token) if token else None
+    if actor is None:
+        raise SignInRequired
+    return actor
+
+
+def _page(request: Request, name: str, actor: Actor | None, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"actor": actor, "flash": request.query_params.get("flash"),
+                                                      "error": request.query_params.get("error"), **context})
+
+
+def _back(path: str, flash: str | None = None, error: str | None = None) -> RedirectResponse:
+    query = urlencode({k: v for k, v in (("flash", flash), ("error", error)) if v})
+    return RedirectResponse(f"{path}?{query}" if query else path, status_code=303)
+
+
+def channel_url(kind: str, value: str, email_base: str) -> str:
+    """An Apprise URL from what a user knows: an email address, a Slack webhook URL, or any Apprise URL."""
+    value = value.strip()
+    if kind == "email":
+        if "@" not in value or any(c in value for c in " \r\n<>&?"):
+            raise service.ConfigError("channel: give one email address, such as analyst@example.org")
+        return f"{email_base}{'&' if '?' in email_base else '?'}to={quote(value, safe='@')}"
+    if kind == "slack":
+        if not value.startswith("https://hooks.slack.com/services/"):
+            raise service.ConfigError("channel: a Slack incoming webhook URL starts with https://hooks.slack.com/services/")
+        return value
+    return value
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request) -> Response:
+    return RedirectResponse("/alerts" if request.cookies.get(COOKIE) else "/signin", status_code=303)
+
+
+@router.get("/signin", response_class=HTMLResponse)
+def signin_page(request: Request) -> HTMLResponse:
+    return _page(request, "signin.html", None)
+
+
+@router.post("/signin")
+def signin(request: Request, token: Annotated[str, Form()]) -> Response:
+    actor = authenticate(_ctx(request).db, token.strip())
+    if actor is None:
+        return _page(request, "signin.html", None, error_now="token: unknown or revoked token")
+    response = RedirectResponse("/alerts", status_code=303)
+    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=_ctx(request).settings.cookie_secure, max_age=30 * 86400)
+    return response
+
+
+@router.post("/signout")
+def signout() -> Response:
+    response = RedirectResponse("/signin", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/alerts", response_class=HTMLResponse)
+def alerts(request: Request) -> HTMLResponse:
+    actor = _actor(request)
+    rows = service.list_deliveries(_ctx(request).db, actor, limit=100)
+    return _page(request, "alerts.html", actor, deliveries=rows)
+
+
+@router.get("/subscriptions", response_class=HTMLResponse)
+def subscriptions(request: Request) -> HTMLResponse:
+    actor = _actor(request)
+    ctx = _ctx(request)
+    return _page(request, "subscriptions.html", actor, subscriptions=service.list_subscriptions(ctx.db, actor), topics=service.topic_names(),
+                 watches=service.list_watches(ctx.db, actor), result=request.query_params.get("result"))
+
+
+@router.post("/subscriptions")
+def add_subscription(
+    request: Request,
+    channel_kind: Annotated[str, Form()],
+    channel: Annotated[str, Form()],
+    topics: Annotated[list[str] | None, Form()] = None,
+    watch_ids: Annotated[list[int] | None, Form()] = None,
+    min_score: Annotated[float, Form()] = 0.0,
+    mode: Annotated[str, Form()] = "immediate",
+    digest_schedule: Annotated[str, Form()] = "daily",
+    digest_time: Annotated[str, Form()] = "08:00",
+    timezone: Annotated[str, Form()] = "UTC",
+    quiet_start: Annotated[str, Form()] = "",
+    quiet_end: Annotated[str, Form()] = "",
+    max_per_hour: Annotated[str, Form()] = "",
+) -> Response:
+    actor = _actor(request)
+    ctx = _ctx(request)
+    try:
+        limit = int(max_per_hour) if max_per_hour.strip() else None
+    except ValueError:
+        return _back("/subscriptions", error="max_per_hour: a whole number, or empty for no limit")
+    try:
+        url = channel_url(channel_kind, channel, ctx.settings.email_channel_url)
+        policy = Policy(mode, digest_schedule, digest_time, timezone or "UTC", quiet_start or None, quiet_end or None, limit)
+        sub = service.add_subscription(ctx.db, url, topics or [], watch_ids or [], min_score, ctx.allowed_schemes, policy, actor,
+                                       ctx.settings.max_subscriptions_per_user)
+    except service.ConfigError as error:
+        return _back("/subscriptions", error=str(error))
+    return _back("/subscriptions", flash=f"subscription {sub.id} added")
+
+
+@router.post("/subscriptions/{subscription_id}/pause")
+def pause_subscription(request: Request, subscription_id: int) -> Response:
+    actor = _actor(request)
+    try:
+        service.remove_subscription(_ctx(request).db, subscription_id, actor)
+    except service.NotFoundError as error:
+        return _back("/subscriptions", error=str(error))
+    return _back("/subscriptions", flash=f"subscription {subscription_id} paused")
+
+
+@router.post("/subscriptions/{subscription_id}/test")
+async def test_subscription(request: Request, subscription_id: int) -> Response:
+    actor = _actor(request)
+    try:
+        result = await service.send_test_alert(_ctx(request).db, subscription_id, actor)
+    except service.NotFoundError as error:
+        return _back("/subscriptions", error=str(error))
+    if result.ok:
+        return _back("/subscriptions", flash=f"test alert sent to {result.service}")
+    return _back("/subscriptions", error=f"test alert to {result.service} failed: {'; '.join(result.errors) or 'no reason given'}")
+
+
+@router.get("/watches", response_class=HTMLResponse)
+async def watches(request: Request, preview: str = "") -> HTMLResponse:
+    actor = _actor(request)
+    ctx = _ctx(request)
+    matches, preview_error, scanned = None, None, 0
+    if preview:
+        from radar_api.watchtest import match_query, recent_articles
+
+        try:
+            articles = await recent_articles(ctx.kafka_bootstrap, 500)
+            scanned = len(articles)
+            matches = match_query(preview, articles)
+        except ValueError as error:
+            preview_error = f"query: {error}"
+        except Exception as error:  # noqa: BLE001 - Kafka down: say so on the page
+            preview_error = f"recent articles could not be read from Kafka: {type(error).__name__}: {error}"
+    return _page(request, "watches.html", actor, watches=service.list_watches(ctx.db, actor), preview=preview, matches=matches,
+                 preview_error=preview_error, scanned=scanned)
+
+
+@router.get("/watches/check")
+def check_query(request: Request, query: str = "") -> JSONResponse:
+    _actor(request)
+    from radar_classifier.query import parse_query
+
+    try:
+        parse_query(query)
+    except ValueError as error:
+        return JSONResponse({"ok": False, "error": f"query: {error}"})
+    return JSONResponse({"ok": True})
+
+
+@router.post("/watches")
+def add_watch(request: Request, query: Annotated[str, Form()], name: Annotated[str, Form()] = "") -> Response:
+    actor = _actor(request)
+    ctx = _ctx(request)
+    try:
+        watch = service.add_watch(ctx.db, query, name, actor, ctx.settings.max_watches_per_user)
+    except service.ConfigError as error:
+        return _back("/watches", error=str(error))
+    return _back("/watches", flash=f"watch {watch.id} added")
+
+
+@router.post("/watches/{watch_id}/delete")
+def delete_watch(request: Request, watch_id: int) -> Response:
+    actor = _actor(request)
+    try:
+        service.remove_watch(_ctx(request).db, watch_id, actor)
+    except service.NotFoundError as error:
+        return _back("/watches", error=str(error))
+    return _back("/watches", flash=f"watch {watch_id} removed")
+
+
+def _admin(request: Request) -> Actor:
+    actor = _actor(request)
+    if not actor.admin:
+        raise SignInRequired
+    return actor
+
+
+@router.get("/feeds", response_class=HTMLResponse)
+def feeds(request: Request) -> HTMLResponse:
+    actor = _admin(request)
+    status = service.status(_ctx(request).db, _ctx(request).heartbeat_seconds)
+    return _page(request, "feeds.html", actor, feeds=status.feeds)
+
+
+@router.post("/feeds")
+def add_feed(request: Request, url: Annotated[str, Form()], title: Annotated[str, Form()] = "") -> Response:
+    _admin(request)
+    ctx = _ctx(request)
+    try:
+        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.allowed_networks)
+    except service.ConfigError as error:
+        return _back("/feeds", error=str(error))
+    return _back("/feeds", flash=f"feed {feed.id} added")
+
+
+@router.get("/status", response_class=HTMLResponse)
+async def status_page(request: Request) -> HTMLResponse:
+    actor = _admin(request)
+    from radar_api.kafka_status import kafka_status
+
+    ctx = _ctx(request)
+    status = service.status(ctx.db, ctx.heartbeat_seconds)
+    kafka = await kafka_status(ctx.kafka_bootstrap)
+    failed = service.list_deliveries(ctx.db, actor, failed_only=True, limit=50)
+    return _page(request, "status.html", actor, status=status, kafka=kafka, failed=failed)
+
+
+@router.post("/deliveries/{delivery_id}/resend")
+def resend(request: Request, delivery_id: int) -> Response:
+    _admin(request)
+    from radar_notifier.store import resend as resend_deliveries
+
+    count = resend_deliveries(_ctx(request).db, [delivery_id])
+    return _back("/status", flash=f"delivery {delivery_id} queued to send again" if count else None,
+                 error=None if count else f"delivery {delivery_id} is not failed")
+
+
+@router.post("/dlq/replay")
+async def replay(request: Request) -> Response:
+    _admin(request)
+    from radar_api.dlq import replay as replay_dead_letters
+
+    replayed = await replay_dead_letters(_ctx(request).kafka_bootstrap)
+    return _back("/status", flash=f"{len(replayed)} dead letter(s) replayed")
+
+
+def install(app: Any) -> None:
+    app.include_router(router)
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in(request: Request, _: SignInRequired) -> Response:
+        return RedirectResponse("/signin", status_code=303)

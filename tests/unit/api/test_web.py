@@ -1,0 +1,83 @@
+"""The web page, through FastAPI's test client: sign-in, ownership, escaping, and forms that name the field."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from radar_api import auth, service
+from radar_api.app import create_app
+from radar_api.web import channel_url
+from radar_notifier import store
+
+EVIL = '<script>alert(1)</script>'
+
+
+@pytest.fixture
+def web(sqlite_url: str):  # type: ignore[no-untyped-def]
+    with TestClient(create_app(sqlite_url)) as client:
+        client.db = sqlite_url  # type: ignore[attr-defined]
+        yield client
+
+
+def sign_in(client: TestClient, name: str, role: str = "user") -> None:
+    auth.add_user(client.db, name, role)  # type: ignore[attr-defined]
+    answer = client.post("/signin", data={"token": auth.create_token(client.db, name)[1]}, follow_redirects=False)  # type: ignore[attr-defined]
+    assert answer.status_code == 303 and answer.headers["location"] == "/alerts"
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+def test_pages_need_a_sign_in(web: TestClient) -> None:
+    for path in ("/alerts", "/subscriptions", "/watches", "/feeds", "/status"):
+        answer = web.get(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/signin", path
+    assert "unknown or revoked" in web.post("/signin", data={"token": "radar_wrong"}).text
+
+
+def test_a_user_sees_only_their_own_and_feed_text_is_escaped(web: TestClient) -> None:
+    sign_in(web, "alice")
+    web.post("/watches", data={"query": '"Sky Morning" OR "Rich Glory"', "name": EVIL})
+    [watch] = service.list_watches(web.db)  # type: ignore[attr-defined]
+    answer = web.post("/subscriptions", data={"channel_kind": "slack", "channel": "https://hooks.slack.com/services/T0/B0/secretwebhooktoken000", "watch_ids": [str(watch.id)]})
+    assert "subscription 1 added" in answer.text and "secretwebhooktoken000" not in answer.text
+    [sub] = service.list_subscriptions(web.db)  # type: ignore[attr-defined]
+    alert = {"article": {"title": EVIL, "url": "javascript:alert(1)", "source": "evil.example"},
+             "tags": [{"tag": f"watch:{watch.id}", "score": 1.0, "snippets": [{"text": f"Tanker {EVIL} seen", "highlights": [{"start": 0, "end": 6}]}]}]}
+    store.record(web.db, "story", "a1", EVIL, [(sub.id, [f"watch:{watch.id}"], alert, None)])  # type: ignore[attr-defined]
+    page = web.get("/alerts").text
+    assert EVIL not in page and "&lt;script&gt;" in page and "<mark>Tanker</mark>" in page and 'href="javascript' not in page
+    assert EVIL not in web.get("/watches").text
+
+    web.cookies.clear()
+    sign_in(web, "bob")
+    assert "watch 1" not in web.get("/watches").text and "&lt;script&gt;" not in web.get("/alerts").text
+    assert "does not exist" in web.post(f"/subscriptions/{sub.id}/pause").text
+    assert "does not exist" in web.post(f"/watches/{watch.id}/delete").text
+    assert web.get("/status", follow_redirects=False).status_code == 303, "operators only"
+
+
+def test_forms_report_the_field(web: TestClient) -> None:
+    sign_in(web, "alice")
+    assert "query:" in web.post("/watches", data={"query": '"Sky Morning" AND ('}).text
+    assert web.get("/watches/check", params={"query": "tanker AND ("}).json()["error"].startswith("query:")
+    assert web.get("/watches/check", params={"query": "tanker"}).json() == {"ok": True}
+    answer = web.post("/subscriptions", data={"channel_kind": "email", "channel": "not an address", "topics": ["dprk-sanctions"]})
+    assert "channel: give one email address" in answer.text
+    answer = web.post("/subscriptions", data={"channel_kind": "email", "channel": "a@example.org", "topics": ["dprk-sanctions"], "timezone": "Mars/Base"})
+    assert "timezone:" in answer.text
+
+
+def test_email_and_slack_channels_without_apprise_syntax() -> None:
+    assert channel_url("email", " analyst@example.org ", "mailtos://u:p@smtp.example.org?from=radar@example.org") == \
+        "mailtos://u:p@smtp.example.org?from=radar@example.org&to=analyst@example.org"
+    with pytest.raises(service.ConfigError, match="^channel:"):
+        channel_url("email", "a@example.org&bcc=x@evil.example", "mailto://localhost")
+    with pytest.raises(service.ConfigError, match="hooks.slack.com"):
+        channel_url("slack", "https://evil.example/hook", "")
+
+
+def test_operator_pages(web: TestClient) -> None:
+    sign_in(web, "ops", "admin")
+    assert "Add feed" in web.get("/feeds").text
+    assert "url:" in web.post("/feeds", data={"url": "http://10.0.0.1/feed"}).text
+    page = web.get("/status").text  # no Kafka on this port: the page says so instead of failing
+    assert "Services" in page and "Kafka:" in page
