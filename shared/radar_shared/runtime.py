@@ -111,7 +111,7 @@ def make_app(
 
     from faststream.specification import AsyncAPI
 
-    return AsgiFastStream(
+    app = AsgiFastStream(
         broker,
         asgi_routes=[("/healthz", healthz), ("/readyz", readyz), ("/metrics", make_asgi_app(runtime.registry)), *extra_routes],
         lifespan=lifespan,
@@ -119,6 +119,10 @@ def make_app(
         specification=AsyncAPI(title=title, version=__version__, description=description),
         asyncapi_path="/asyncapi",
     )
+    commits = getattr(broker, "radar_commits", None)
+    if commits is not None:
+        app.on_shutdown(commits.flush)  # runs before the broker stops: the last handled offsets are committed
+    return app
 
 
 def serve(app: Any, host: str, port: int) -> None:

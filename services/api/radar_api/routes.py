@@ -226,6 +226,29 @@ def remove_feed(feed_id: int, actor: AdminDep, ctx: ContextDep) -> None:
     service.remove_feed(ctx.db, feed_id)
 
 
+@router.get("/channels", tags=["subscriptions"])
+def list_channels(actor: ActorDep, ctx: ContextDep) -> list[dict[str, Any]]:
+    """Your channels, masked: a channel URL is write-only (it is given when subscribing)."""
+    return [{"id": c.id, "kind": c.kind, "channel": c.masked, "subscriptions": c.subscriptions} for c in service.list_channels(ctx.db, actor)]
+
+
+@router.get("/status", tags=["status"])
+async def status(actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
+    """What the status page shows: services, feeds, deliveries, consumer lag, dead letters, the last hour."""
+    from dataclasses import asdict
+
+    from radar_api.kafka_status import kafka_status
+
+    st = service.status(ctx.db, ctx.heartbeat_seconds)
+    kafka = await kafka_status(ctx.kafka_bootstrap)
+    return {
+        "services": [asdict(x) for x in st.services],
+        "feeds": [{**asdict(f), "health": f.health} for f in st.feeds],
+        "deliveries": st.deliveries,
+        "kafka": {"error": kafka.error, "lag": [{**asdict(x), "lag": x.lag} for x in kafka.lags], "dead_letters": kafka.dead_letters, "last_hour": kafka.last_hour},
+    }
+
+
 @router.get("/watchlists", tags=["watches"])
 def watchlists(actor: ActorDep, ctx: ContextDep) -> dict[str, int]:
     return service.list_watchlists(ctx.db)

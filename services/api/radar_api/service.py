@@ -247,6 +247,25 @@ def list_subscriptions(db: str, actor: Actor | None = None) -> list[Subscription
         ]
 
 
+@dataclass(frozen=True)
+class ChannelRow:
+    id: int
+    kind: str
+    masked: str
+    subscriptions: list[int]
+
+
+def list_channels(db: str, actor: Actor | None = None) -> list[ChannelRow]:
+    """The channels of the actor's active subscriptions, masked."""
+    with session_scope(db) as s:
+        query = select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id)).where(col(Subscription.enabled))
+        rows: dict[int, ChannelRow] = {}
+        for sub, ch in s.exec(_visible(query, Subscription, actor).order_by(col(Channel.id))).all():
+            row = rows.setdefault(ch.id, ChannelRow(ch.id, ch.kind, mask(ch.url), []))  # type: ignore[arg-type]
+            row.subscriptions.append(sub.id)  # type: ignore[arg-type]
+        return list(rows.values())
+
+
 def remove_subscription(db: str, subscription_id: int, actor: Actor | None = None) -> None:
     with session_scope(db) as s:
         sub = _get(s, Subscription, subscription_id, "subscription", actor)

@@ -235,10 +235,37 @@ def _admin(request: Request) -> Actor:
 
 
 @router.get("/feeds", response_class=HTMLResponse)
-def feeds(request: Request) -> HTMLResponse:
+async def feeds(request: Request, preview: str = "") -> HTMLResponse:
     actor = _admin(request)
     status = service.status(_ctx(request).db, _ctx(request).heartbeat_seconds)
-    return _page(request, "feeds.html", actor, feeds=status.feeds)
+    entries, preview_error = None, None
+    if preview:
+        from radar_api.preview import preview_url
+        from radar_feed_watcher.config import FeedWatcherSettings
+
+        try:
+            entries = await preview_url(preview.strip(), FeedWatcherSettings())
+        except Exception as error:  # noqa: BLE001 - the page shows why the feed cannot be used
+            preview_error = str(error) or type(error).__name__
+    return _page(request, "feeds.html", actor, feeds=status.feeds, preview=preview, entries=entries, preview_error=preview_error)
+
+
+@router.post("/feeds/import")
+async def import_opml(request: Request) -> Response:
+    _admin(request)
+    from radar_api.opml import OPMLError, parse_opml
+
+    form = await request.form()
+    upload = form.get("opml")
+    if upload is None or isinstance(upload, str):
+        return _back("/feeds", error="opml: choose an OPML file")
+    try:
+        items = parse_opml(await upload.read(), upload.filename or "OPML file")
+    except OPMLError as error:
+        return _back("/feeds", error=f"opml: {error}")
+    report = service.import_feeds(_ctx(request).db, [(f.url, f.title) for f in items], _ctx(request).allowed_networks)
+    message = f"{len(report.added)} feed(s) added, {len(report.existing)} already there, {len(report.refused)} refused"
+    return _back("/feeds", flash=message, error="; ".join(report.refused)[:1000] or None)
 
 
 @router.post("/feeds")

@@ -7,6 +7,7 @@ from radar_api import auth
 from radar_api.app import create_app
 from radar_api.config import ApiSettings
 from radar_shared.db import session_scope
+from tests.support.sinks import free_port
 from radar_shared.models import ApiToken
 
 SLACK_A = "slack://T00000000/B00000000/alicesecretwebhooktoken"
@@ -14,7 +15,8 @@ SLACK_B = "slack://T11111111/B11111111/bobsecretwebhooktoken00"
 
 
 @pytest.fixture
-def api(database_url: str):  # type: ignore[no-untyped-def]
+def api(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")  # no broker there: the status says so
     settings = ApiSettings(max_watches_per_user=3, rate_limit_per_minute=1000, max_body_bytes=4096)
     with TestClient(create_app(database_url, settings)) as client:
         client.db = database_url  # type: ignore[attr-defined]
@@ -57,11 +59,17 @@ def test_user_a_cannot_read_or_change_user_b(api: TestClient) -> None:
     stolen = api.post("/v1/subscriptions", json={"channel": SLACK_B, "watch_ids": [watch["id"]]}, headers=b)
     assert stolen.status_code == 400 and stolen.json()["field"] == "watch", "B cannot subscribe to A's watch"
     assert api.get("/v1/deliveries", headers=b).json() == []
+    assert api.get("/v1/channels", headers=b).json() == []
+    [channel] = api.get("/v1/channels", headers=a).json()
+    assert channel["subscriptions"] == [sub_id] and "alicesecretwebhooktoken" not in str(channel)
+    assert api.get("/v1/status", headers=b).status_code == 403
 
     assert [w["id"] for w in api.get("/v1/watches", headers=a).json()] == [watch["id"]]
     assert api.delete(f"/v1/subscriptions/{sub_id}", headers=a).status_code == 204
     admin = token(api.db, "ops", "admin")  # type: ignore[attr-defined]
     assert [w["id"] for w in api.get("/v1/watches", headers=admin).json()] == [watch["id"]]
+    status = api.get("/v1/status", headers=admin).json()
+    assert [s["service"] for s in status["services"]] == ["feed-watcher", "classifier", "notifier"] and status["kafka"]["error"]
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,14 @@ from radar_api import auth, service
 from radar_api.app import create_app
 from radar_api.web import channel_url
 from radar_notifier import store
+from tests.support.sinks import free_port
 
 EVIL = '<script>alert(1)</script>'
 
 
 @pytest.fixture
-def web(sqlite_url: str):  # type: ignore[no-untyped-def]
+def web(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")  # no broker there: the status says so
     with TestClient(create_app(sqlite_url)) as client:
         client.db = sqlite_url  # type: ignore[attr-defined]
         yield client
@@ -81,3 +83,15 @@ def test_operator_pages(web: TestClient) -> None:
     assert "url:" in web.post("/feeds", data={"url": "http://10.0.0.1/feed"}).text
     page = web.get("/status").text  # no Kafka on this port: the page says so instead of failing
     assert "Services" in page and "Kafka:" in page
+
+
+def test_feed_preview_and_opml_import(web: TestClient, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    sign_in(web, "ops", "admin")
+    refused = web.get("/feeds", params={"preview": "http://169.254.169.254/feed"}).text
+    assert 'role="alert"' in refused and "not a public address" in refused
+    opml = b"""<?xml version="1.0"?><opml version="2.0"><body><outline text="NK News" xmlUrl="https://www.nknews.org/feed/"/>
+    <outline text="private" xmlUrl="http://192.168.1.10/feed"/></body></opml>"""
+    page = web.post("/feeds/import", files={"opml": ("feeds.opml", opml, "text/xml")}).text
+    assert "1 feed(s) added, 0 already there, 1 refused" in page and "192.168.1.10" in page
+    laughs = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">]><opml><body><outline xmlUrl="https://x.example/&a;"/></body></opml>'
+    assert "opml:" in web.post("/feeds/import", files={"opml": ("evil.opml", laughs, "text/xml")}).text
