@@ -101,6 +101,20 @@ class SubscriptionIn(BaseModel):
     max_per_hour: int | None = None
 
 
+class SubscriptionUpdate(BaseModel):
+    topics: list[str] = Field(default_factory=list, max_length=20)
+    watch_ids: list[int] = Field(default_factory=list, max_length=100)
+    min_score: float = 0.0
+    mode: str = "immediate"
+    digest_schedule: str = "daily"
+    digest_time: str = "08:00"
+    timezone: str = "UTC"
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    max_per_hour: int | None = None
+    enabled: bool = Field(True, description="false pauses the subscription")
+
+
 class SubscriptionOut(BaseModel):
     id: int
     channel: str = Field(description="Masked (Apprise's privacy form).")
@@ -109,6 +123,7 @@ class SubscriptionOut(BaseModel):
     min_score: float
     schedule: str
     policy: dict[str, Any]
+    enabled: bool = True
 
 
 class FeedIn(BaseModel):
@@ -135,7 +150,7 @@ class DeliveryOut(BaseModel):
 
 def _subscription_out(row: service.SubscriptionRow) -> SubscriptionOut:
     return SubscriptionOut(id=row.id, channel=row.channel, topics=row.topics, watch_ids=row.watch_ids, min_score=row.min_score, schedule=row.schedule,
-                           policy=row.policy.__dict__)
+                           policy=row.policy.__dict__, enabled=row.enabled)
 
 
 def _delivery_out(d: Any) -> DeliveryOut:
@@ -175,7 +190,7 @@ def remove_watch(watch_id: int, actor: ActorDep, ctx: ContextDep) -> None:
 
 @router.get("/subscriptions", tags=["subscriptions"])
 def list_subscriptions(actor: ActorDep, ctx: ContextDep) -> list[SubscriptionOut]:
-    return [_subscription_out(r) for r in service.list_subscriptions(ctx.db, actor)]
+    return [_subscription_out(r) for r in service.list_subscriptions(ctx.db, actor, include_paused=True)]
 
 
 @router.post("/subscriptions", status_code=201, tags=["subscriptions"])
@@ -184,6 +199,16 @@ def add_subscription(body: SubscriptionIn, actor: ActorDep, ctx: ContextDep) -> 
     sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.allowed_schemes, policy, actor,
                                    ctx.settings.max_subscriptions_per_user)
     [row] = [r for r in service.list_subscriptions(ctx.db, actor) if r.id == sub.id]
+    return _subscription_out(row)
+
+
+@router.put("/subscriptions/{subscription_id}", tags=["subscriptions"])
+def update_subscription(subscription_id: int, body: SubscriptionUpdate, actor: ActorDep, ctx: ContextDep) -> SubscriptionOut:
+    """Change topics, watches, score, schedule, quiet hours and limit, or pause (`enabled: false`); the channel stays."""
+    policy = Policy(body.mode, body.digest_schedule, body.digest_time, body.timezone, body.quiet_start, body.quiet_end, body.max_per_hour)
+    service.update_subscription(ctx.db, subscription_id, body.topics, body.watch_ids, body.min_score, policy, actor)
+    service.set_subscription_enabled(ctx.db, subscription_id, body.enabled, actor)
+    [row] = [r for r in service.list_subscriptions(ctx.db, actor, include_paused=True) if r.id == subscription_id]
     return _subscription_out(row)
 
 

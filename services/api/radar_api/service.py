@@ -180,13 +180,8 @@ def topic_names() -> list[str]:
     return [t.topic for t in load_topics()]
 
 
-def add_subscription(
-    db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, allowed_schemes: list[str], policy: Policy | None = None,
-    actor: Actor | None = None, quota: int | None = None,
-) -> Subscription:
-    policy = policy or Policy()
+def _validate_subscription(topics: list[str], watch_ids: list[int], min_score: float, policy: Policy) -> None:
     try:
-        kind = validate_channel_url(channel_url, allowed_schemes)
         validate_policy(policy)
     except ValueError as error:
         raise ConfigError(str(error)) from None
@@ -198,12 +193,28 @@ def add_subscription(
         raise ConfigError("topic/watch: a subscription needs at least one topic or watch")
     if not 0.0 <= min_score <= 1.0:
         raise ConfigError("min_score: must be between 0 and 1")
+
+
+def _check_watches(s: Session, watch_ids: list[int], actor: Actor | None) -> None:
+    for w in watch_ids:
+        watch = s.get(Watch, w)
+        if watch is None or not watch.enabled or (actor is not None and not actor.admin and watch.owner_id != actor.user_id):
+            raise ConfigError(f"watch: watch {w} does not exist")
+
+
+def add_subscription(
+    db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, allowed_schemes: list[str], policy: Policy | None = None,
+    actor: Actor | None = None, quota: int | None = None,
+) -> Subscription:
+    policy = policy or Policy()
+    try:
+        kind = validate_channel_url(channel_url, allowed_schemes)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+    _validate_subscription(topics, watch_ids, min_score, policy)
     with session_scope(db) as s:
         _check_quota(s, Subscription, actor, quota, "subscriptions")
-        for w in watch_ids:
-            watch = s.get(Watch, w)
-            if watch is None or not watch.enabled or (actor is not None and not actor.admin and watch.owner_id != actor.user_id):
-                raise ConfigError(f"watch: watch {w} does not exist")
+        _check_watches(s, watch_ids, actor)
         channel = s.exec(select(Channel).where(Channel.url == channel_url)).first()
         if channel is None:
             channel = Channel(url=channel_url, kind=kind, owner_id=actor.user_id if actor else None)
@@ -224,6 +235,7 @@ class SubscriptionRow:
     watch_ids: list[int]
     min_score: float
     policy: Policy
+    enabled: bool = True
 
     @property
     def schedule(self) -> str:
@@ -236,15 +248,38 @@ class SubscriptionRow:
         return out
 
 
-def list_subscriptions(db: str, actor: Actor | None = None) -> list[SubscriptionRow]:
+def list_subscriptions(db: str, actor: Actor | None = None, include_paused: bool = False) -> list[SubscriptionRow]:
     with session_scope(db) as s:
-        query = select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id)).where(col(Subscription.enabled))
+        query = select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id))
+        if not include_paused:
+            query = query.where(col(Subscription.enabled))
         rows = s.exec(_visible(query, Subscription, actor).order_by(col(Subscription.id))).all()
         return [
             SubscriptionRow(sub.id, mask(ch.url), list(sub.topics), list(sub.watch_ids), sub.min_score,  # type: ignore[arg-type]
-                            Policy(sub.mode, sub.digest_schedule, sub.digest_time, sub.timezone, sub.quiet_start, sub.quiet_end, sub.max_per_hour))
+                            Policy(sub.mode, sub.digest_schedule, sub.digest_time, sub.timezone, sub.quiet_start, sub.quiet_end, sub.max_per_hour), sub.enabled)
             for sub, ch in rows
         ]
+
+
+def update_subscription(db: str, subscription_id: int, topics: list[str], watch_ids: list[int], min_score: float, policy: Policy,
+                        actor: Actor | None = None) -> None:
+    """Change what a subscription sends and when; its channel stays (a channel URL is write-once)."""
+    _validate_subscription(topics, watch_ids, min_score, policy)
+    with session_scope(db) as s:
+        sub = _get(s, Subscription, subscription_id, "subscription", actor)
+        _check_watches(s, watch_ids, actor)
+        sub.topics, sub.watch_ids, sub.min_score = list(topics), list(watch_ids), min_score
+        for name, value in asdict(policy).items():
+            setattr(sub, name, value)
+        s.add(sub)
+
+
+def set_subscription_enabled(db: str, subscription_id: int, enabled: bool, actor: Actor | None = None) -> None:
+    """Pause or resume. Alerts of a paused subscription are not sent, and not sent later either."""
+    with session_scope(db) as s:
+        sub = _get(s, Subscription, subscription_id, "subscription", actor)
+        sub.enabled = enabled
+        s.add(sub)
 
 
 @dataclass(frozen=True)

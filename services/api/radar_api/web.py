@@ -116,7 +116,7 @@ def alerts(request: Request) -> HTMLResponse:
 def subscriptions(request: Request) -> HTMLResponse:
     actor = _actor(request)
     ctx = _ctx(request)
-    return _page(request, "subscriptions.html", actor, subscriptions=service.list_subscriptions(ctx.db, actor), topics=service.topic_names(),
+    return _page(request, "subscriptions.html", actor, subscriptions=service.list_subscriptions(ctx.db, actor, include_paused=True), topics=service.topic_names(),
                  watches=service.list_watches(ctx.db, actor), result=request.query_params.get("result"))
 
 
@@ -154,12 +154,59 @@ def add_subscription(
 
 @router.post("/subscriptions/{subscription_id}/pause")
 def pause_subscription(request: Request, subscription_id: int) -> Response:
+    return _set_enabled(request, subscription_id, False)
+
+
+@router.post("/subscriptions/{subscription_id}/resume")
+def resume_subscription(request: Request, subscription_id: int) -> Response:
+    return _set_enabled(request, subscription_id, True)
+
+
+def _set_enabled(request: Request, subscription_id: int, enabled: bool) -> Response:
     actor = _actor(request)
     try:
-        service.remove_subscription(_ctx(request).db, subscription_id, actor)
+        service.set_subscription_enabled(_ctx(request).db, subscription_id, enabled, actor)
     except service.NotFoundError as error:
         return _back("/subscriptions", error=str(error))
-    return _back("/subscriptions", flash=f"subscription {subscription_id} paused")
+    return _back("/subscriptions", flash=f"subscription {subscription_id} {'resumed' if enabled else 'paused'}")
+
+
+@router.get("/subscriptions/{subscription_id}/edit", response_class=HTMLResponse)
+def edit_subscription_page(request: Request, subscription_id: int) -> Response:
+    actor = _actor(request)
+    ctx = _ctx(request)
+    rows = [r for r in service.list_subscriptions(ctx.db, actor, include_paused=True) if r.id == subscription_id]
+    if not rows:
+        return _back("/subscriptions", error=f"subscription {subscription_id} does not exist")
+    return _page(request, "subscription_edit.html", actor, sub=rows[0], topics=service.topic_names(), watches=service.list_watches(ctx.db, actor))
+
+
+@router.post("/subscriptions/{subscription_id}/edit")
+def edit_subscription(
+    request: Request,
+    subscription_id: int,
+    topics: Annotated[list[str] | None, Form()] = None,
+    watch_ids: Annotated[list[int] | None, Form()] = None,
+    min_score: Annotated[float, Form()] = 0.0,
+    mode: Annotated[str, Form()] = "immediate",
+    digest_schedule: Annotated[str, Form()] = "daily",
+    digest_time: Annotated[str, Form()] = "08:00",
+    timezone: Annotated[str, Form()] = "UTC",
+    quiet_start: Annotated[str, Form()] = "",
+    quiet_end: Annotated[str, Form()] = "",
+    max_per_hour: Annotated[str, Form()] = "",
+) -> Response:
+    actor = _actor(request)
+    try:
+        limit = int(max_per_hour) if max_per_hour.strip() else None
+        policy = Policy(mode, digest_schedule, digest_time, timezone or "UTC", quiet_start or None, quiet_end or None, limit)
+        service.update_subscription(_ctx(request).db, subscription_id, topics or [], watch_ids or [], min_score, policy, actor)
+    except ValueError as error:
+        message = str(error) if isinstance(error, service.ConfigError) else "max_per_hour: a whole number, or empty for no limit"
+        return _back(f"/subscriptions/{subscription_id}/edit", error=message)
+    except service.NotFoundError as error:
+        return _back("/subscriptions", error=str(error))
+    return _back("/subscriptions", flash=f"subscription {subscription_id} saved")
 
 
 @router.post("/subscriptions/{subscription_id}/test")

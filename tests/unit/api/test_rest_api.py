@@ -65,6 +65,10 @@ def test_user_a_cannot_read_or_change_user_b(api: TestClient) -> None:
     assert api.get("/v1/status", headers=b).status_code == 403
 
     assert [w["id"] for w in api.get("/v1/watches", headers=a).json()] == [watch["id"]]
+    change = {"topics": ["dprk-sanctions"], "mode": "digest", "digest_schedule": "hourly", "enabled": False}
+    assert api.put(f"/v1/subscriptions/{sub_id}", json=change, headers=b).status_code == 404
+    changed = api.put(f"/v1/subscriptions/{sub_id}", json=change, headers=a).json()
+    assert changed["schedule"] == "digest hourly" and changed["enabled"] is False and changed["topics"] == ["dprk-sanctions"]
     assert api.delete(f"/v1/subscriptions/{sub_id}", headers=a).status_code == 204
     admin = token(api.db, "ops", "admin")  # type: ignore[attr-defined]
     assert [w["id"] for w in api.get("/v1/watches", headers=admin).json()] == [watch["id"]]

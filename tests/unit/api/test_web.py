@@ -45,6 +45,13 @@ def test_a_user_sees_only_their_own_and_feed_text_is_escaped(web: TestClient) ->
     alert = {"article": {"title": EVIL, "url": "javascript:alert(1)", "source": "evil.example"},
              "tags": [{"tag": f"watch:{watch.id}", "score": 1.0, "snippets": [{"text": f"Tanker {EVIL} seen", "highlights": [{"start": 0, "end": 6}]}]}]}
     store.record(web.db, "story", "a1", EVIL, [(sub.id, [f"watch:{watch.id}"], alert, None)])  # type: ignore[attr-defined]
+    edited = web.post(f"/subscriptions/{sub.id}/edit", data={"watch_ids": [str(watch.id)], "mode": "digest", "digest_schedule": "hourly",
+                                                            "quiet_start": "22:00", "quiet_end": "07:00", "timezone": "Asia/Seoul"}).text
+    assert "subscription 1 saved" in edited and "digest hourly, quiet 22:00–07:00 Asia/Seoul" in edited
+    assert 'value="22:00"' in web.get(f"/subscriptions/{sub.id}/edit").text
+    assert "timezone:" in web.post(f"/subscriptions/{sub.id}/edit", data={"watch_ids": [str(watch.id)], "timezone": "Nowhere"}).text
+    assert "paused" in web.post(f"/subscriptions/{sub.id}/pause").text
+    assert "subscription 1 resumed" in web.post(f"/subscriptions/{sub.id}/resume").text
     page = web.get("/alerts").text
     assert EVIL not in page and "&lt;script&gt;" in page and "<mark>Tanker</mark>" in page and 'href="javascript' not in page
     assert EVIL not in web.get("/watches").text
@@ -53,6 +60,7 @@ def test_a_user_sees_only_their_own_and_feed_text_is_escaped(web: TestClient) ->
     sign_in(web, "bob")
     assert "watch 1" not in web.get("/watches").text and "&lt;script&gt;" not in web.get("/alerts").text
     assert "does not exist" in web.post(f"/subscriptions/{sub.id}/pause").text
+    assert "does not exist" in web.get(f"/subscriptions/{sub.id}/edit").text
     assert "does not exist" in web.post(f"/watches/{watch.id}/delete").text
     assert web.get("/status", follow_redirects=False).status_code == 303, "operators only"
 

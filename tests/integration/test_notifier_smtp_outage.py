@@ -1,0 +1,61 @@
+"""The mail server is down for 30 s while alerts arrive, then comes back: every alert arrives, once.
+
+On the real broker, with the notifier as a process; alerts wait in the delivery log, not in the partition.
+"""
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+
+from radar_api import service
+from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
+from radar_shared.topics import ARTICLES_CLASSIFIED
+from tests.support.services import ServiceProcess, service_env, wait_for
+from tests.support.sinks import SMTPSink, free_port
+
+pytestmark = pytest.mark.kafka
+
+
+async def produce(bootstrap: str, count: int) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for n in range(count):
+            article = Article(article_id=f"out{n}", story_id=f"outage-{n}", feed_id=1, feed_url="https://f.example/rss", entry_key=f"k{n}",
+                              url=f"https://news.example/out/{n}", title=f"Outage story {n}", text="", source="news.example")
+            tag = Tag(tag="dprk-sanctions", score=0.9, snippets=[Snippet(text="North Korea sanctions", highlights=[Span(start=0, end=11)])])
+            event = ArticleClassified(article=article, tags=[tag], classifier_version="rules:test", discovered_at=datetime.now(UTC))
+            await producer.send_and_wait(ARTICLES_CLASSIFIED, event.model_dump_json().encode(), key=article.article_id.encode())
+    finally:
+        await producer.stop()
+
+
+def test_smtp_down_for_30_seconds_then_back(fresh_kafka, sqlite_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    for i in range(3):
+        service.add_subscription(sqlite_url, f"mailto://127.0.0.1:{port}?to=desk{i}@example.org&from=radar@example.org", ["dprk-sanctions"], [], 0.0, ["mailto"])
+    # Back-off 1, 2, 4, 8, 10, 10… s: the 8-attempt budget lasts longer than the outage, as the defaults (2 s … 15 min) do.
+    env = service_env(sqlite_url, fresh_kafka.bootstrap, NOTIFIER_RETRY_BASE_SECONDS="1", NOTIFIER_RETRY_MAX_SECONDS="10", NOTIFIER_RETRY_POLL_SECONDS="0.5")
+    notifier = ServiceProcess("notifier", env, tmp_path / "notifier.log").start()
+    smtp = SMTPSink(port=port)
+    try:
+        down_since = time.monotonic()
+        asyncio.run(produce(fresh_kafka.bootstrap, 5))
+        wait_for(lambda: len(service.list_deliveries(sqlite_url)) == 15, 30, "15 deliveries recorded")
+        time.sleep(max(0.0, 30 - (time.monotonic() - down_since)))  # the mail server stays down for 30 s
+        rows = service.list_deliveries(sqlite_url)
+        assert {r.status for r in rows} <= {"pending", "sending"} and all(r.attempts >= 2 for r in rows if r.status == "pending")
+        assert all("Connection error" in (r.last_error or "") for r in rows if r.status == "pending")
+        smtp.start()
+        wait_for(lambda: len(smtp.snapshot()) >= 15, 60, "15 emails after the server came back")
+        time.sleep(3)
+        received = sorted((m.rcpt_tos[0], m.subject) for m in smtp.snapshot())
+        assert len(received) == 15 and len(set(received)) == 15, received
+        assert {r.status for r in service.list_deliveries(sqlite_url)} == {"sent"}
+    finally:
+        notifier.stop()
+        smtp.stop()
