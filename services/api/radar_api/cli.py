@@ -328,9 +328,7 @@ def deliveries() -> None:
 @click.option("--failed", "failed_only", is_flag=True, help="Only deliveries that failed (budget spent or permanent).")
 @click.option("--limit", type=int, default=50, show_default=True)
 def deliveries_list(failed_only: bool, limit: int) -> None:
-    from radar_notifier.store import list_deliveries
-
-    for d in list_deliveries(_db(), failed_only, limit):
+    for d in service.list_deliveries(_db(), failed_only=failed_only, limit=limit):
         retry = f" retry {_when(d.next_attempt_at)}" if d.status == "pending" else ""
         click.echo(f"{d.id:>5}  {d.status:<8} sub {d.subscription_id:<4} attempts {d.attempts:<2}{retry}  {d.title[:70]}")
         if d.last_error and d.status != "sent":

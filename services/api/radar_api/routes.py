@@ -5,12 +5,13 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from radar_api import service
 from radar_api.auth import Actor, authenticate, hash_token
@@ -87,8 +88,9 @@ class WatchOut(BaseModel):
     created_at: datetime
 
 
-class SubscriptionIn(BaseModel):
-    channel: str = Field(max_length=4096, description="An Apprise URL (mailto://…, slack://…, https://hooks.slack.com/services/…). Write-only: shown masked.")
+class SubscriptionOptions(BaseModel):
+    """What a subscription sends and when: the API's bodies and the web page's forms."""
+
     topics: list[str] = Field(default_factory=list, max_length=20)
     watch_ids: list[int] = Field(default_factory=list, max_length=100)
     min_score: float = 0.0
@@ -100,18 +102,20 @@ class SubscriptionIn(BaseModel):
     quiet_end: str | None = None
     max_per_hour: int | None = None
 
+    @field_validator("quiet_start", "quiet_end", "max_per_hour", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value  # an empty form field means "not set"
 
-class SubscriptionUpdate(BaseModel):
-    topics: list[str] = Field(default_factory=list, max_length=20)
-    watch_ids: list[int] = Field(default_factory=list, max_length=100)
-    min_score: float = 0.0
-    mode: str = "immediate"
-    digest_schedule: str = "daily"
-    digest_time: str = "08:00"
-    timezone: str = "UTC"
-    quiet_start: str | None = None
-    quiet_end: str | None = None
-    max_per_hour: int | None = None
+    def policy(self) -> Policy:
+        return Policy(self.mode, self.digest_schedule, self.digest_time, self.timezone or "UTC", self.quiet_start, self.quiet_end, self.max_per_hour)
+
+
+class SubscriptionIn(SubscriptionOptions):
+    channel: str = Field(max_length=4096, description="An Apprise URL (mailto://…, slack://…, https://hooks.slack.com/services/…). Write-only: shown masked.")
+
+
+class SubscriptionUpdate(SubscriptionOptions):
     enabled: bool = Field(True, description="false pauses the subscription")
 
 
@@ -195,21 +199,17 @@ def list_subscriptions(actor: ActorDep, ctx: ContextDep) -> list[SubscriptionOut
 
 @router.post("/subscriptions", status_code=201, tags=["subscriptions"])
 def add_subscription(body: SubscriptionIn, actor: ActorDep, ctx: ContextDep) -> SubscriptionOut:
-    policy = Policy(body.mode, body.digest_schedule, body.digest_time, body.timezone, body.quiet_start, body.quiet_end, body.max_per_hour)
-    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.allowed_schemes, policy, actor,
+    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.allowed_schemes, body.policy(), actor,
                                    ctx.settings.max_subscriptions_per_user)
-    [row] = [r for r in service.list_subscriptions(ctx.db, actor) if r.id == sub.id]
-    return _subscription_out(row)
+    return _subscription_out(service.get_subscription(ctx.db, sub.id, actor))  # type: ignore[arg-type]
 
 
 @router.put("/subscriptions/{subscription_id}", tags=["subscriptions"])
 def update_subscription(subscription_id: int, body: SubscriptionUpdate, actor: ActorDep, ctx: ContextDep) -> SubscriptionOut:
     """Change topics, watches, score, schedule, quiet hours and limit, or pause (`enabled: false`); the channel stays."""
-    policy = Policy(body.mode, body.digest_schedule, body.digest_time, body.timezone, body.quiet_start, body.quiet_end, body.max_per_hour)
-    service.update_subscription(ctx.db, subscription_id, body.topics, body.watch_ids, body.min_score, policy, actor)
+    service.update_subscription(ctx.db, subscription_id, body.topics, body.watch_ids, body.min_score, body.policy(), actor)
     service.set_subscription_enabled(ctx.db, subscription_id, body.enabled, actor)
-    [row] = [r for r in service.list_subscriptions(ctx.db, actor, include_paused=True) if r.id == subscription_id]
-    return _subscription_out(row)
+    return _subscription_out(service.get_subscription(ctx.db, subscription_id, actor))
 
 
 @router.delete("/subscriptions/{subscription_id}", status_code=204, tags=["subscriptions"])
@@ -303,10 +303,13 @@ def install(app: FastAPI, ctx: Context) -> None:
         return JSONResponse({"detail": str(error)}, status_code=404)
 
     @app.exception_handler(RequestValidationError)
-    async def malformed(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def malformed(request: Request, error: RequestValidationError) -> Response:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
         field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
-        return JSONResponse({"detail": f"{field or 'body'}: {first['msg']}", "field": field, "errors": jsonable(error.errors())}, status_code=422)
+        detail = f"{field or 'body'}: {first['msg']}"
+        if request.method == "POST" and not request.url.path.startswith("/v1/"):  # a web form: back to its page, with the error
+            return RedirectResponse(f"{request.url.path}?{urlencode({'error': detail})}", status_code=303)
+        return JSONResponse({"detail": detail, "field": field, "errors": jsonable(error.errors())}, status_code=422)
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:

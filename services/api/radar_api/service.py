@@ -248,17 +248,23 @@ class SubscriptionRow:
         return out
 
 
+def _subscription_row(sub: Subscription, ch: Channel) -> SubscriptionRow:
+    policy = Policy(sub.mode, sub.digest_schedule, sub.digest_time, sub.timezone, sub.quiet_start, sub.quiet_end, sub.max_per_hour)
+    return SubscriptionRow(sub.id, mask(ch.url), list(sub.topics), list(sub.watch_ids), sub.min_score, policy, sub.enabled)  # type: ignore[arg-type]
+
+
 def list_subscriptions(db: str, actor: Actor | None = None, include_paused: bool = False) -> list[SubscriptionRow]:
     with session_scope(db) as s:
         query = select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id))
         if not include_paused:
             query = query.where(col(Subscription.enabled))
-        rows = s.exec(_visible(query, Subscription, actor).order_by(col(Subscription.id))).all()
-        return [
-            SubscriptionRow(sub.id, mask(ch.url), list(sub.topics), list(sub.watch_ids), sub.min_score,  # type: ignore[arg-type]
-                            Policy(sub.mode, sub.digest_schedule, sub.digest_time, sub.timezone, sub.quiet_start, sub.quiet_end, sub.max_per_hour), sub.enabled)
-            for sub, ch in rows
-        ]
+        return [_subscription_row(sub, ch) for sub, ch in s.exec(_visible(query, Subscription, actor).order_by(col(Subscription.id))).all()]
+
+
+def get_subscription(db: str, subscription_id: int, actor: Actor | None = None) -> SubscriptionRow:
+    with session_scope(db) as s:
+        sub = _get(s, Subscription, subscription_id, "subscription", actor)
+        return _subscription_row(sub, _get(s, Channel, sub.channel_id, "channel"))
 
 
 def update_subscription(db: str, subscription_id: int, topics: list[str], watch_ids: list[int], min_score: float, policy: Policy,

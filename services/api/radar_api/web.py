@@ -12,10 +12,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from pydantic import Field
 
 from radar_api import service
 from radar_api.auth import Actor, authenticate
-from radar_notifier.policy import Policy
+from radar_api.routes import SubscriptionOptions, get_context
 
 COOKIE = "radar_token"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -42,13 +43,9 @@ class SignInRequired(Exception):
     pass
 
 
-def _ctx(request: Request) -> Any:
-    return request.app.state.context
-
-
 def _actor(request: Request) -> Actor:
     token = request.cookies.get(COOKIE)
-    actor = authenticate(_ctx(request).db, token) if token else None
+    actor = authenticate(get_context(request).db, token) if token else None
     if actor is None:
         raise SignInRequired
     return actor
@@ -90,11 +87,11 @@ def signin_page(request: Request) -> HTMLResponse:
 
 @router.post("/signin")
 def signin(request: Request, token: Annotated[str, Form()]) -> Response:
-    actor = authenticate(_ctx(request).db, token.strip())
+    actor = authenticate(get_context(request).db, token.strip())
     if actor is None:
         return _page(request, "signin.html", None, error_now="token: unknown or revoked token")
     response = RedirectResponse("/alerts", status_code=303)
-    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=_ctx(request).settings.cookie_secure, max_age=30 * 86400)
+    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=get_context(request).settings.cookie_secure, max_age=30 * 86400)
     return response
 
 
@@ -108,44 +105,30 @@ def signout() -> Response:
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts(request: Request) -> HTMLResponse:
     actor = _actor(request)
-    rows = service.list_deliveries(_ctx(request).db, actor, limit=100)
+    rows = service.list_deliveries(get_context(request).db, actor, limit=100)
     return _page(request, "alerts.html", actor, deliveries=rows)
 
 
 @router.get("/subscriptions", response_class=HTMLResponse)
 def subscriptions(request: Request) -> HTMLResponse:
     actor = _actor(request)
-    ctx = _ctx(request)
+    ctx = get_context(request)
     return _page(request, "subscriptions.html", actor, subscriptions=service.list_subscriptions(ctx.db, actor, include_paused=True), topics=service.topic_names(),
                  watches=service.list_watches(ctx.db, actor), result=request.query_params.get("result"))
 
 
+class NewSubscriptionForm(SubscriptionOptions):
+    channel_kind: str = "email"
+    channel: str = Field("", max_length=4096)
+
+
 @router.post("/subscriptions")
-def add_subscription(
-    request: Request,
-    channel_kind: Annotated[str, Form()],
-    channel: Annotated[str, Form()],
-    topics: Annotated[list[str] | None, Form()] = None,
-    watch_ids: Annotated[list[int] | None, Form()] = None,
-    min_score: Annotated[float, Form()] = 0.0,
-    mode: Annotated[str, Form()] = "immediate",
-    digest_schedule: Annotated[str, Form()] = "daily",
-    digest_time: Annotated[str, Form()] = "08:00",
-    timezone: Annotated[str, Form()] = "UTC",
-    quiet_start: Annotated[str, Form()] = "",
-    quiet_end: Annotated[str, Form()] = "",
-    max_per_hour: Annotated[str, Form()] = "",
-) -> Response:
+def add_subscription(request: Request, form: Annotated[NewSubscriptionForm, Form()]) -> Response:
     actor = _actor(request)
-    ctx = _ctx(request)
+    ctx = get_context(request)
     try:
-        limit = int(max_per_hour) if max_per_hour.strip() else None
-    except ValueError:
-        return _back("/subscriptions", error="max_per_hour: a whole number, or empty for no limit")
-    try:
-        url = channel_url(channel_kind, channel, ctx.settings.email_channel_url)
-        policy = Policy(mode, digest_schedule, digest_time, timezone or "UTC", quiet_start or None, quiet_end or None, limit)
-        sub = service.add_subscription(ctx.db, url, topics or [], watch_ids or [], min_score, ctx.allowed_schemes, policy, actor,
+        url = channel_url(form.channel_kind, form.channel, ctx.settings.email_channel_url)
+        sub = service.add_subscription(ctx.db, url, form.topics, form.watch_ids, form.min_score, ctx.allowed_schemes, form.policy(), actor,
                                        ctx.settings.max_subscriptions_per_user)
     except service.ConfigError as error:
         return _back("/subscriptions", error=str(error))
@@ -165,7 +148,7 @@ def resume_subscription(request: Request, subscription_id: int) -> Response:
 def _set_enabled(request: Request, subscription_id: int, enabled: bool) -> Response:
     actor = _actor(request)
     try:
-        service.set_subscription_enabled(_ctx(request).db, subscription_id, enabled, actor)
+        service.set_subscription_enabled(get_context(request).db, subscription_id, enabled, actor)
     except service.NotFoundError as error:
         return _back("/subscriptions", error=str(error))
     return _back("/subscriptions", flash=f"subscription {subscription_id} {'resumed' if enabled else 'paused'}")
@@ -174,36 +157,21 @@ def _set_enabled(request: Request, subscription_id: int, enabled: bool) -> Respo
 @router.get("/subscriptions/{subscription_id}/edit", response_class=HTMLResponse)
 def edit_subscription_page(request: Request, subscription_id: int) -> Response:
     actor = _actor(request)
-    ctx = _ctx(request)
-    rows = [r for r in service.list_subscriptions(ctx.db, actor, include_paused=True) if r.id == subscription_id]
-    if not rows:
-        return _back("/subscriptions", error=f"subscription {subscription_id} does not exist")
-    return _page(request, "subscription_edit.html", actor, sub=rows[0], topics=service.topic_names(), watches=service.list_watches(ctx.db, actor))
+    ctx = get_context(request)
+    try:
+        sub = service.get_subscription(ctx.db, subscription_id, actor)
+    except service.NotFoundError as error:
+        return _back("/subscriptions", error=str(error))
+    return _page(request, "subscription_edit.html", actor, sub=sub, topics=service.topic_names(), watches=service.list_watches(ctx.db, actor))
 
 
 @router.post("/subscriptions/{subscription_id}/edit")
-def edit_subscription(
-    request: Request,
-    subscription_id: int,
-    topics: Annotated[list[str] | None, Form()] = None,
-    watch_ids: Annotated[list[int] | None, Form()] = None,
-    min_score: Annotated[float, Form()] = 0.0,
-    mode: Annotated[str, Form()] = "immediate",
-    digest_schedule: Annotated[str, Form()] = "daily",
-    digest_time: Annotated[str, Form()] = "08:00",
-    timezone: Annotated[str, Form()] = "UTC",
-    quiet_start: Annotated[str, Form()] = "",
-    quiet_end: Annotated[str, Form()] = "",
-    max_per_hour: Annotated[str, Form()] = "",
-) -> Response:
+def edit_subscription(request: Request, subscription_id: int, form: Annotated[SubscriptionOptions, Form()]) -> Response:
     actor = _actor(request)
     try:
-        limit = int(max_per_hour) if max_per_hour.strip() else None
-        policy = Policy(mode, digest_schedule, digest_time, timezone or "UTC", quiet_start or None, quiet_end or None, limit)
-        service.update_subscription(_ctx(request).db, subscription_id, topics or [], watch_ids or [], min_score, policy, actor)
-    except ValueError as error:
-        message = str(error) if isinstance(error, service.ConfigError) else "max_per_hour: a whole number, or empty for no limit"
-        return _back(f"/subscriptions/{subscription_id}/edit", error=message)
+        service.update_subscription(get_context(request).db, subscription_id, form.topics, form.watch_ids, form.min_score, form.policy(), actor)
+    except service.ConfigError as error:
+        return _back(f"/subscriptions/{subscription_id}/edit", error=str(error))
     except service.NotFoundError as error:
         return _back("/subscriptions", error=str(error))
     return _back("/subscriptions", flash=f"subscription {subscription_id} saved")
@@ -213,7 +181,7 @@ def edit_subscription(
 async def test_subscription(request: Request, subscription_id: int) -> Response:
     actor = _actor(request)
     try:
-        result = await service.send_test_alert(_ctx(request).db, subscription_id, actor)
+        result = await service.send_test_alert(get_context(request).db, subscription_id, actor)
     except service.NotFoundError as error:
         return _back("/subscriptions", error=str(error))
     if result.ok:
@@ -224,7 +192,7 @@ async def test_subscription(request: Request, subscription_id: int) -> Response:
 @router.get("/watches", response_class=HTMLResponse)
 async def watches(request: Request, preview: str = "") -> HTMLResponse:
     actor = _actor(request)
-    ctx = _ctx(request)
+    ctx = get_context(request)
     matches, preview_error, scanned = None, None, 0
     if preview:
         from radar_api.watchtest import match_query, recent_articles
@@ -256,7 +224,7 @@ def check_query(request: Request, query: str = "") -> JSONResponse:
 @router.post("/watches")
 def add_watch(request: Request, query: Annotated[str, Form()], name: Annotated[str, Form()] = "") -> Response:
     actor = _actor(request)
-    ctx = _ctx(request)
+    ctx = get_context(request)
     try:
         watch = service.add_watch(ctx.db, query, name, actor, ctx.settings.max_watches_per_user)
     except service.ConfigError as error:
@@ -268,7 +236,7 @@ def add_watch(request: Request, query: Annotated[str, Form()], name: Annotated[s
 def delete_watch(request: Request, watch_id: int) -> Response:
     actor = _actor(request)
     try:
-        service.remove_watch(_ctx(request).db, watch_id, actor)
+        service.remove_watch(get_context(request).db, watch_id, actor)
     except service.NotFoundError as error:
         return _back("/watches", error=str(error))
     return _back("/watches", flash=f"watch {watch_id} removed")
@@ -284,7 +252,7 @@ def _admin(request: Request) -> Actor:
 @router.get("/feeds", response_class=HTMLResponse)
 async def feeds(request: Request, preview: str = "") -> HTMLResponse:
     actor = _admin(request)
-    status = service.status(_ctx(request).db, _ctx(request).heartbeat_seconds)
+    status = service.status(get_context(request).db, get_context(request).heartbeat_seconds)
     entries, preview_error = None, None
     if preview:
         from radar_api.preview import preview_url
@@ -310,7 +278,7 @@ async def import_opml(request: Request) -> Response:
         items = parse_opml(await upload.read(), upload.filename or "OPML file")
     except OPMLError as error:
         return _back("/feeds", error=f"opml: {error}")
-    report = service.import_feeds(_ctx(request).db, [(f.url, f.title) for f in items], _ctx(request).allowed_networks)
+    report = service.import_feeds(get_context(request).db, [(f.url, f.title) for f in items], get_context(request).allowed_networks)
     message = f"{len(report.added)} feed(s) added, {len(report.existing)} already there, {len(report.refused)} refused"
     return _back("/feeds", flash=message, error="; ".join(report.refused)[:1000] or None)
 
@@ -318,7 +286,7 @@ async def import_opml(request: Request) -> Response:
 @router.post("/feeds")
 def add_feed(request: Request, url: Annotated[str, Form()], title: Annotated[str, Form()] = "") -> Response:
     _admin(request)
-    ctx = _ctx(request)
+    ctx = get_context(request)
     try:
         feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.allowed_networks)
     except service.ConfigError as error:
@@ -331,7 +299,7 @@ async def status_page(request: Request) -> HTMLResponse:
     actor = _admin(request)
     from radar_api.kafka_status import kafka_status
 
-    ctx = _ctx(request)
+    ctx = get_context(request)
     status = service.status(ctx.db, ctx.heartbeat_seconds)
     kafka = await kafka_status(ctx.kafka_bootstrap)
     failed = service.list_deliveries(ctx.db, actor, failed_only=True, limit=50)
@@ -343,7 +311,7 @@ def resend(request: Request, delivery_id: int) -> Response:
     _admin(request)
     from radar_notifier.store import resend as resend_deliveries
 
-    count = resend_deliveries(_ctx(request).db, [delivery_id])
+    count = resend_deliveries(get_context(request).db, [delivery_id])
     return _back("/status", flash=f"delivery {delivery_id} queued to send again" if count else None,
                  error=None if count else f"delivery {delivery_id} is not failed")
 
@@ -353,7 +321,7 @@ async def replay(request: Request) -> Response:
     _admin(request)
     from radar_api.dlq import replay as replay_dead_letters
 
-    replayed = await replay_dead_letters(_ctx(request).kafka_bootstrap)
+    replayed = await replay_dead_letters(get_context(request).kafka_bootstrap)
     return _back("/status", flash=f"{len(replayed)} dead letter(s) replayed")
 
 

@@ -130,26 +130,15 @@ def sent_since(database_url: str, subscription_id: int, since: datetime) -> list
         return [as_utc(r) for r in rows if r is not None]  # type: ignore[misc]
 
 
-def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_before: datetime | None = None, ids: list[int] | None = None) -> list[DueRetry]:
-    """Claim the deliveries that are due (pending → sending, one conditional UPDATE each): new alerts, retries,
-    alerts held by quiet hours or a rate limit, and sends that a crashed notifier left in 'sending' before
-    `stale_before`. With `ids`, only those rows."""
+def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_before: datetime | None = None) -> list[DueRetry]:
+    """Claim the deliveries that are due (pending → sending, one conditional UPDATE each): retries, alerts held
+    by quiet hours or a rate limit, new alerts the handler left pending, and sends whose claim a crashed notifier
+    stopped renewing before `stale_before`."""
     out = []
     due = (Delivery.status == "pending") & (col(Delivery.next_attempt_at) <= now)
     if stale_before is not None:
         due = due | ((Delivery.status == "sending") & col(Delivery.batch_id).is_(None) & (col(Delivery.updated_at) < stale_before))
-    if ids is not None:
-        due = due & col(Delivery.id).in_(ids)
     with session_scope(database_url) as s:
-        if ids is not None:  # the handler's own new rows: claim them in one statement
-            s.execute(update(Delivery).where(due).values(status="sending", updated_at=now, next_attempt_at=None).execution_options(synchronize_session=False))
-            rows = s.exec(
-                select(Delivery, Channel)
-                .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
-                .join(Channel, col(Channel.id) == col(Subscription.channel_id))
-                .where(col(Delivery.id).in_(ids), Delivery.status == "sending", Delivery.updated_at == now)
-            ).all()
-            return [DueRetry(d.id, d.subscription_id, c.url, d.attempts, d.alert) for d, c in rows if d.alert]  # type: ignore[arg-type]
         rows = s.exec(
             select(Delivery, Channel)
             .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
@@ -234,11 +223,3 @@ def resend(database_url: str, delivery_ids: list[int] | None) -> int:
         if delivery_ids is not None:
             stmt = stmt.where(col(Delivery.id).in_(delivery_ids))
         return s.execute(stmt.values(status="pending", next_attempt_at=now, attempts=0, updated_at=now)).rowcount or 0
-
-
-def list_deliveries(database_url: str, failed_only: bool = False, limit: int = 100) -> list[Delivery]:
-    with session_scope(database_url) as s:
-        query = select(Delivery).order_by(col(Delivery.id).desc()).limit(limit)
-        if failed_only:
-            query = query.where(Delivery.status == "failed")
-        return list(s.exec(query).all())

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from radar_api.cli import main
-from radar_api.opml import OPMLError, OPMLFeed, parse_opml, render_opml
+from radar_api.opml import OPMLError, parse_opml, render_opml
 from tests.support.corpus import FEEDS, needs_shared
 
 OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>

@@ -74,6 +74,8 @@ def test_forms_report_the_field(web: TestClient) -> None:
     assert "channel: give one email address" in answer.text
     answer = web.post("/subscriptions", data={"channel_kind": "email", "channel": "a@example.org", "topics": ["dprk-sanctions"], "timezone": "Mars/Base"})
     assert "timezone:" in answer.text
+    answer = web.post("/subscriptions", data={"channel_kind": "email", "channel": "a@example.org", "topics": ["dprk-sanctions"], "max_per_hour": "many"})
+    assert 'role="alert">max_per_hour:' in answer.text  # a malformed form field comes back on the page, not as JSON
 
 
 def test_email_and_slack_channels_without_apprise_syntax() -> None:

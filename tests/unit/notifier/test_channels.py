@@ -2,21 +2,11 @@
 
 import pytest
 
-from radar_notifier.channels import ChannelURLError, configure_slack, mask, send, validate_channel_url
+from radar_notifier.channels import ChannelURLError, mask, send, validate_channel_url
 from radar_notifier.render import render_alert
+from tests.support.notifier import SLACK
 from tests.support.sinks import HTTPSink, SMTPSink, free_port
 from tests.unit.notifier.test_render import INJECTIONS, article, tag
-
-SLACK = "slack://T00000000/B00000000/radartestwebhooktoken000"
-
-
-@pytest.fixture
-def slack():  # type: ignore[no-untyped-def]
-    sink = HTTPSink().start()
-    configure_slack(f"{sink.url}/services")
-    yield sink
-    sink.stop()
-    configure_slack("https://hooks.slack.com/services")
 
 
 def test_validate_and_mask() -> None:

@@ -6,18 +6,15 @@ from datetime import UTC, datetime
 import pytest
 from click.testing import CliRunner
 
+from radar_api import service
 from radar_api.cli import main
-from radar_notifier import store
-from radar_notifier.channels import configure_slack, is_permanent
+from radar_notifier.channels import is_permanent
 from radar_notifier.deliver import Notifier
-from radar_notifier.routing import SubscriptionView
 from radar_shared.db import session_scope
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
-from radar_shared.models import Channel, Delivery, Subscription
+from radar_shared.models import Delivery
+from tests.support.notifier import SLACK, notifier_for, subscribe
 from tests.support.sinks import HTTPSink, SMTPSink, free_port
-
-SLACK = "slack://T00000000/B00000000/radartestwebhooktoken000"
-
 
 def event(n: int = 1) -> ArticleClassified:
     article = Article(article_id=f"a{n}", story_id=f"s{n}", feed_id=1, feed_url="https://f.example/rss", entry_key="k", url=f"https://news.example/{n}",
@@ -26,20 +23,7 @@ def event(n: int = 1) -> ArticleClassified:
     return ArticleClassified(article=article, tags=[tag], classifier_version="rules:test", discovered_at=datetime.now(UTC))
 
 
-def subscribe(db: str, url: str) -> SubscriptionView:
-    with session_scope(db) as s:
-        ch = Channel(url=url, kind=url.split(":")[0])
-        s.add(ch)
-        s.flush()
-        sub = Subscription(channel_id=ch.id, topics=["dprk-sanctions"])  # type: ignore[arg-type]
-        s.add(sub)
-        s.flush()
-        return SubscriptionView(sub.id, url, ("dprk-sanctions",), ())  # type: ignore[arg-type]
-
-
 def make_notifier(db: str, attempts: int = 8) -> tuple[Notifier, list, list]:
-    from tests.unit.notifier.test_schedules import notifier_for
-
     return notifier_for(db, send_attempts=attempts, retry_max_seconds=0.2)
 
 
@@ -86,15 +70,6 @@ async def test_budget_spent_is_failed_and_reported(database_url: str) -> None:
         assert s.query(Delivery).one().status == "failed"
 
 
-@pytest.fixture
-def slack():  # type: ignore[no-untyped-def]
-    sink = HTTPSink().start()
-    configure_slack(f"{sink.url}/services")
-    yield sink
-    sink.stop()
-    configure_slack("https://hooks.slack.com/services")
-
-
 async def test_revoked_webhook_is_permanent_and_not_retried(database_url: str, slack: HTTPSink) -> None:
     slack.responder = lambda path, body: (404, {}, b"no_service")
     notifier, delivered, failed = make_notifier(database_url)
@@ -138,6 +113,6 @@ async def test_operator_lists_and_resends_failed(database_url: str, monkeypatch:
     try:
         await drain(notifier, lambda: delivered)
         assert len(smtp.snapshot()) == 1
-        assert store.list_deliveries(database_url, failed_only=True) == []
+        assert service.list_deliveries(database_url, failed_only=True) == []
     finally:
         smtp.stop()

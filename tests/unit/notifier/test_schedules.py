@@ -6,17 +6,13 @@ import socket
 import time
 from datetime import UTC, datetime, timedelta
 
-from prometheus_client import CollectorRegistry
-
-from radar_notifier.config import NotifierSettings
-from radar_notifier.deliver import DeliveryMetrics, Notifier
 from radar_notifier.policy import Policy
 from radar_notifier.routing import SubscriptionView
 from radar_shared.db import session_scope
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
 from radar_shared.models import Delivery
+from tests.support.notifier import SLACK, notifier_for, subscribe
 from tests.support.sinks import HTTPSink, SMTPSink
-from tests.unit.notifier.test_retries import SLACK, slack, subscribe  # noqa: F401  (fixture)
 
 
 class Clock:
@@ -35,21 +31,6 @@ def event(n: int, story: str | None = None, source: str = "news.example") -> Art
                       url=f"https://{source}/{n}", title=f"Ship-to-ship transfer number {n}", text="", source=source)
     tag = Tag(tag="dprk-sanctions", score=0.9, snippets=[Snippet(text=f"Evidence {n} of sanctions evasion", highlights=[Span(start=0, end=8)])])
     return ArticleClassified(article=article, tags=[tag], classifier_version="rules:test", discovered_at=datetime.now(UTC))
-
-
-def notifier_for(db: str, clock: Clock | None = None, **settings: float) -> tuple[Notifier, list, list]:
-    delivered: list = []
-    failed: list = []
-
-    async def on_delivered(e) -> None:  # type: ignore[no-untyped-def]
-        delivered.append(e)
-
-    async def on_failed(e) -> None:  # type: ignore[no-untyped-def]
-        failed.append(e)
-
-    config = NotifierSettings(**{"retry_base_seconds": 0.05, "retry_max_seconds": 5, **settings})
-    kw = {"clock": clock} if clock else {}
-    return Notifier(config, db, on_delivered, on_failed, DeliveryMetrics(CollectorRegistry()), **kw), delivered, failed
 
 
 def with_policy(view: SubscriptionView, **policy: object) -> SubscriptionView:

@@ -25,7 +25,7 @@ def test_recorded_once_per_story_and_claimed_once(database_url: str) -> None:
     [(_, new)] = store.record(database_url, "story", "art", "T", [(sub, ["dprk-sanctions"], ALERT, None)])
     assert store.record(database_url, "story", "art2", "T", [(sub, [], ALERT, None)]) == [], "another outlet's copy of the story"
     now = datetime.now(UTC)
-    [claimed] = store.claim_due_retries(database_url, now, ids=[new])
+    [claimed] = store.claim_due_retries(database_url, now)
     assert claimed.delivery_id == new
     assert store.claim_due_retries(database_url, now) == [], "claimed once"
     assert store.claim_due_retries(database_url, now, stale_before=now - timedelta(seconds=300)) == [], "being sent: not stale yet"
@@ -40,7 +40,7 @@ def test_sent_is_final_failed_waits_for_an_operator(database_url: str) -> None:
     store.mark(database_url, s1, status="sent", attempts=1, error=None, result={"ok": True})
     assert store.record(database_url, "s1", "a1", "T", [(sub, [], ALERT, None)]) == []
     [(_, s2)] = store.record(database_url, "s2", "a2", "T", [(sub, [], ALERT, None)])
-    store.claim_due_retries(database_url, datetime.now(UTC), ids=[s2])
+    store.claim_due_retries(database_url, datetime.now(UTC))
     store.mark(database_url, s2, status="failed", attempts=3, error="SMTP down", result={"ok": False})
     assert store.record(database_url, "s2", "a2", "T", [(sub, [], ALERT, None)]) == [], "a redelivered message does not resend a failed alert"
     assert store.claim_due_retries(database_url, datetime.now(UTC) + timedelta(hours=1), stale_before=datetime.now(UTC) + timedelta(hours=1)) == []

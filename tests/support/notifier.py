@@ -1,0 +1,41 @@
+"""A notifier in the test's own event loop, and subscriptions for it (the delivery log is a real database)."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from prometheus_client import CollectorRegistry
+
+from radar_notifier.config import NotifierSettings
+from radar_notifier.deliver import DeliveryMetrics, Notifier
+from radar_notifier.routing import SubscriptionView
+from radar_shared.db import session_scope
+from radar_shared.models import Channel, Subscription
+
+SLACK = "slack://T00000000/B00000000/radartestwebhooktoken000"
+
+
+def subscribe(db: str, url: str) -> SubscriptionView:
+    with session_scope(db) as s:
+        ch = Channel(url=url, kind=url.split(":")[0])
+        s.add(ch)
+        s.flush()
+        sub = Subscription(channel_id=ch.id, topics=["dprk-sanctions"])  # type: ignore[arg-type]
+        s.add(sub)
+        s.flush()
+        return SubscriptionView(sub.id, url, ("dprk-sanctions",), ())  # type: ignore[arg-type]
+
+
+def notifier_for(db: str, clock: Callable[[], datetime] | None = None, **settings: float) -> tuple[Notifier, list, list]:
+    """A Notifier with quick retries; returns it with the lists its published delivered and failed events go to."""
+    delivered: list = []
+    failed: list = []
+
+    async def on_delivered(e) -> None:  # type: ignore[no-untyped-def]
+        delivered.append(e)
+
+    async def on_failed(e) -> None:  # type: ignore[no-untyped-def]
+        failed.append(e)
+
+    config = NotifierSettings(**{"retry_base_seconds": 0.05, "retry_max_seconds": 5, **settings})
+    kw = {"clock": clock} if clock else {}
+    return Notifier(config, db, on_delivered, on_failed, DeliveryMetrics(CollectorRegistry()), **kw), delivered, failed
