@@ -5,6 +5,7 @@ Items whose `note` says DEBATABLE are classified and listed, but not counted.
 """
 
 import json
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +102,24 @@ def read_corpus(lines: Iterable[str]) -> list[dict[str, Any]]:
                 raise CorpusError(f"line {number} ({item.get('id', '?')}): field {key!r} must be true or false")
         items.append(item)
     return items
+
+
+HOLDOUT_SEED = 20261201  # frozen before the concept lexicons were written; see docs/decisions/008
+
+
+def split_holdout(items: list[dict[str, Any]], seed: int = HOLDOUT_SEED) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(tune, holdout): a stratified half of the items, fixed by the seed.
+
+    Items are ordered by stratum (language, then the two labels) and, within it, by a draw from the seeded
+    generator; every second item, starting with the first, is held out. Each stratum is split in half (an odd
+    one leaves its extra item to the next stratum), and the same file and seed always give the same halves.
+    """
+    rng = random.Random(seed)
+    stratum = lambda i: (i.get("lang") or "?", bool(i["dprk_sanctions"]), bool(i["russia_dprk_smuggling"]))  # noqa: E731
+    draws = {id(i): rng.random() for i in sorted(items, key=lambda i: (*stratum(i), str(i.get("id"))))}
+    ordered = sorted(items, key=lambda i: (*stratum(i), draws[id(i)]))
+    held = {id(i) for n, i in enumerate(ordered) if n % 2 == 0}
+    return [i for i in items if id(i) not in held], [i for i in items if id(i) in held]
 
 
 def _evidence(tag: Tag | None) -> list[str]:
