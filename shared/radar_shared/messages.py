@@ -87,6 +87,9 @@ class Tag(_Frozen):
     score: float = Field(ge=0.0, le=1.0)
     matched: list[Match] = Field(default_factory=list)
     snippets: list[Snippet] = Field(default_factory=list)
+    truncated_at: int | None = Field(
+        None, description="Set when only the first this-many characters of the text were classified (the classifier's input cap)."
+    )
 
 
 class ArticleDiscovered(Event):

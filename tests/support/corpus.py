@@ -8,6 +8,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "dev.jsonl"
+CORPUS2 = SHARED / "corpus" / "dev2.jsonl"
 FEEDS = SHARED / "feeds"
 
 needs_shared = pytest.mark.skipif(

@@ -471,22 +471,43 @@ def classify(source: Any) -> None:
 
 
 @main.command("eval")
-@click.option("--corpus", "corpus", type=click.File("r", encoding="utf-8"), required=True, help="Labelled JSON Lines.")
+@click.option(
+    "--corpus", "corpora", multiple=True, required=True, metavar="PATH[:tune|:holdout]",
+    help="Labelled JSON Lines; repeat for several files. ':holdout' scores only the frozen held-out half (decision 008), ':tune' the rest.",
+)
 @click.option("--json", "as_json", is_flag=True)
-def eval_command(corpus: Any, as_json: bool) -> None:
-    """Precision, recall and F1 of the built-in topics, per topic and language, with misses and false alarms."""
+def eval_command(corpora: tuple[str, ...], as_json: bool) -> None:
+    """Precision, recall and F1 of the built-in topics, per file, topic and language, with misses and false alarms."""
     from radar_classifier.classify import Classifier
-    from radar_classifier.evaluate import CorpusError, evaluate, read_corpus
+    from radar_classifier.evaluate import CorpusError, Report, evaluate, read_corpus, split_holdout
 
-    try:
-        items = read_corpus(corpus)
-    except CorpusError as error:
-        _fail(error)
-    report = evaluate(Classifier.default(), items)
+    parts: dict[str, list[dict]] = {}
+    for spec in corpora:
+        path, _, part = spec.rpartition(":") if spec.endswith((":tune", ":holdout")) else (spec, "", "")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                items = read_corpus(handle)
+        except OSError as error:
+            _fail(f"--corpus {path}: {error.strerror}")
+        except CorpusError as error:
+            _fail(f"--corpus {path}: {error}")
+        if part:
+            items = dict(zip(("tune", "holdout"), split_holdout(items), strict=True))[part]
+        parts[spec.rsplit("/", 1)[-1]] = items
+    classifier = Classifier.default()
+    reports: dict[str, Report] = {name: evaluate(classifier, items) for name, items in parts.items()}
+    if len(reports) > 1:
+        reports["all files"] = evaluate(classifier, [item for items in parts.values() for item in items])
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+        out = {name: report.as_dict() for name, report in reports.items()}
+        click.echo(json.dumps(out if len(out) > 1 else next(iter(out.values())), ensure_ascii=False))
         return
-    click.echo(f"{report.items} items, {report.debatable} DEBATABLE (listed, not counted)\n")
+    for name, report in reports.items():
+        _print_report(name, report)
+
+
+def _print_report(name: str, report: Any) -> None:
+    click.echo(f"== {name}: {report.items} items, {report.debatable} DEBATABLE (listed, not counted)\n")
     click.echo(f"{'topic':<24}{'scope':<10}{'precision':>10}{'recall':>8}{'F1':>8}   tp  fp  fn")
     for topic, c in report.topics.items():
         click.echo(f"{topic:<24}{'all':<10}{c.precision:>10.3f}{c.recall:>8.3f}{c.f1:>8.3f}  {c.tp:>3} {c.fp:>3} {c.fn:>3}")
@@ -494,7 +515,7 @@ def eval_command(corpus: Any, as_json: bool) -> None:
         if ne:
             click.echo(f"{'':<24}{'non-en':<10}{ne.precision:>10.3f}{ne.recall:>8.3f}{ne.f1:>8.3f}  {ne.tp:>3} {ne.fp:>3} {ne.fn:>3}")
         for (t, lang), lc in sorted(report.by_lang.items()):
-            if t == topic and lang != "en":
+            if t == topic:
                 click.echo(f"{'':<24}{lang:<10}{lc.precision:>10.3f}{lc.recall:>8.3f}{lc.f1:>8.3f}  {lc.tp:>3} {lc.fp:>3} {lc.fn:>3}")
     for kind in ("miss", "false-alarm", "debatable"):
         found = [f for f in report.findings if f.kind == kind]
@@ -504,6 +525,7 @@ def eval_command(corpus: Any, as_json: bool) -> None:
             click.echo(f"  {f.id} [{f.lang}] {f.topic} score={f.score:.2f}  {f.title[:90]}")
             for e in f.evidence[:2]:
                 click.echo(f"      {e[:160]}")
+    click.echo("")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ import logging
 from prometheus_client import CollectorRegistry, Counter
 
 from radar_classifier.classify import Classifier
-from radar_classifier.config import SERVICE
+from radar_classifier.config import SERVICE, ClassifierSettings
 from radar_classifier.handlers import apply_watches, classify_event
 from radar_classifier.store import load_watches, load_watchlists
 from radar_shared.broker import consumer_options, make_broker
@@ -19,7 +19,7 @@ shared = SharedSettings()
 registry = CollectorRegistry()
 runtime = ServiceRuntime(SERVICE, shared, registry)
 tags_total = Counter("radar_tags_total", "Tags given, by tag kind and topic", ["kind", "tag"], registry=registry)
-classifier = Classifier.default()
+classifier = Classifier.default(max_chars=ClassifierSettings().max_chars)
 reloader = ConfigReloader(
     "watches", lambda: load_watches(shared.database_url), lambda rows: apply_watches(classifier, rows), shared.config_reload_seconds
 )

@@ -7,6 +7,8 @@ from radar_classifier.matcher import IndexedWatch, WatchMatcher
 from radar_classifier.termindex import TermIndex
 from radar_classifier.watchlist import Entity, WatchlistMatcher
 from radar_classifier.query import parse_query
+from radar_classifier.language import identify_language
+from radar_classifier.lexicon import load_lexicon
 from radar_classifier.rules import MAX_SNIPPETS, TopicRules, classifier_version, load_topics, score_topic
 from radar_classifier.text import Document
 from radar_shared.messages import Match, Snippet, Span, Tag
@@ -46,8 +48,13 @@ def _watch_tag(doc: Document, watch: CompiledWatch, hits: list[tuple[int, int, s
 class Classifier:
     """Built-in topics plus the users' watches, the latter through one compiled matcher."""
 
-    def __init__(self, topics: list[TopicRules], watches: list[CompiledWatch], watchlist: list[Entity] | None = None) -> None:
+    def __init__(
+        self, topics: list[TopicRules], watches: list[CompiledWatch], watchlist: list[Entity] | None = None,
+        languages: tuple[str, ...] = ("en",), max_chars: int = 100_000,
+    ) -> None:
         self.topics = topics
+        self.languages = languages
+        self.max_chars = max_chars
         self.watches = watches
         self.watchlist = watchlist or []
 
@@ -70,20 +77,24 @@ class Classifier:
         self._index = TermIndex([t for rules in self.topics for t in rules.all_terms()] + self._matcher.terms)
 
     @classmethod
-    def default(cls, watches: list[CompiledWatch] | None = None, watchlist: list[Entity] | None = None) -> "Classifier":
-        return cls(load_topics(), watches or [], watchlist)
+    def default(cls, watches: list[CompiledWatch] | None = None, watchlist: list[Entity] | None = None, max_chars: int = 100_000) -> "Classifier":
+        lexicon = load_lexicon()
+        return cls(load_topics(lexicon=lexicon), watches or [], watchlist, lexicon.languages, max_chars)
 
     @property
     def version(self) -> str:
         return classifier_version(self.topics)
 
     def classify(self, title: str, text: str, url: str = "", lang: str | None = None, source: str = "") -> list[Tag]:
-        """Tags for one article: built-in topics first, then watches, each with its evidence."""
-        doc = Document(title, text)
+        """Tags for one article: built-in topics first, then watches, each with its evidence.
+
+        `lang` is the feed's word for the language; without it the language is identified from the text.
+        """
+        doc = Document(title, text, identify_language(title, text, lang, self.languages), self.max_chars)
         found = self._index.occurrences(doc)
         tags = [tag for rules in self.topics if (tag := score_topic(doc, rules, found)) is not None]
         site = (source or urlsplit(url).hostname or "").lower().removeprefix("www.")
-        for watch, hits in self._matcher.match(QueryArticle(doc, site, lang), found):
+        for watch, hits in self._matcher.match(QueryArticle(doc, site, doc.lang), found):
             tags.append(_watch_tag(doc, watch, hits))
         if self._watchlist.entities:
             tags += self._watchlist.match(doc)

@@ -10,3 +10,4 @@ class ClassifierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLASSIFIER_", env_file=".env", extra="ignore")
 
     http_port: int = Field(8082, description="/healthz, /readyz, /metrics, /asyncapi.")
+    max_chars: int = Field(100_000, ge=1_000, description="Classify at most this many characters of an article's text; a tag says where it stopped.")

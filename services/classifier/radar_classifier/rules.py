@@ -1,39 +1,59 @@
-"""Topic rules (pure): versioned YAML files under topics/, compiled once, evaluated per article.
+"""Topic rules (pure): versioned YAML files under topics/, over the concepts of lexicon/, compiled once.
 
-A rule fires when all of its term groups occur together in one scope:
+A rule names concepts, never one article's wording. It fires where all of its elements occur together in
+one scope; an element is a concept (`dprk`) or a list of concepts of which any will do (`[fuel, coal, arms]`):
 - `title`: the title; `lead`: one of the first two sentences of the text; `sentence`: any one sentence;
-- `window`: within `words` words of each other (across sentence ends).
+- `window`: within `words` words of the first element (across sentence ends; a CJK character is 0.4 words).
+`also` lists elements that must occur somewhere in the article, and `unless` elements that, in the same
+sentence, stop the rule there (a summit, not a shipment).
+
 The score is 1 − Π(1 − w) over sentences, where w is the weight of the strongest rule that fired in that
-sentence (a window counts for the sentence it starts in). One passing mention stays under the threshold;
-the title, or evidence in several sentences, lifts the score over it.
+sentence (a window counts for the sentence of its first element). One passing mention stays under the
+threshold; the title, or evidence in several sentences, lifts the score over it.
+
+Scoring is linear in the article: hits are grouped by sentence once, sentence rules intersect those groups,
+and window rules find the nearest hit of each element by bisection over positions.
 """
 
+import bisect
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from radar_classifier.lexicon import Lexicon, load_lexicon
 from radar_classifier.termindex import TermIndex
-from radar_classifier.text import Document, Term, compile_term
+from radar_classifier.text import WORD_REACH, Document, Term, compile_term
 from radar_shared.messages import Match, Snippet, Span, Tag
 
 TOPICS_DIR = Path(__file__).parent / "topics"
 LEAD_SENTENCES = 2
 MAX_SNIPPETS = 3
+MAX_MATCHES = 24
+SCOPES = ("title", "lead", "sentence", "window")
 
 
 class TopicRulesError(Exception):
     """A rule file is invalid. The message names the file and the field."""
 
 
+Element = tuple[str, ...]  # any of these concepts
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
-    groups: tuple[str, ...]
+    elements: tuple[Element, ...]
     scope: str
     weight: float
     words: int = 0
+    also: tuple[Element, ...] = ()
+    unless: tuple[str, ...] = ()
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c for e in (*self.elements, *self.also) for c in e).keys()) + self.unless
 
 
 @dataclass(frozen=True)
@@ -46,94 +66,145 @@ class TopicRules:
     exclude: tuple[Term, ...] = ()
     index: TermIndex = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
 
+    concepts_of: dict[Term, tuple[str, ...]] = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
+
     def __post_init__(self) -> None:
-        object.__setattr__(self, "index", TermIndex([t for terms in self.groups.values() for t in terms] + list(self.exclude)))
+        object.__setattr__(self, "index", TermIndex(self.all_terms()))
+        concepts_of: dict[Term, list[str]] = {}
+        for concept, terms in self.groups.items():
+            for term in terms:
+                concepts_of.setdefault(term, []).append(concept)
+        object.__setattr__(self, "concepts_of", {t: tuple(cs) for t, cs in concepts_of.items()})
 
     def all_terms(self) -> list[Term]:
         return [t for terms in self.groups.values() for t in terms] + list(self.exclude)
 
 
-def _compile(path: Path, data: dict[str, Any], inherited: dict[str, tuple[Term, ...]]) -> TopicRules:
+def _element(path: Path, where: str, value: Any, known: set[str]) -> Element:
+    names = tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
+    unknown = [n for n in names if n not in known]
+    if unknown or not names:
+        raise TopicRulesError(f"{path.name}: {where}: unknown or empty concepts {unknown or names}")
+    return names
+
+
+def _compile(path: Path, data: dict[str, Any], lexicon: Lexicon) -> TopicRules:
     def need(key: str) -> Any:
         if key not in data:
             raise TopicRulesError(f"{path.name}: missing field {key!r}")
         return data[key]
 
-    groups = dict(inherited)
-    for name, terms in (need("groups") or {}).items():
+    groups = dict(lexicon.concepts)
+    for name, terms in (data.get("groups") or {}).items():
         try:
             groups[name] = tuple(compile_term(str(t)) for t in terms)
         except ValueError as error:
             raise TopicRulesError(f"{path.name}: groups.{name}: {error}") from None
+    known = set(groups)
     rules = []
     for i, r in enumerate(need("rules")):
         scope = r.get("scope", "sentence")
-        if scope not in ("title", "lead", "sentence", "window"):
+        if scope not in SCOPES:
             raise TopicRulesError(f"{path.name}: rules[{i}].scope: {scope!r} is not title, lead, sentence or window")
-        missing = [g for g in r.get("all", []) if g not in groups]
-        if missing or not r.get("all"):
-            raise TopicRulesError(f"{path.name}: rules[{i}].all: unknown or empty groups {missing}")
-        rules.append(Rule(r.get("name", f"rule-{i}"), tuple(r["all"]), scope, float(r.get("weight", 0.3)), int(r.get("words", 0))))
+        if not r.get("all"):
+            raise TopicRulesError(f"{path.name}: rules[{i}].all: at least one concept is needed")
+        if scope == "window" and int(r.get("words", 0)) <= 0:
+            raise TopicRulesError(f"{path.name}: rules[{i}].words: a window needs a positive number of words")
+        elements = tuple(_element(path, f"rules[{i}].all", e, known) for e in r["all"])
+        also = tuple(_element(path, f"rules[{i}].also", e, known) for e in r.get("also", []) or [])
+        unless = tuple(c for e in r.get("unless", []) or [] for c in _element(path, f"rules[{i}].unless", e, known))
+        rules.append(Rule(r.get("name", f"rule-{i}"), elements, scope, float(r.get("weight", 0.3)), int(r.get("words", 0)), also, unless))
     try:
         exclude = tuple(compile_term(str(t)) for t in data.get("exclude", []) or [])
     except ValueError as error:
         raise TopicRulesError(f"{path.name}: exclude: {error}") from None
-    return TopicRules(str(need("topic")), int(need("version")), float(data.get("threshold", 0.5)), groups, tuple(rules), exclude)
+    used = {c for rule in rules for c in rule.groups}
+    return TopicRules(str(need("topic")), int(need("version")), float(data.get("threshold", 0.5)), {g: groups[g] for g in groups if g in used}, tuple(rules), exclude)
 
 
-def load_topics(directory: Path = TOPICS_DIR) -> list[TopicRules]:
-    raw = {p: yaml.safe_load(p.read_text(encoding="utf-8")) for p in sorted(directory.glob("*.yaml"))}
-    by_topic: dict[str, TopicRules] = {}
-    # Files without `include_groups_from` first, so that includes can resolve.
-    for path, data in sorted(raw.items(), key=lambda kv: bool(kv[1].get("include_groups_from"))):
-        base = data.get("include_groups_from")
-        if base and base not in by_topic:
-            raise TopicRulesError(f"{path.name}: include_groups_from: unknown topic {base!r}")
-        by_topic[data["topic"]] = _compile(path, data, by_topic[base].groups if base else {})
-    return list(by_topic.values())
+def load_topics(directory: Path = TOPICS_DIR, lexicon: Lexicon | None = None) -> list[TopicRules]:
+    lexicon = lexicon or load_lexicon()
+    return [_compile(p, yaml.safe_load(p.read_text(encoding="utf-8")) or {}, lexicon) for p in sorted(directory.glob("*.yaml"))]
 
 
 def classifier_version(topics: list[TopicRules]) -> str:
     return "rules:" + ",".join(f"{t.topic}@{t.version}" for t in topics)
 
 
-Hit = tuple[int, int, str, str]  # token start, token end, group, term source
+Hit = tuple[int, int, str, str]  # token start, token end, concept, term source
 
 
-def _hits(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[int, int]]] | None = None) -> dict[str, list[Hit]]:
-    found = rules.index.occurrences(doc) if found is None else found
-    out: dict[str, list[Hit]] = {}
-    for group, terms in rules.groups.items():
-        hits = [(i, j, group, term.source) for term in terms for i, j in found.get(term, ())]
-        if hits:
-            out[group] = sorted(set(hits))
-    return out
+class _Hits:
+    """One topic's hits in one article, grouped by concept and by sentence, with positions for windows."""
+
+    def __init__(self, doc: Document, rules: TopicRules, found: dict[Term, list[tuple[int, int]]], present: list[tuple[Term, tuple[str, ...]]]) -> None:
+        tokens = doc.tokens
+        vetoed = {tokens[i].sentence for term in rules.exclude for i, _ in found.get(term, ())}
+        self.by_concept: dict[str, list[Hit]] = {}
+        self.sentences: dict[str, dict[int, list[Hit]]] = {}
+        collected: dict[str, dict[tuple[int, int], str]] = {}
+        for term, concepts in present:
+            spans = found[term]
+            for concept in concepts:
+                into = collected.setdefault(concept, {})
+                for span in spans:
+                    if span not in into and (not vetoed or tokens[span[0]].sentence not in vetoed):
+                        into[span] = term.source  # a span found by two terms of a concept (a stem and its word) once
+        for concept, spans in collected.items():
+            ordered = [(i, j, concept, source) for (i, j), source in sorted(spans.items())]
+            self.by_concept[concept] = ordered
+            per_sentence: dict[int, list[Hit]] = {}
+            for hit in ordered:
+                per_sentence.setdefault(tokens[hit[0]].sentence, []).append(hit)
+            self.sentences[concept] = per_sentence
+        self.doc = doc
+
+    def present(self, element: Element) -> bool:
+        return any(c in self.by_concept for c in element)
+
+    def in_sentence(self, element: Element, sentence: int) -> list[Hit]:
+        return [h for c in element for h in self.sentences.get(c, {}).get(sentence, ())]
+
+    def sentences_of(self, element: Element) -> set[int]:
+        return {s for c in element for s in self.sentences.get(c, {})}
+
+    def by_reach(self, element: Element) -> tuple[list[int], list[Hit]]:
+        hits = sorted((h for c in element for h in self.by_concept.get(c, ())), key=lambda h: h[0])
+        return [self.doc.tokens[h[0]].reach for h in hits], hits
 
 
-def _in_scope(doc: Document, rule: Rule, hits: dict[str, list[Hit]]) -> list[list[Hit]]:
-    """Each firing of the rule, as the hits that made it."""
-    if any(g not in hits for g in rule.groups):
+def _firings(doc: Document, rule: Rule, hits: _Hits) -> list[list[Hit]]:
+    """Each firing of the rule, as the hits that made it; at most one per sentence."""
+    if not all(hits.present(e) for e in (*rule.elements, *rule.also)):
         return []
+    blocked = {s for c in rule.unless for s in hits.sentences.get(c, {})}
     firings: list[list[Hit]] = []
     if rule.scope == "window":
-        anchor = rule.groups[0]
-        for a in hits[anchor]:
-            near = [[h for h in hits[g] if abs(h[0] - a[0]) <= rule.words] for g in rule.groups[1:]]
-            if all(near):
-                firings.append([a] + [n[0] for n in near])
-        # One firing per sentence of the anchor, so a long list of hits does not count many times.
-        seen, unique = set(), []
-        for f in firings:
-            s = doc.tokens[f[0][0]].sentence
-            if s not in seen:
-                seen.add(s)
-                unique.append(f)
-        return unique
-    sentences = {"title": [0], "lead": list(range(1, 1 + LEAD_SENTENCES))}.get(rule.scope, range(len(doc.sentences)))
-    for s in sentences:
-        per_group = [[h for h in hits[g] if doc.tokens[h[0]].sentence == s] for g in rule.groups]
-        if all(per_group):
-            firings.append([h for group_hits in per_group for h in group_hits])
+        reach = rule.words * WORD_REACH
+        others = [hits.by_reach(e) for e in rule.elements[1:]]
+        seen: set[int] = set()
+        for anchor in hits.by_reach(rule.elements[0])[1]:
+            sentence = doc.tokens[anchor[0]].sentence
+            if sentence in seen or sentence in blocked:
+                continue
+            at = doc.tokens[anchor[0]].reach
+            firing = [anchor]
+            for positions, other in others:
+                k = bisect.bisect_left(positions, at - reach)
+                if k < len(positions) and positions[k] <= at + reach:
+                    firing.append(other[k])
+                else:
+                    break
+            else:
+                seen.add(sentence)
+                firings.append(firing)
+        return firings
+    candidates = {"title": {0}, "lead": set(range(1, 1 + LEAD_SENTENCES))}.get(rule.scope)
+    common = set.intersection(*(hits.sentences_of(e) for e in rule.elements))
+    if candidates is not None:
+        common &= candidates
+    for s in sorted(common - blocked):
+        firings.append([h for e in rule.elements for h in hits.in_sentence(e, s)])
     return firings
 
 
@@ -151,26 +222,39 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
     A sentence with one of the topic's false friends (`exclude`) is no evidence for it.
     """
     found = rules.index.occurrences(doc) if found is None else found
-    vetoed = {doc.tokens[i].sentence for term in rules.exclude for i, _ in found.get(term, ())}
-    hits = {g: [h for h in hs if doc.tokens[h[0]].sentence not in vetoed] for g, hs in _hits(doc, rules, found).items()}
-    hits = {g: hs for g, hs in hits.items() if hs}
+    concepts_of = rules.concepts_of
+    present = [(term, concepts) for term in found if (concepts := concepts_of.get(term)) is not None]  # the terms found, not every term
+    named = {c for _, concepts in present for c in concepts}
+    if not any(all(any(c in named for c in e) for e in (*rule.elements, *rule.also)) for rule in rules.rules):
+        return None  # no rule can fire: most articles stop here
+    hits = _Hits(doc, rules, found, present)
     strongest: dict[int, float] = {}
-    matched: dict[tuple[str, str, str], Match] = {}
-    snippets: list[Snippet] = []
+    matched: dict[tuple[int, int, str, str], None] = {}
+    firings: list[tuple[float, int, list[Hit]]] = []
     for rule in rules.rules:
-        for firing in _in_scope(doc, rule, hits):
+        for firing in _firings(doc, rule, hits):
             sentence = doc.tokens[firing[0][0]].sentence
             strongest[sentence] = max(strongest.get(sentence, 0.0), rule.weight)
             for i, j, group, _term in firing:
-                surface = doc.surface(i, j)
-                matched.setdefault((surface.casefold(), group, rule.name), Match.model_construct(term=surface, group=group, rule=rule.name))
-            snippet = _snippet(doc, firing)
-            if len(snippets) < MAX_SNIPPETS and snippet.text not in {s.text for s in snippets}:
-                snippets.append(snippet)
+                matched[(i, j, group, rule.name)] = None
+            firings.append((-rule.weight, sentence, firing))
     miss = 1.0
     for weight in strongest.values():
         miss *= 1.0 - weight
     score = round(1.0 - miss, 4)
     if score < rules.threshold:
         return None
-    return Tag.model_construct(tag=rules.topic, kind="topic", score=score, matched=list(matched.values()), snippets=snippets)
+    best: list[Snippet] = []
+    for _, _, firing in sorted(firings, key=lambda f: (f[0], f[1])):
+        snippet = _snippet(doc, firing)
+        if snippet.text not in {s.text for s in best}:
+            best.append(snippet)
+            if len(best) == MAX_SNIPPETS:
+                break
+    terms: dict[tuple[str, str], Match] = {}  # each term of each concept once, with the first rule it served
+    for i, j, group, rule_name in matched:
+        surface = doc.surface(i, j)
+        key = (surface.casefold(), group)
+        if key not in terms and len(terms) < MAX_MATCHES:
+            terms[key] = Match.model_construct(term=surface, group=group, rule=rule_name)
+    return Tag.model_construct(tag=rules.topic, kind="topic", score=score, matched=list(terms.values()), snippets=best, truncated_at=doc.truncated_at)

@@ -2,7 +2,8 @@
 
 From each token the trie is walked only as far as the following words match, so the cost per article depends
 on the article, not on how many terms there are. Words that match as prefixes (`refin*`, Hangul) are kept in a
-dict by prefix at the root and in a short list below it.
+dict by prefix at the root and in a short list below it. A stemmed word is a key of the exact dict like any
+other (`§de:lieferung`), looked up with the token's stem.
 """
 
 from collections import defaultdict
@@ -45,23 +46,39 @@ class TermIndex:
         self._prefix1: defaultdict[str, list[tuple[str, _Node]]] = defaultdict(list)
         for prefix, node in by_prefix.items():
             (self._prefix2 if len(prefix) >= 2 else self._prefix1)[prefix[:2]].append((prefix, node))
+        # The root nodes a word starts, by word: news repeats its vocabulary, so most tokens cost one look-up.
+        self._starts: dict[str, tuple[_Node, ...]] = {}
+
+    def _root_nodes(self, norm: str) -> tuple[_Node, ...]:
+        nodes = self._starts.get(norm)
+        if nodes is None:
+            found = [node for prefix, node in self._prefix2.get(norm[:2], ()) if norm.startswith(prefix)]
+            found += [node for _prefix, node in self._prefix1.get(norm[:1], ())]
+            node = self._root.exact.get(norm)
+            if node is not None:
+                found.append(node)
+            nodes = tuple(found)
+            if len(self._starts) >= 500_000:
+                self._starts.clear()
+            self._starts[norm] = nodes
+        return nodes
 
     def occurrences(self, doc: Document) -> dict[Term, list[tuple[int, int]]]:
         found: defaultdict[Term, list[tuple[int, int]]] = defaultdict(list)
         tokens = doc.tokens
         count = len(tokens)
+        exact = self._root.exact
+        starts, root_nodes = self._starts, self._root_nodes
         for i, token in enumerate(tokens):
-            norm = token.norm
-            stack = []
-            node = self._root.exact.get(norm)
+            nodes = starts.get(token.norm)
+            if nodes is None:
+                nodes = root_nodes(token.norm)
+            node = exact.get(token.stem) if token.stem is not None else None
+            if not nodes and node is None:
+                continue
+            stack = [(n, i + 1) for n in nodes]
             if node is not None:
                 stack.append((node, i + 1))
-            for prefix, node in self._prefix2.get(norm[:2], ()):
-                if norm.startswith(prefix):
-                    stack.append((node, i + 1))
-            if self._prefix1:
-                for prefix, node in self._prefix1.get(norm[:1], ()):
-                    stack.append((node, i + 1))
             while stack:
                 node, j = stack.pop()
                 for term in node.terms:
@@ -72,6 +89,10 @@ class TermIndex:
                 nxt = node.exact.get(following)
                 if nxt is not None:
                     stack.append((nxt, j + 1))
+                if tokens[j].stem is not None:
+                    nxt = node.exact.get(tokens[j].stem)
+                    if nxt is not None:
+                        stack.append((nxt, j + 1))
                 for prefix, child in node.prefixes:
                     if following.startswith(prefix):
                         stack.append((child, j + 1))

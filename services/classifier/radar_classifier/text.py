@@ -1,8 +1,19 @@
 """Text normalisation, tokens, sentences and term look-up (pure), shared by topic rules and watches.
 
-Matching is case- and diacritic-insensitive and works on words, so boundaries hold in Cyrillic and Hangul.
-A term's word ending in `*` matches any word it starts (Russian case endings); a Hangul word always
-does, since Korean particles attach to the end of the word (북한은, 북한의, 북한이).
+Matching is case- and diacritic-insensitive and works on words, so boundaries hold in Latin and Cyrillic.
+Chinese, Japanese and Korean are matched without word boundaries: every Han, kana or Hangul character is a token
+of its own, and a CJK term is the run of its characters, so `北朝鮮` is found inside `北朝鮮産` and `제재` inside
+`대북제재를`.
+
+A term's word can match three ways:
+- exactly (after folding): `coal`, a CJK character, or a word written `=arms` in a lexicon;
+- as a prefix: `санкци*` matches any word it starts;
+- by its stem: a lexicon word in a language with a Snowball stemmer (`Sanktionen`, `поставки`) matches the
+  words of a document in that language whose stem is the same. Stems are keys of their own (`§de:sanktion`),
+  so a German stem never matches an English word.
+
+Each token also has `reach`, its distance from the start in word units (a word 5, a CJK character 2), so that a
+window of N words covers as much Chinese as English.
 """
 
 import bisect
@@ -12,17 +23,68 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
-_WORD = re.compile(r"\w+(?:\.\w+)*", re.UNICODE)  # hyphens split words, in text and terms alike
-_SENTENCE_END = re.compile(r"(?<=[.!?。!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bNo\.)(?<!\bSt\.)[\"'»”’)]*\s+|\n+")
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
+import Stemmer
+
+_CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
+_WORD = re.compile(rf"[^\W{_CJK}]+(?:\.[^\W{_CJK}]+)*|[{_CJK}]", re.UNICODE)  # hyphens split words, in text and terms alike
+_IS_CJK = re.compile(rf"[{_CJK}]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bNo\.)(?<!\bSt\.)[\"'»”’)]*\s+|(?<=[。！？])[」』”’）)]*\s*|\n+")
+WORD_REACH, CJK_REACH = 5, 2
+STEM_MARK = "§"
 
 
 @lru_cache(maxsize=65536)
-def normalize(word: str) -> str:
+def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     # Keep Hangul composed (NFKD splits syllables into jamo) and fold ё/й consistently.
     return unicodedata.normalize("NFC", stripped).replace("ё", "е").replace("’", "'")
+
+
+def normalize(word: str) -> str:
+    """Case and diacritics folded; ASCII words take the short way."""
+    return word.lower() if word.isascii() else _fold(word)
+
+
+class Stems:
+    """A language's own keys for words, which cannot collide with plain words or with another language's keys.
+
+    With a Snowball stemmer a word's key is its stem (`§ru:санкц`). Without one it is the word itself, marked with
+    the language (`§ko=北`): that serves terms that mean something only in that language's text, such as the
+    Korean press's 北 for North Korea, which in Chinese or Japanese text is just "north".
+    """
+
+    def __init__(self, lang: str, algorithm: str | None) -> None:
+        self.lang = lang
+        self.stemmed = algorithm is not None
+        self._stemmer = Stemmer.Stemmer(algorithm) if algorithm else None
+        self._prefix = f"{STEM_MARK}{lang}:" if algorithm else f"{STEM_MARK}{lang}="
+        self._cache: dict[str, str] = {}
+
+    def key(self, norm: str) -> str:
+        key = self._cache.get(norm)
+        if key is None:
+            key = self._prefix + (self._stemmer.stemWord(norm) if self._stemmer is not None else norm)
+            if len(self._cache) < 200_000:
+                self._cache[norm] = key
+        return key
+
+
+STEMMERS: dict[str, str] = {
+    "en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
+    "pt": "portuguese", "pl": "polish", "tr": "turkish", "ro": "romanian",
+}
+
+
+@lru_cache(maxsize=None)
+def stems_for(lang: str | None) -> Stems | None:
+    """The keys of a language's words, for a two- or three-letter language code."""
+    return Stems(lang, STEMMERS.get(lang)) if lang and 2 <= len(lang) <= 3 else None
+
+
+def count_tokens(text: str) -> int:
+    """How many tokens a Document makes of the text (a CJK character is one)."""
+    return sum(1 for _ in _WORD.finditer(text))
 
 
 class Token(NamedTuple):
@@ -30,6 +92,8 @@ class Token(NamedTuple):
     start: int
     end: int
     sentence: int
+    stem: str | None = None  # the stem key in the document's language, if it has a stemmer
+    reach: int = 0  # word units from the start of the document
 
 
 @dataclass(frozen=True)
@@ -42,56 +106,99 @@ class Sentence:
 class Term:
     """A word or a phrase; `prefix[i]` says whether word i matches as a prefix.
 
-    Terms compare and hash by identity: they are keys of every look-up, and hashing their fields each time
-    was a third of the classifier's cost. Equal words in two places are two terms; both are found.
+    A stemmed word is a stem key (`§de:lieferung`), matched against tokens' stems. Terms compare and hash by
+    identity: they are keys of every look-up, and hashing their fields each time was a third of the
+    classifier's cost. Equal words in two places are two terms; both are found.
     """
 
     source: str
     words: tuple[str, ...]
     prefix: tuple[bool, ...]
+    lang: str | None = None
 
 
-def compile_term(source: str) -> Term:
+def compile_term(source: str, stems: Stems | None = None) -> Term:
+    """A term from its written form, for the language of `stems` if given.
+
+    Plain words match by stem in a stemmed language, else exactly; `=word` exactly; `word*` as a prefix;
+    `~word` only in documents of the term's language (by stem, or by the word itself).
+    """
     words, prefix = [], []
     for raw in source.split():
-        star = raw.endswith("*")
+        star, exact, own = raw.endswith("*"), raw.startswith("="), raw.startswith("~")
         parts = [normalize(m.group()) for m in _WORD.finditer(raw)]
         for i, part in enumerate(parts):
+            is_prefix = star and i == len(parts) - 1
+            if stems is not None and (own or (stems.stemmed and not (is_prefix or exact or _IS_CJK.match(part)))):
+                part = stems.key(part)
             words.append(part)
-            prefix.append((star and i == len(parts) - 1) or bool(_HANGUL.search(part)))
+            prefix.append(is_prefix)
     if not words:
         raise ValueError(f"term {source!r} has no words")
-    return Term(source, tuple(words), tuple(prefix))
+    return Term(source, tuple(words), tuple(prefix), stems.lang if stems else None)
 
 
 class Document:
-    """An article's tokens and sentences. Sentence 0 is the title."""
+    """An article's tokens and sentences. Sentence 0 is the title.
 
-    def __init__(self, title: str, text: str) -> None:
-        self.text = f"{title.strip()}\n{text.strip()}" if text.strip() else title.strip()
-        title_end = len(title.strip())
+    Only the first `max_chars` characters of the text are read (`truncated_at` then says where it stopped), so a
+    hostile or merely verbose feed costs a bounded amount of work. `lang` picks the stemmer for the tokens.
+    """
+
+    def __init__(self, title: str, text: str, lang: str | None = None, max_chars: int | None = None) -> None:
+        title, text = title.strip(), text.strip()
+        self.truncated_at: int | None = None
+        if max_chars is not None and len(text) > max_chars:
+            cut = text.rfind(" ", max_chars - 200, max_chars)
+            text = text[: cut if cut > 0 else max_chars]
+            self.truncated_at = len(text)
+        self.lang = lang
+        self.text = f"{title}\n{text}" if text else title
+        title_end = len(title)
         self.sentences: list[Sentence] = [Sentence(0, title_end)]
         pos = title_end + 1
-        body = self.text[pos:] if len(self.text) > title_end else ""
-        for piece in _SENTENCE_END.split(body):
-            if piece is None:
-                continue
-            idx = self.text.find(piece, pos)
-            if piece.strip() and idx >= 0:
-                self.sentences.append(Sentence(idx, idx + len(piece)))
-                pos = idx + len(piece)
+        if text:
+            for piece in _SENTENCE_END.split(self.text[pos:]):
+                if not piece or not piece.strip():
+                    if piece:
+                        pos += len(piece)
+                    continue
+                idx = self.text.find(piece, pos)
+                if idx >= 0:
+                    self.sentences.append(Sentence(idx, idx + len(piece)))
+                    pos = idx + len(piece)
+        stems = stems_for(lang)
+        cache = stems._cache if stems is not None else None
+        own_cjk = stems is not None and not stems.stemmed  # CJK characters have keys only in a language without a stemmer
         tokens: list[Token] = []
-        append, norm, text = tokens.append, normalize, self.text
-        for index, sentence in enumerate(self.sentences):  # sentence by sentence: each token knows its sentence
-            for m in _WORD.finditer(text, sentence.start, sentence.end):
-                append(Token(norm(m.group()), m.start(), m.end(), index))
+        append = tokens.append
+        reach, index = 0, 0
+        ends = [sentence.end for sentence in self.sentences]
+        end = ends[0]
+        last = len(ends) - 1
+        fold, is_cjk = _fold, _IS_CJK.match
+        for m in _WORD.finditer(self.text):  # one pass; each token learns its sentence from the sentence ends
+            start = m.start()
+            while start >= end and index < last:
+                index += 1
+                end = ends[index]
+            word = m.group()
+            size = len(word)
+            if size == 1 and is_cjk(word):
+                append(Token(word, start, start + 1, index, (cache.get(word) or stems.key(word)) if own_cjk else None, reach))  # type: ignore[union-attr]
+                reach += CJK_REACH
+                continue
+            norm = word.lower() if word.isascii() else fold(word)
+            stem = (cache.get(norm) or stems.key(norm)) if cache is not None else None  # type: ignore[union-attr]
+            append(Token(norm, start, start + size, index, stem, reach))
+            reach += WORD_REACH
         self.tokens = tokens
         self._sorted: list[tuple[str, int]] | None = None
         self._keys: list[str] = []
 
     def positions(self, word: str, prefix: bool) -> list[int]:
         if self._sorted is None:  # built on first use: the classifier's matchers do not need it
-            self._sorted = sorted((t.norm, i) for i, t in enumerate(self.tokens))
+            self._sorted = sorted([(t.norm, i) for i, t in enumerate(self.tokens)] + [(t.stem, i) for i, t in enumerate(self.tokens) if t.stem])
             self._keys = [k for k, _ in self._sorted]
         lo = bisect.bisect_left(self._keys, word)
         if prefix:
@@ -100,7 +207,13 @@ class Document:
                 hi += 1
         else:
             hi = bisect.bisect_right(self._keys, word, lo)
-        return sorted(i for _, i in self._sorted[lo:hi])
+        return sorted({i for _, i in self._sorted[lo:hi]})
+
+    def _matches(self, k: int, word: str, prefix: bool) -> bool:
+        token = self.tokens[k]
+        if prefix:
+            return token.norm.startswith(word)
+        return token.norm == word or token.stem == word
 
     def find(self, term: Term) -> list[tuple[int, int]]:
         """Token ranges [i, j) where the term occurs; a phrase must be consecutive words of one sentence."""
@@ -113,8 +226,7 @@ class Document:
             if j > len(self.tokens):
                 continue
             ok = all(
-                (self.tokens[i + k].norm.startswith(w) if p else self.tokens[i + k].norm == w)
-                and self.tokens[i + k].sentence == self.tokens[i].sentence
+                self._matches(i + k, w, p) and self.tokens[i + k].sentence == self.tokens[i].sentence
                 for k, (w, p) in enumerate(zip(term.words, term.prefix, strict=True))
                 if k
             )

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from radar_classifier.text import Document
+from radar_classifier.text import Document, count_tokens
 from radar_classifier.translit import latin_key
 from radar_shared.messages import Match, Snippet, Span, Tag
 
@@ -106,9 +106,9 @@ class WatchlistMatcher:
             for name in dict.fromkeys((entity.name, *entity.aliases)):
                 key = latin_key(name)
                 if len(key) >= MIN_KEY_LENGTH:
-                    words = max(1, len(name.split()))
+                    words = max(1, count_tokens(name))  # a Hangul or Han name is a token a character
                     self._by_block[key[:2]].append((key, index, words))
-                    self._max_words = max(self._max_words, min(words + 1, 6))
+                    self._max_words = max(self._max_words, min(words + 1, 16))
 
     def match(self, doc: Document) -> list[Tag]:
         found: dict[int, tuple[float, int, int, str]] = {}  # entity → best (score, token i, token j, how)

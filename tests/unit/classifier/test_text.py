@@ -11,8 +11,10 @@ from radar_classifier.text import Document, compile_term, normalize
         ("северн* коре*", "поставки в Северную Корею", ["Северную Корею"]),
         ("санкци*", "новых санкций против", ["санкций"]),
         ("КНДР", "в КНДР.", ["КНДР"]),
-        ("북한", "북한은 미사일을", ["북한은"]),
-        ("대북제재", "대북제재를 위반", ["대북제재를"]),
+        ("북한", "북한은 미사일을", ["북한"]),  # CJK and Hangul match without word boundaries
+        ("제재", "대북제재를 위반", ["제재"]),
+        ("北朝鮮", "北朝鮮産の石炭", ["北朝鮮"]),
+        ("朝鲜", "俄罗斯向朝鲜运送石油。", ["朝鲜"]),
         ("cafe", "Café Nampo", ["Café"]),
         ("ship-to-ship", "illicit ship-to-ship transfers", ["ship-to-ship"]),
         ("korea", "South Koreans", []),
