@@ -6,7 +6,7 @@ from typing import Any
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_feed_watcher.fetcher import fetch_feed, make_client
 from radar_feed_watcher.isolation import ParserPool
-from radar_feed_watcher.netguard import parse_networks
+from radar_shared.netpolicy import parse_networks
 from radar_feed_watcher.parser import ParsedFeed
 
 

@@ -1,6 +1,5 @@
 """The control plane's service layer: the one implementation of configuration rules (CLI today, REST API next)."""
 
-import ipaddress
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,13 +11,13 @@ from sqlmodel import Session, col, select
 
 from radar_classifier.query import parse_query
 from radar_classifier.rules import load_topics
-from radar_feed_watcher.netguard import FeedURLRefusedError, check_address, check_url_syntax, parse_networks
 from radar_notifier.channels import mask, validate_channel_url
 from radar_notifier.policy import Policy
 from radar_notifier.policy import validate as validate_policy
 from radar_api.auth import Actor
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import Channel, Delivery, Feed, FeedState, ServiceHeartbeat, Subscription, Watch
+from radar_shared.netpolicy import URLRefusedError, check_url_syntax, host_refusal, parse_networks
 
 DEFAULT_FEEDS = Path(__file__).parent / "default_feeds.yaml"
 SERVICES = ("feed-watcher", "classifier", "notifier")
@@ -61,16 +60,13 @@ def _check_quota(s: Session, model: Any, actor: Actor | None, limit: int | None,
 # ---- feeds -------------------------------------------------------------------------------------------
 
 def validate_feed_url(url: str, allowed_networks: list[str]) -> str:
-    """Syntax and literal-address SSRF checks at configuration time (names are checked again at fetch time)."""
+    """Syntax and address-literal checks at configuration time (names are checked again, pinned, at fetch time)."""
     try:
         host, _port = check_url_syntax(url)
-        try:
-            ip = ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            return url
-        check_address(url, ip, parse_networks(allowed_networks))
-    except FeedURLRefusedError as error:
+    except URLRefusedError as error:
         raise ConfigError(f"url: {error}") from None
+    if reason := host_refusal(host, parse_networks(allowed_networks)):
+        raise ConfigError(f"url: {url!r}: {reason}")
     return url
 
 
