@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from radar_api import service
 from radar_api.cli import main
 from radar_shared.topics import ARTICLES_CLASSIFIED, dlq
+from tests.support.notifier import local_rules
 from tests.support.sinks import SMTPSink, free_port
 
 
@@ -65,8 +66,8 @@ def test_subscriptions_test_sends_and_reports(database_url: str, monkeypatch: py
     monkeypatch.setenv("DATABASE_URL", database_url)
     smtp = SMTPSink().start()
     try:
-        ok_sub = service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=a@example.com&from=radar@example.com", ["dprk-sanctions"], [], 0.0, ["mailto"])
-        down = service.add_subscription(database_url, f"mailto://127.0.0.1:{free_port()}?to=b@example.com&from=radar@example.com", ["dprk-sanctions"], [], 0.0, ["mailto"])
+        ok_sub = service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=a@example.com&from=radar@example.com", ["dprk-sanctions"], [], 0.0, local_rules("mailto"))
+        down = service.add_subscription(database_url, f"mailto://127.0.0.1:{free_port()}?to=b@example.com&from=radar@example.com", ["dprk-sanctions"], [], 0.0, local_rules("mailto"))
         ok = CliRunner().invoke(main, ["subscriptions", "test", str(ok_sub.id)])
         assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True
         assert "Radar test alert" in smtp.snapshot()[0].subject

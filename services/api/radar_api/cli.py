@@ -8,12 +8,17 @@ from typing import Any
 import click
 
 from radar_api import service
+from radar_shared.channel_urls import ChannelRules
 from radar_shared.db import upgrade
-from radar_shared.settings import SharedSettings
+from radar_shared.settings import ChannelSettings, SharedSettings
 
 
 def _db() -> str:
     return SharedSettings().database_url
+
+
+def _channel_rules() -> ChannelRules:
+    return ChannelRules.from_settings(ChannelSettings())
 
 
 def _fail(error: Exception | str) -> None:
@@ -271,7 +276,6 @@ def subscriptions_add(
     channel: str, topics: tuple[str, ...], watch_ids: tuple[int, ...], min_score: float, digest: str | None, digest_time: str, timezone: str,
     quiet: str | None, max_per_hour: int | None,
 ) -> None:
-    from radar_notifier.config import NotifierSettings
     from radar_notifier.policy import Policy
 
     quiet_start, _, quiet_end = (quiet or "").partition("-")
@@ -279,7 +283,7 @@ def subscriptions_add(
     if quiet and not quiet_end:
         _fail("quiet: give quiet hours as HH:MM-HH:MM, e.g. 22:00-07:00")
     try:
-        sub = service.add_subscription(_db(), channel, list(topics), list(watch_ids), min_score, NotifierSettings().allowed_schemes, policy)
+        sub = service.add_subscription(_db(), channel, list(topics), list(watch_ids), min_score, _channel_rules(), policy)
     except service.ConfigError as error:
         _fail(error)
     click.echo(f"subscription {sub.id} added")
@@ -292,7 +296,7 @@ def subscriptions_test(subscription_id: int) -> None:
     import asyncio
 
     try:
-        result = asyncio.run(service.send_test_alert(_db(), subscription_id))
+        result = asyncio.run(service.send_test_alert(_db(), subscription_id, _channel_rules()))
     except service.NotFoundError as error:
         _fail(error)
     click.echo(json.dumps(result.as_dict()))

@@ -17,19 +17,20 @@ from radar_api import service
 from radar_api.auth import Actor, authenticate, hash_token
 from radar_api.config import ApiSettings
 from radar_notifier.policy import Policy
+from radar_shared.channel_urls import ChannelRules
 
 
 class Context:
     """What the routes need: the database, settings, and the per-token request log for rate limiting."""
 
-    def __init__(self, db: str, settings: ApiSettings, allowed_schemes: list[str], allowed_networks: list[str], kafka_bootstrap: str = "localhost:9092",
+    def __init__(self, db: str, settings: ApiSettings, channel_rules: ChannelRules, feed_networks: list[str], kafka_bootstrap: str = "localhost:9092",
                  heartbeat_seconds: float = 10.0) -> None:
         self.db = db
         self.kafka_bootstrap = kafka_bootstrap
         self.heartbeat_seconds = heartbeat_seconds
         self.settings = settings
-        self.allowed_schemes = allowed_schemes
-        self.allowed_networks = allowed_networks
+        self.channel_rules = channel_rules
+        self.feed_networks = feed_networks
         self.requests: dict[str, deque[float]] = {}
 
     def rate_limited(self, token: str, now: float) -> float | None:
@@ -199,7 +200,7 @@ def list_subscriptions(actor: ActorDep, ctx: ContextDep) -> list[SubscriptionOut
 
 @router.post("/subscriptions", status_code=201, tags=["subscriptions"])
 def add_subscription(body: SubscriptionIn, actor: ActorDep, ctx: ContextDep) -> SubscriptionOut:
-    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.allowed_schemes, body.policy(), actor,
+    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.channel_rules, body.policy(), actor,
                                    ctx.settings.max_subscriptions_per_user)
     return _subscription_out(service.get_subscription(ctx.db, sub.id, actor))  # type: ignore[arg-type]
 
@@ -220,7 +221,7 @@ def remove_subscription(subscription_id: int, actor: ActorDep, ctx: ContextDep) 
 @router.post("/subscriptions/{subscription_id}/test", tags=["subscriptions"])
 async def test_subscription(subscription_id: int, actor: ActorDep, ctx: ContextDep) -> dict[str, Any]:
     """Send a sample alert; the answer is Apprise's result for the channel (errors included)."""
-    result = await service.send_test_alert(ctx.db, subscription_id, actor)
+    result = await service.send_test_alert(ctx.db, subscription_id, ctx.channel_rules, actor)
     return result.as_dict()  # type: ignore[no-any-return]
 
 
@@ -242,7 +243,7 @@ def list_feeds(actor: ActorDep, ctx: ContextDep) -> list[dict[str, Any]]:
 
 @router.post("/feeds", status_code=201, tags=["feeds"])
 def add_feed(body: FeedIn, actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
-    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.allowed_networks)
+    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.feed_networks)
     return {"id": feed.id, "url": feed.url, "title": feed.title}
 
 

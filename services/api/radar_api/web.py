@@ -128,7 +128,7 @@ def add_subscription(request: Request, form: Annotated[NewSubscriptionForm, Form
     ctx = get_context(request)
     try:
         url = channel_url(form.channel_kind, form.channel, ctx.settings.email_channel_url)
-        sub = service.add_subscription(ctx.db, url, form.topics, form.watch_ids, form.min_score, ctx.allowed_schemes, form.policy(), actor,
+        sub = service.add_subscription(ctx.db, url, form.topics, form.watch_ids, form.min_score, ctx.channel_rules, form.policy(), actor,
                                        ctx.settings.max_subscriptions_per_user)
     except service.ConfigError as error:
         return _back("/subscriptions", error=str(error))
@@ -181,7 +181,8 @@ def edit_subscription(request: Request, subscription_id: int, form: Annotated[Su
 async def test_subscription(request: Request, subscription_id: int) -> Response:
     actor = _actor(request)
     try:
-        result = await service.send_test_alert(get_context(request).db, subscription_id, actor)
+        ctx = get_context(request)
+        result = await service.send_test_alert(ctx.db, subscription_id, ctx.channel_rules, actor)
     except service.NotFoundError as error:
         return _back("/subscriptions", error=str(error))
     if result.ok:
@@ -278,7 +279,7 @@ async def import_opml(request: Request) -> Response:
         items = parse_opml(await upload.read(), upload.filename or "OPML file")
     except OPMLError as error:
         return _back("/feeds", error=f"opml: {error}")
-    report = service.import_feeds(get_context(request).db, [(f.url, f.title) for f in items], get_context(request).allowed_networks)
+    report = service.import_feeds(get_context(request).db, [(f.url, f.title) for f in items], get_context(request).feed_networks)
     message = f"{len(report.added)} feed(s) added, {len(report.existing)} already there, {len(report.refused)} refused"
     return _back("/feeds", flash=message, error="; ".join(report.refused)[:1000] or None)
 
@@ -288,7 +289,7 @@ def add_feed(request: Request, url: Annotated[str, Form()], title: Annotated[str
     _admin(request)
     ctx = get_context(request)
     try:
-        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.allowed_networks)
+        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.feed_networks)
     except service.ConfigError as error:
         return _back("/feeds", error=str(error))
     return _back("/feeds", flash=f"feed {feed.id} added")
