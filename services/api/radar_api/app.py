@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from radar_api import web
+from radar_api import browser_policy, web
 from radar_api.config import ApiSettings
 from radar_api.routes import Context, install
 
@@ -26,6 +26,7 @@ def create_app(database_url: str | None = None, settings: ApiSettings | None = N
                       shared.kafka_bootstrap_servers, shared.heartbeat_seconds)
     install(app, context)
     web.install(app)
+    browser_policy.install(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -21,8 +21,8 @@ TEST_WATCH_ID = 0
 async def recent_articles(bootstrap: str, limit: int) -> list[Article]:
     """The last `limit` articles discovered (spread over the partitions), newest last."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=10_000)
-    await consumer.start()
     try:
+        await consumer.start()
         partitions = [TopicPartition(ARTICLES_DISCOVERED, p) for p in sorted(consumer.partitions_for_topic(ARTICLES_DISCOVERED) or [])]
         if not partitions:
             await consumer._client.force_metadata_update()  # noqa: SLF001

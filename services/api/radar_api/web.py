@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import Field
 
 from radar_api import service
-from radar_api.auth import Actor, authenticate
+from radar_api.auth import Actor, authenticate, hash_token
 from radar_api.routes import SubscriptionOptions, get_context
 
 COOKIE = "radar_token"
@@ -36,7 +36,17 @@ def highlight(snippet: dict) -> Markup:
 
 
 templates.env.globals["highlight"] = highlight
-router = APIRouter(include_in_schema=False)
+
+
+def rate_limit(request: Request) -> None:
+    """Every page and form counts against the same per-minute limit as the API: per token once signed in (the
+    API's own bucket), per client address before (so /signin cannot be used to guess tokens quickly)."""
+    token = request.cookies.get(COOKIE)
+    key = hash_token(token) if token else f"address:{request.client.host if request.client else '?'}"
+    get_context(request).enforce_rate_limit(key)
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(rate_limit)])
 
 
 class SignInRequired(Exception):
@@ -197,8 +207,10 @@ async def watches(request: Request, preview: str = "") -> HTMLResponse:
     matches, preview_error, scanned = None, None, 0
     if preview:
         from radar_api.watchtest import match_query, recent_articles
+        from radar_classifier.query import parse_query
 
         try:
+            parse_query(preview)  # an invalid query is named before Kafka is read
             articles = await recent_articles(ctx.kafka_bootstrap, 500)
             scanned = len(articles)
             matches = match_query(preview, articles)

@@ -17,7 +17,7 @@ EVIL = '<script>alert(1)</script>'
 def web(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")  # no broker there: the status says so
     settings = ApiSettings(email_channel_url="mailto://smtp.example.org?from=radar@example.org")  # a public relay: nothing is sent here
-    with TestClient(create_app(sqlite_url, settings)) as client:
+    with TestClient(create_app(sqlite_url, settings), headers={"Origin": "http://testserver"}) as client:  # as a browser sends with its forms
         client.db = sqlite_url  # type: ignore[attr-defined]
         yield client
 
