@@ -261,7 +261,7 @@ async def test_subscription(subscription_id: int, actor: ActorDep, ctx: ContextD
 
 
 @router.get("/deliveries", tags=["deliveries"])
-def list_deliveries(actor: ActorDep, ctx: ContextDep, failed: bool = False, limit: Annotated[int, Field(ge=1, le=500)] = 100) -> list[DeliveryOut]:
+def list_deliveries(actor: ActorDep, ctx: ContextDep, failed: bool = False, limit: Annotated[int, Field(ge=1, le=service.MAX_LISTED)] = 100) -> list[DeliveryOut]:
     return [_delivery_out(d) for d in service.list_deliveries(ctx.db, actor, failed, limit)]
 
 

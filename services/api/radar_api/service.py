@@ -21,6 +21,7 @@ from radar_shared.netpolicy import URLRefusedError, check_url_syntax, host_refus
 
 DEFAULT_FEEDS = Path(__file__).parent / "default_feeds.yaml"
 SERVICES = ("feed-watcher", "classifier", "notifier")
+MAX_LISTED = 500  # most rows one listing returns (deliveries)
 
 
 class ConfigError(ValueError):
@@ -333,6 +334,8 @@ async def send_test_alert(db: str, subscription_id: int, rules: ChannelRules, ac
 
 def list_deliveries(db: str, actor: Actor | None = None, failed_only: bool = False, limit: int = 100) -> list[Delivery]:
     """The history of alerts, newest first; a user sees those of their own subscriptions."""
+    if not 1 <= limit <= MAX_LISTED:
+        raise ConfigError(f"limit: between 1 and {MAX_LISTED}")
     with session_scope(db) as s:
         query = select(Delivery).join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
         if failed_only:

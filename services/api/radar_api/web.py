@@ -324,9 +324,9 @@ def resend(request: Request, delivery_id: int) -> Response:
     _admin(request)
     from radar_notifier.store import resend as resend_deliveries
 
-    count = resend_deliveries(get_context(request).db, [delivery_id])
-    return _back("/status", flash=f"delivery {delivery_id} queued to send again" if count else None,
-                 error=None if count else f"delivery {delivery_id} is not failed")
+    queued = resend_deliveries(get_context(request).db, [delivery_id])
+    return _back("/status", flash=f"delivery {delivery_id} queued to send again" if queued else None,
+                 error=None if queued else f"delivery {delivery_id} is not failed")
 
 
 @router.post("/dlq/replay")
