@@ -4,7 +4,7 @@ The control plane applies these rules when a channel is stored and the notifier 
 from here. Importing this module changes nothing in Apprise: the send-time hooks live in the notifier.
 
 A channel URL is refused when its scheme is not allowed; when its scheme lets the URL choose the HTTP method and
-headers (json, xml, form, apprise) and the user is not an admin (decision 008); when a server it names (the
+headers (json, xml, form, apprise) and the user is not an admin (decision 009); when a server it names (the
 URL's host, an email channel's SMTP server) is an address outside the policy of `radar_shared.netpolicy`,
 written in any form, or a name for this machine; or when Apprise cannot use it. Names are checked again, resolved
 and pinned, when the notifier connects.
@@ -23,7 +23,7 @@ from radar_shared.netpolicy import Network, host_refusal, parse_networks
 from radar_shared.settings import ChannelSettings
 
 # Apprise's custom HTTP notifications and its API client: `?method=DELETE`, `+Header=value`, `-param`, `:key`
-# let the URL shape the request to its host. Only admins may store them (decision 008).
+# let the URL shape the request to its host. Only admins may store them (decision 009).
 REQUEST_SHAPING_SCHEMES = frozenset({"json", "jsons", "xml", "xmls", "form", "forms", "apprise", "apprises"})
 
 
@@ -78,11 +78,10 @@ def servers(url: str) -> list[str]:
     """The hosts a channel URL makes Radar connect to, as far as they can be known without a DNS look-up: the
     URL's host for schemes that name a server, and an email channel's SMTP server (`?smtp=`, or the one Apprise
     derives from the domain)."""
-    out: list[str] = []
-    if names_a_server(scheme(url)):
-        out.append(urlsplit(url).hostname or "")
-    plugin = _plugin(url)
-    if plugin is not None and names_a_server(scheme(url)):
+    if not names_a_server(scheme(url)):
+        return []
+    out = [urlsplit(url).hostname or ""]  # as Python reads the URL…
+    if (plugin := _plugin(url)) is not None:  # …and as Apprise does, which is what it connects to
         out += [getattr(plugin, "host", None) or "", getattr(plugin, "smtp_host", None) or ""]
     return list(dict.fromkeys(h for h in out if h))
 

@@ -22,7 +22,7 @@ from radar_shared.channel_urls import ChannelRules
 
 
 class Context:
-    """What the routes need: the database, settings, and the per-token request log for rate limiting."""
+    """What the routes need: the database, settings, the channel rules, and the request log for rate limiting."""
 
     def __init__(self, db: str, settings: ApiSettings, channel_rules: ChannelRules, feed_networks: list[str], kafka_bootstrap: str = "localhost:9092",
                  heartbeat_seconds: float = 10.0) -> None:
