@@ -15,6 +15,7 @@ Each alert goes to exactly one of 50 email and 50 Slack subscriptions (one watch
 
 import argparse
 import asyncio
+import json
 import os
 import re
 import smtplib
@@ -36,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag  # noqa: E402
 from radar_shared.topics import ARTICLES_CLASSIFIED  # noqa: E402
+from tests.support.notifier import SINKS, local_rules  # noqa: E402
 from tests.support.sinks import HTTPSink, SMTPSink, free_port  # noqa: E402
 
 CHANNELS = 50  # of each kind
@@ -121,7 +123,7 @@ def start_notifier(work: Path, db: str, bootstrap: str, slack: HTTPSink, slack_i
     port = free_port()
     env = {**os.environ, "DATABASE_URL": db, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "LOG_LEVEL": "WARNING", "LOG_FORMAT": "console",
            "NOTIFIER_HTTP_PORT": str(port), "NOTIFIER_SLACK_WEBHOOK_URL": f"{slack.url}/services", "NOTIFIER_SLACK_INTERVAL_SECONDS": slack_interval,
-           "CONFIG_RELOAD_SECONDS": "1"}
+           "CONFIG_RELOAD_SECONDS": "1", "NOTIFIER_ALLOWED_NETWORKS": json.dumps(SINKS)}
     proc = subprocess.Popen([sys.executable, "-m", "radar_notifier"], env=env, stdout=open(work / "notifier.log", "ab"), stderr=subprocess.STDOUT)
     for _ in range(200):
         try:
@@ -158,7 +160,7 @@ def main() -> None:
         watch = service.add_watch(db, f'"bench watch {i}"', f"bench {i}")
         url = (f"mailto://127.0.0.1:{smtp.port}?to=analyst{i}@example.com&from=radar@example.com" if i % 2 == 0
                else f"slack://T{i:08d}/B{i:08d}/benchwebhooktoken{i:08d}")
-        service.add_subscription(db, url, [], [watch.id], 0.0, ["mailto", "slack"])  # type: ignore[list-item]
+        service.add_subscription(db, url, [], [watch.id], 0.0, local_rules("mailto", "slack"))  # type: ignore[list-item]
 
     kafka_port = free_port()
     kafka_env = {**os.environ, "KAFKA_RUN_DIR": str(work / "kafka"), "KAFKA_CONTROLLER_PORT": str(free_port()), "RADAR_PYTHON": sys.executable}

@@ -103,3 +103,36 @@ def fresh_kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroke
     broker = KafkaBroker(tmp_path_factory.mktemp("kafka")).start()
     yield broker
     broker.stop()
+
+
+@pytest.fixture
+def outside_connections(monkeypatch: pytest.MonkeyPatch) -> list:
+    """Connections attempted to anything but loopback, refused before they leave: a test that exercises the
+    address policy asserts this list stays empty (only 127.0.0.0/8 and ::1 may be reached on test machines)."""
+    import ipaddress
+    import socket
+
+    attempts: list = []
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def loopback(address: object) -> bool:
+        try:
+            return ipaddress.ip_address(str(address[0]).split("%")[0]).is_loopback  # type: ignore[index]
+        except (ValueError, TypeError, IndexError):
+            return True  # a Unix socket
+
+    def connect(self: socket.socket, address: object) -> None:
+        if not loopback(address):
+            attempts.append(address)
+            raise ConnectionRefusedError(f"test machine: no connections outside loopback ({address})")
+        real_connect(self, address)  # type: ignore[arg-type]
+
+    def connect_ex(self: socket.socket, address: object) -> int:
+        if not loopback(address):
+            attempts.append(address)
+            return 111
+        return real_connect_ex(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+    return attempts

@@ -18,7 +18,10 @@ def get_engine(database_url: str) -> Engine:
     if database_url.startswith("sqlite"):
         path = database_url.removeprefix("sqlite:///")
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                pass  # SQLite then says it cannot open the file, as a database error that callers report
         engine = create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")

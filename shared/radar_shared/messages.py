@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 SCHEMA_VERSION = 1
 
@@ -26,6 +26,16 @@ class Event(_Frozen):
     event_id: UUID = Field(default_factory=uuid4, description="Idempotency key of this event.")
     occurred_at: datetime = Field(default_factory=utcnow, description="When the event happened (UTC).")
     schema_version: int = SCHEMA_VERSION
+
+    @field_validator("schema_version")
+    @classmethod
+    def _known_version(cls, version: int) -> int:
+        """A version this code does not know is never read as version 1: the message is refused (a validation
+        error, so the dead-letter middleware sends it to `<topic>.dlq` with this reason)."""
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"schema_version {version} is not supported: this service reads version {SCHEMA_VERSION} "
+                             "(a breaking change comes on a new …v2 topic)")
+        return version
 
 
 class Article(_Frozen):

@@ -34,3 +34,19 @@ class SharedSettings(BaseSettings):
         if self.database_url.startswith("sqlite:///"):
             return Path(self.database_url.removeprefix("sqlite:///"))
         return None
+
+
+class ChannelSettings(BaseSettings):
+    """Channel rules that the notifier (when it sends) and the control plane (when a channel is stored) both
+    apply, so they are read from the same `NOTIFIER_*` variables by both processes."""
+
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", env_file=".env", extra="ignore")
+
+    allowed_schemes: list[str] = Field(
+        default_factory=lambda: ["mailto", "mailtos", "slack", "https", "json", "jsons", "discord", "msteams", "tgram", "ntfy", "ntfys", "matrix", "matrixs"],
+        description="Apprise URL schemes that channels may use (json, jsons, xml, form and apprise only by admins).",
+    )
+    allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDR networks that channel servers may be in despite the address policy (your own SMTP relay or ntfy server; tests).",
+    )

@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from radar_api import auth, service
 from tests.conftest import KafkaBroker
 from tests.support.feeds import rss
+from tests.support.notifier import local_rules
 from tests.support.services import ServiceProcess, service_env, wait_for
 from tests.support.sinks import FeedServer, HTTPSink, SMTPSink
 
@@ -128,7 +129,7 @@ def test_an_operator_sees_a_failed_delivery_and_resends_it(browser: Browser, rad
     smtp_port = radar.smtp.port
     radar.smtp.stop()  # the mail server is down
     watch = service.add_watch(radar.db, '"Nampo"', "Nampo")
-    service.add_subscription(radar.db, f"mailto://127.0.0.1:{smtp_port}?to=desk@example.org&from=radar@example.org", [], [watch.id], 0.0, ["mailto"])  # type: ignore[list-item]
+    service.add_subscription(radar.db, f"mailto://127.0.0.1:{smtp_port}?to=desk@example.org&from=radar@example.org", [], [watch.id], 0.0, local_rules("mailto"))  # type: ignore[list-item]
     time.sleep(2)
     radar.feeds.feeds["/ports.xml"] = rss([{"title": "Coal ship leaves Nampo", "link": "https://news.example/nampo", "text": "A coal ship left Nampo for Russia."}])
     service.add_feed(radar.db, radar.feeds.url("/ports.xml"), "Ports", allowed_networks=["127.0.0.0/8"])

@@ -18,6 +18,7 @@ from radar_api import service
 from radar_shared.topics import ARTICLES_CLASSIFIED
 from tests.support.corpus import corpus, needs_shared
 from tests.support.feeds import rss
+from tests.support.notifier import local_rules
 from tests.support.services import ServiceProcess, service_env, wait_for
 from tests.support.sinks import FeedServer, HTTPSink, SMTPSink
 
@@ -80,7 +81,7 @@ def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url
 
     service.add_feed(database_url, feeds.url("/feed.xml"), "test feed", allowed_networks=["127.0.0.0/8"])
     topics = ["dprk-sanctions", "russia-dprk-smuggling"]
-    schemes = ["mailto", "slack"]
+    schemes = local_rules("mailto", "slack")
     service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=analyst@example.com&from=radar@example.com", topics, [], 0.0, schemes)
     service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", topics, [], 0.0, schemes)
 

@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 from radar_api import service
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
 from radar_shared.topics import ARTICLES_CLASSIFIED
+from tests.support.notifier import local_rules
 from tests.support.services import ServiceProcess, service_env, wait_for
 from tests.support.sinks import SMTPSink, free_port
 
@@ -37,7 +38,7 @@ async def produce(bootstrap: str, count: int) -> None:
 def test_smtp_down_for_30_seconds_then_back(fresh_kafka, sqlite_url: str, tmp_path: Path) -> None:
     port = free_port()
     for i in range(3):
-        service.add_subscription(sqlite_url, f"mailto://127.0.0.1:{port}?to=desk{i}@example.org&from=radar@example.org", ["dprk-sanctions"], [], 0.0, ["mailto"])
+        service.add_subscription(sqlite_url, f"mailto://127.0.0.1:{port}?to=desk{i}@example.org&from=radar@example.org", ["dprk-sanctions"], [], 0.0, local_rules("mailto"))
     # Back-off 1, 2, 4, 8, 10, 10… s: the 8-attempt budget lasts longer than the outage, as the defaults (2 s … 15 min) do.
     env = service_env(sqlite_url, fresh_kafka.bootstrap, NOTIFIER_RETRY_BASE_SECONDS="1", NOTIFIER_RETRY_MAX_SECONDS="10", NOTIFIER_RETRY_POLL_SECONDS="0.5")
     notifier = ServiceProcess("notifier", env, tmp_path / "notifier.log").start()

@@ -25,6 +25,7 @@ from radar_shared.db import session_scope
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
 from radar_shared.models import Delivery
 from radar_shared.topics import ARTICLES_CLASSIFIED, dlq
+from tests.support.notifier import local_rules
 from tests.support.services import ServiceProcess, service_env
 from tests.support.sinks import HTTPSink, SMTPSink
 
@@ -76,10 +77,10 @@ def test_sigkill_three_times_loses_nothing_and_sends_nothing_twice(fresh_kafka, 
     subs: dict[str, int] = {}
     for i in range(EMAILS):
         url = f"mailto://127.0.0.1:{smtp.port}?to=analyst{i}@example.com&from=radar@example.com"
-        subs[f"analyst{i}@example.com"] = service.add_subscription(database_url, url, ["dprk-sanctions"], [], 0.0, ["mailto", "slack"]).id  # type: ignore[assignment]
+        subs[f"analyst{i}@example.com"] = service.add_subscription(database_url, url, ["dprk-sanctions"], [], 0.0, local_rules("mailto", "slack")).id  # type: ignore[assignment]
     for i in range(SLACKS):
         url = f"slack://T{i:08d}/B{i:08d}/soakwebhooktoken{i:08d}"
-        subs[f"/services/T{i:08d}/B{i:08d}/soakwebhooktoken{i:08d}"] = service.add_subscription(database_url, url, ["dprk-sanctions"], [], 0.0, ["mailto", "slack"]).id  # type: ignore[assignment]
+        subs[f"/services/T{i:08d}/B{i:08d}/soakwebhooktoken{i:08d}"] = service.add_subscription(database_url, url, ["dprk-sanctions"], [], 0.0, local_rules("mailto", "slack")).id  # type: ignore[assignment]
     env = service_env(database_url, fresh_kafka.bootstrap, NOTIFIER_SLACK_WEBHOOK_URL=f"{slack.url}/services", NOTIFIER_SENDING_STALE_SECONDS="3",
                       NOTIFIER_RETRY_POLL_SECONDS="0.2")
     notifier = ServiceProcess("notifier", env, tmp_path / "notifier.log").start()

@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from radar_api import service
 from radar_api.cli import main
 from radar_shared.topics import ARTICLES_CLASSIFIED, dlq
+from tests.support.notifier import SINKS, local_rules
 from tests.support.sinks import SMTPSink, free_port
 
 
@@ -63,10 +64,11 @@ def test_dlq_list_and_replay_once(kafka, monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_subscriptions_test_sends_and_reports(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("NOTIFIER_ALLOWED_NETWORKS", json.dumps(SINKS))  # the CLI sends as the notifier does: the SMTP server is local
     smtp = SMTPSink().start()
     try:
-        ok_sub = service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=a@example.com&from=radar@example.com", ["dprk-sanctions"], [], 0.0, ["mailto"])
-        down = service.add_subscription(database_url, f"mailto://127.0.0.1:{free_port()}?to=b@example.com&from=radar@example.com", ["dprk-sanctions"], [], 0.0, ["mailto"])
+        ok_sub = service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=a@example.com&from=radar@example.com", ["dprk-sanctions"], [], 0.0, local_rules("mailto"))
+        down = service.add_subscription(database_url, f"mailto://127.0.0.1:{free_port()}?to=b@example.com&from=radar@example.com", ["dprk-sanctions"], [], 0.0, local_rules("mailto"))
         ok = CliRunner().invoke(main, ["subscriptions", "test", str(ok_sub.id)])
         assert ok.exit_code == 0 and json.loads(ok.output)["ok"] is True
         assert "Radar test alert" in smtp.snapshot()[0].subject

@@ -8,10 +8,17 @@ from prometheus_client import CollectorRegistry
 from radar_notifier.config import NotifierSettings
 from radar_notifier.deliver import DeliveryMetrics, Notifier
 from radar_notifier.routing import SubscriptionView
+from radar_shared.channel_urls import ChannelRules
 from radar_shared.db import session_scope
 from radar_shared.models import Channel, Subscription
 
 SLACK = "slack://T00000000/B00000000/radartestwebhooktoken000"
+SINKS = ["127.0.0.0/8"]  # the tests' SMTP server and Slack stand-in listen on 127.0.0.1: allowed like an intranet relay
+
+
+def local_rules(*schemes: str) -> ChannelRules:
+    """Channel rules for tests: these schemes, and the local sinks let through the address policy."""
+    return ChannelRules.of(schemes, SINKS)
 
 
 def subscribe(db: str, url: str) -> SubscriptionView:
@@ -36,6 +43,6 @@ def notifier_for(db: str, clock: Callable[[], datetime] | None = None, **setting
     async def on_failed(e) -> None:  # type: ignore[no-untyped-def]
         failed.append(e)
 
-    config = NotifierSettings(**{"retry_base_seconds": 0.05, "retry_max_seconds": 5, **settings})
+    config = NotifierSettings(**{"retry_base_seconds": 0.05, "retry_max_seconds": 5, "allowed_networks": SINKS, **settings})
     kw = {"clock": clock} if clock else {}
     return Notifier(config, db, on_delivered, on_failed, DeliveryMetrics(CollectorRegistry()), **kw), delivered, failed

@@ -64,6 +64,7 @@ def service_env(database_url: str, bootstrap: str, **extra: str) -> dict[str, st
         "HEARTBEAT_SECONDS": "1",
         "FEED_WATCHER_TICK_SECONDS": "0.5",
         "FEED_WATCHER_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
+        "NOTIFIER_ALLOWED_NETWORKS": '["127.0.0.0/8"]',  # the SMTP server and Slack stand-in listen on 127.0.0.1
         **extra,
     }
 

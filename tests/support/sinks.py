@@ -192,3 +192,34 @@ class FeedServer:
     def stop(self) -> None:
         _stop(self._server)
         self._server = None
+
+
+@dataclass
+class ConnectionRecorder:
+    """A TCP listener that only counts the connections it accepts (and closes them): a port a hostile channel
+    URL would scan. `host` may be any loopback address (127.0.0.2 stands for "another machine" in tests)."""
+
+    host: str = "127.0.0.1"
+    port: int = field(default_factory=free_port)
+    accepted: int = 0
+    _sock: socket.socket | None = None
+
+    def start(self) -> "ConnectionRecorder":
+        self._sock = socket.create_server((self.host, self.port))
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self) -> None:
+        assert self._sock is not None
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:  # closed by stop()
+                return
+            self.accepted += 1
+            conn.close()
+
+    def stop(self) -> None:
+        if self._sock:
+            self._sock.close()
+            self._sock = None

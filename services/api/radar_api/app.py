@@ -6,15 +6,15 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from radar_api import web
+from radar_api import browser_policy, web
 from radar_api.config import ApiSettings
 from radar_api.routes import Context, install
 
 
 def create_app(database_url: str | None = None, settings: ApiSettings | None = None) -> FastAPI:
     from radar_feed_watcher.config import FeedWatcherSettings
-    from radar_notifier.config import NotifierSettings
-    from radar_shared.settings import SharedSettings
+    from radar_shared.channel_urls import ChannelRules
+    from radar_shared.settings import ChannelSettings, SharedSettings
 
     app = FastAPI(
         title="Radar control plane",
@@ -22,10 +22,11 @@ def create_app(database_url: str | None = None, settings: ApiSettings | None = N
         version="0.1.0",
     )
     shared = SharedSettings()
-    context = Context(database_url or shared.database_url, settings or ApiSettings(), NotifierSettings().allowed_schemes, FeedWatcherSettings().allowed_networks,
+    context = Context(database_url or shared.database_url, settings or ApiSettings(), ChannelRules.from_settings(ChannelSettings()), FeedWatcherSettings().allowed_networks,
                       shared.kafka_bootstrap_servers, shared.heartbeat_seconds)
     install(app, context)
     web.install(app)
+    browser_policy.install(app)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
 
     @app.get("/healthz", include_in_schema=False)

@@ -6,14 +6,21 @@ from datetime import datetime
 from typing import Any
 
 import click
+from aiokafka.errors import KafkaError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from radar_api import service
+from radar_shared.channel_urls import ChannelRules
 from radar_shared.db import upgrade
-from radar_shared.settings import SharedSettings
+from radar_shared.settings import ChannelSettings, SharedSettings
 
 
 def _db() -> str:
     return SharedSettings().database_url
+
+
+def _channel_rules() -> ChannelRules:
+    return ChannelRules.from_settings(ChannelSettings())
 
 
 def _fail(error: Exception | str) -> None:
@@ -25,7 +32,29 @@ def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
-@click.group()
+def database_problem(error: SQLAlchemyError) -> str:
+    """What is wrong with DATABASE_URL, in one line, without the URL itself (it may hold a password)."""
+    if isinstance(error, ArgumentError):
+        return "not a database URL Radar can use (sqlite:///PATH or postgresql://USER:PASSWORD@HOST/NAME)"
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    hint = "; run `radar db upgrade`" if "no such table" in reason or "does not exist" in reason else ""
+    return f"cannot use the database: {reason}{hint}"
+
+
+class RadarCommands(click.Group):
+    """The command line never shows a traceback for a database or broker it cannot use: one line naming the
+    setting, and exit status 2, like any other bad input."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SQLAlchemyError as error:
+            _fail(f"DATABASE_URL: {database_problem(error)}")
+        except KafkaError as error:
+            _fail(f"KAFKA_BOOTSTRAP_SERVERS: cannot use Kafka at {SharedSettings().kafka_bootstrap_servers}: {error}")
+
+
+@click.group(cls=RadarCommands)
 def main() -> None:
     """Radar: news alerts for DPRK sanctions and Russia–DPRK smuggling."""
 
@@ -182,7 +211,10 @@ def watches_test(query: str, source: Any, recent: int) -> None:
         parse_query(query)
     except QuerySyntaxError as error:
         _fail(ValueError(f"query: {error}"))
-    articles = articles_from_lines(source) if source else asyncio.run(recent_articles(SharedSettings().kafka_bootstrap_servers, recent))
+    try:
+        articles = articles_from_lines(source) if source else asyncio.run(recent_articles(SharedSettings().kafka_bootstrap_servers, recent))
+    except ValueError as error:  # a line of --file that is not an article
+        _fail(error)
     matches = match_query(query, articles)
     for match in matches:
         click.echo(json.dumps(match, ensure_ascii=False))
@@ -271,7 +303,6 @@ def subscriptions_add(
     channel: str, topics: tuple[str, ...], watch_ids: tuple[int, ...], min_score: float, digest: str | None, digest_time: str, timezone: str,
     quiet: str | None, max_per_hour: int | None,
 ) -> None:
-    from radar_notifier.config import NotifierSettings
     from radar_notifier.policy import Policy
 
     quiet_start, _, quiet_end = (quiet or "").partition("-")
@@ -279,7 +310,7 @@ def subscriptions_add(
     if quiet and not quiet_end:
         _fail("quiet: give quiet hours as HH:MM-HH:MM, e.g. 22:00-07:00")
     try:
-        sub = service.add_subscription(_db(), channel, list(topics), list(watch_ids), min_score, NotifierSettings().allowed_schemes, policy)
+        sub = service.add_subscription(_db(), channel, list(topics), list(watch_ids), min_score, _channel_rules(), policy)
     except service.ConfigError as error:
         _fail(error)
     click.echo(f"subscription {sub.id} added")
@@ -292,7 +323,7 @@ def subscriptions_test(subscription_id: int) -> None:
     import asyncio
 
     try:
-        result = asyncio.run(service.send_test_alert(_db(), subscription_id))
+        result = asyncio.run(service.send_test_alert(_db(), subscription_id, _channel_rules()))
     except service.NotFoundError as error:
         _fail(error)
     click.echo(json.dumps(result.as_dict()))
@@ -328,7 +359,11 @@ def deliveries() -> None:
 @click.option("--failed", "failed_only", is_flag=True, help="Only deliveries that failed (budget spent or permanent).")
 @click.option("--limit", type=int, default=50, show_default=True)
 def deliveries_list(failed_only: bool, limit: int) -> None:
-    for d in service.list_deliveries(_db(), failed_only=failed_only, limit=limit):
+    try:
+        rows = service.list_deliveries(_db(), failed_only=failed_only, limit=limit)
+    except service.ConfigError as error:
+        _fail(error)
+    for d in rows:
         retry = f" retry {_when(d.next_attempt_at)}" if d.status == "pending" else ""
         click.echo(f"{d.id:>5}  {d.status:<8} sub {d.subscription_id:<4} attempts {d.attempts:<2}{retry}  {d.title[:70]}")
         if d.last_error and d.status != "sent":
@@ -344,8 +379,12 @@ def deliveries_resend(delivery_ids: tuple[int, ...], all_failed: bool) -> None:
 
     if not delivery_ids and not all_failed:
         _fail(ValueError("give delivery ids, or --all-failed"))
-    count = resend(_db(), None if all_failed else list(delivery_ids))
-    click.echo(f"{count} delivery(ies) queued for sending")
+    queued = resend(_db(), None if all_failed else list(delivery_ids))
+    missing = [] if all_failed else sorted(set(delivery_ids) - set(queued))
+    if queued or not missing:
+        click.echo(f"{len(queued)} delivery(ies) queued for sending")
+    if missing:
+        _fail(f"delivery_ids: no failed delivery {', '.join(map(str, missing))}")
 
 
 # ---- dead letters -------------------------------------------------------------------------------------
@@ -360,9 +399,12 @@ def dlq() -> None:
 def dlq_list(topic: str | None) -> None:
     import asyncio
 
-    from radar_api.dlq import list_dead_letters
+    from radar_api.dlq import UnknownTopicError, list_dead_letters
 
-    letters = asyncio.run(list_dead_letters(SharedSettings().kafka_bootstrap_servers, topic))
+    try:
+        letters = asyncio.run(list_dead_letters(SharedSettings().kafka_bootstrap_servers, topic))
+    except UnknownTopicError as error:
+        _fail(error)
     for d in letters:
         click.echo(f"{d.topic} [{d.partition}:{d.offset}] from {d.headers.get('x-radar-service', '?')} after {d.headers.get('x-radar-attempts', '?')} attempt(s)")
         click.echo(f"    error: {d.headers.get('x-radar-error', '?')[:300]}")
@@ -377,9 +419,12 @@ def dlq_replay(topic: str | None, dry_run: bool) -> None:
     """Re-publish dead letters to their source topic, each once (progress is kept in group radar-dlq-replay)."""
     import asyncio
 
-    from radar_api.dlq import replay
+    from radar_api.dlq import UnknownTopicError, replay
 
-    letters = asyncio.run(replay(SharedSettings().kafka_bootstrap_servers, topic, dry_run))
+    try:
+        letters = asyncio.run(replay(SharedSettings().kafka_bootstrap_servers, topic, dry_run))
+    except UnknownTopicError as error:
+        _fail(error)
     for d in letters:
         click.echo(f"{'would replay' if dry_run else 'replayed'} {d.topic} [{d.partition}:{d.offset}] → {d.source_topic}")
     click.echo(f"{len(letters)} dead letter(s) {'to replay' if dry_run else 'replayed'}", err=True)

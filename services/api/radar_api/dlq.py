@@ -48,15 +48,24 @@ async def _partitions(consumer: AIOKafkaConsumer, topics: list[str]) -> list[Top
     return [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
 
 
+class UnknownTopicError(ValueError):
+    """--topic names no topic that has dead letters. The message names the field and the topics there are."""
+
+
 def dlq_topics(topic: str | None) -> list[str]:
-    return [dlq(t) for t in CONSUMED if topic in (None, t, dlq(t))]
+    """The dead-letter topics of `topic` (a consumed topic or its DLQ), or of all consumed topics."""
+    topics = [dlq(t) for t in CONSUMED if topic in (None, t, dlq(t))]
+    if not topics:
+        raise UnknownTopicError(f"topic: no dead letters are kept for {topic!r}; topics: {', '.join(CONSUMED)} (or their .dlq)")
+    return topics
 
 
 async def list_dead_letters(bootstrap: str, topic: str | None = None) -> list[DeadLetter]:
+    topics = dlq_topics(topic)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
     try:
-        partitions = await _partitions(consumer, dlq_topics(topic))
+        await consumer.start()
+        partitions = await _partitions(consumer, topics)
         consumer.assign(partitions)
         begin = await consumer.beginning_offsets(partitions)
         return await _read(consumer, partitions, begin)
@@ -66,12 +75,13 @@ async def list_dead_letters(bootstrap: str, topic: str | None = None) -> list[De
 
 async def replay(bootstrap: str, topic: str | None = None, dry_run: bool = False) -> list[DeadLetter]:
     """Re-publish the dead letters not replayed before; return them."""
+    topics = dlq_topics(topic)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=REPLAY_GROUP, enable_auto_commit=False, auto_offset_reset="earliest")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await consumer.start()
-    await producer.start()
     try:
-        partitions = await _partitions(consumer, dlq_topics(topic))
+        await consumer.start()
+        await producer.start()
+        partitions = await _partitions(consumer, topics)
         consumer.assign(partitions)
         begin = await consumer.beginning_offsets(partitions)
         start = {}

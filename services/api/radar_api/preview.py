@@ -6,7 +6,7 @@ from typing import Any
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_feed_watcher.fetcher import fetch_feed, make_client
 from radar_feed_watcher.isolation import ParserPool
-from radar_feed_watcher.netguard import parse_networks
+from radar_shared.netpolicy import parse_networks
 from radar_feed_watcher.parser import ParsedFeed
 
 
@@ -26,11 +26,13 @@ async def _parse(body: bytes, name: str, content_type: str | None, settings: Fee
 
 
 async def preview_file(path: Path, settings: FeedWatcherSettings) -> list[dict[str, Any]]:
-    data = path.read_bytes()
+    """Like a fetch, the file is read up to the byte cap and no further (a pipe or /dev/zero never fills memory)."""
+    with path.open("rb") as file:
+        data = file.read(settings.max_body_bytes + 1)
     if len(data) > settings.max_body_bytes:
         from radar_feed_watcher.parser import FeedParseError
 
-        raise FeedParseError(f"feed {path}: {len(data)} bytes exceeds the {settings.max_body_bytes}-byte cap")
+        raise FeedParseError(f"feed {path}: more than the {settings.max_body_bytes}-byte cap (FEED_WATCHER_MAX_BODY_BYTES)")
     return entries_as_lines(await _parse(data, str(path), None, settings))
 
 

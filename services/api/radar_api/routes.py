@@ -1,5 +1,6 @@
 """The REST API (/v1): the same service layer as the CLI, with authentication, ownership, limits and quotas."""
 
+import json
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -17,30 +18,40 @@ from radar_api import service
 from radar_api.auth import Actor, authenticate, hash_token
 from radar_api.config import ApiSettings
 from radar_notifier.policy import Policy
+from radar_shared.channel_urls import ChannelRules
 
 
 class Context:
-    """What the routes need: the database, settings, and the per-token request log for rate limiting."""
+    """What the routes need: the database, settings, the channel rules, and the request log for rate limiting."""
 
-    def __init__(self, db: str, settings: ApiSettings, allowed_schemes: list[str], allowed_networks: list[str], kafka_bootstrap: str = "localhost:9092",
+    def __init__(self, db: str, settings: ApiSettings, channel_rules: ChannelRules, feed_networks: list[str], kafka_bootstrap: str = "localhost:9092",
                  heartbeat_seconds: float = 10.0) -> None:
         self.db = db
         self.kafka_bootstrap = kafka_bootstrap
         self.heartbeat_seconds = heartbeat_seconds
         self.settings = settings
-        self.allowed_schemes = allowed_schemes
-        self.allowed_networks = allowed_networks
+        self.channel_rules = channel_rules
+        self.feed_networks = feed_networks
         self.requests: dict[str, deque[float]] = {}
 
-    def rate_limited(self, token: str, now: float) -> float | None:
-        """Seconds to wait, when this token has used its requests of the last minute; else None."""
-        log = self.requests.setdefault(hash_token(token), deque())
+    def rate_limited(self, key: str, now: float) -> float | None:
+        """Seconds to wait, when `key` (a hashed token, or a client's address before sign-in) has used its
+        requests of the last minute; else None."""
+        if len(self.requests) > 10_000:  # forget the clients of more than a minute ago
+            self.requests = {k: log for k, log in self.requests.items() if log and log[-1] > now - 60}
+        log = self.requests.setdefault(key, deque())
         while log and log[0] <= now - 60:
             log.popleft()
         if len(log) >= self.settings.rate_limit_per_minute:
             return max(1.0, 60 - (now - log[0]))
         log.append(now)
         return None
+
+    def enforce_rate_limit(self, key: str) -> None:
+        """HTTP 429 with Retry-After when `key` is over API_RATE_LIMIT_PER_MINUTE (the API and the web page alike)."""
+        wait = self.rate_limited(key, time.monotonic())
+        if wait is not None:
+            raise HTTPException(429, f"rate limit: {self.settings.rate_limit_per_minute} requests per minute", headers={"Retry-After": str(int(wait + 0.999))})
 
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `radar tokens create USER`.")
@@ -57,9 +68,7 @@ def current_actor(request: Request, credentials: Annotated[HTTPAuthorizationCred
     actor = authenticate(ctx.db, credentials.credentials)
     if actor is None:
         raise HTTPException(401, "authorization: unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
-    wait = ctx.rate_limited(credentials.credentials, time.monotonic())
-    if wait is not None:
-        raise HTTPException(429, f"rate limit: {ctx.settings.rate_limit_per_minute} requests per minute", headers={"Retry-After": str(int(wait + 0.999))})
+    ctx.enforce_rate_limit(hash_token(credentials.credentials))
     return actor
 
 
@@ -76,7 +85,34 @@ ContextDep = Annotated[Context, Depends(get_context)]
 
 # ---- bodies and answers ---------------------------------------------------------------------------------
 
-class WatchIn(BaseModel):
+def unicode_text(value: Any) -> Any:
+    """The value, or ValueError when a string in it is not Unicode text: JSON can escape a lone surrogate
+    ("\\ud800"), which no database, log or page can hold."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text must be valid Unicode (a lone surrogate such as \\ud800 is not)") from None
+    elif isinstance(value, list | tuple):
+        for item in value:
+            unicode_text(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            unicode_text(key)
+            unicode_text(item)
+    return value
+
+
+class Body(BaseModel):
+    """Every request body and form: its strings are Unicode text, or the request gets 422 naming the field."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _unicode(cls, value: Any) -> Any:
+        return unicode_text(value)
+
+
+class WatchIn(Body):
     query: str = Field(max_length=2000, examples=['"Sky Morning" OR "Rich Glory"'])
     name: str = Field("", max_length=200)
 
@@ -88,7 +124,7 @@ class WatchOut(BaseModel):
     created_at: datetime
 
 
-class SubscriptionOptions(BaseModel):
+class SubscriptionOptions(Body):
     """What a subscription sends and when: the API's bodies and the web page's forms."""
 
     topics: list[str] = Field(default_factory=list, max_length=20)
@@ -130,7 +166,7 @@ class SubscriptionOut(BaseModel):
     enabled: bool = True
 
 
-class FeedIn(BaseModel):
+class FeedIn(Body):
     url: str = Field(max_length=2048)
     title: str = Field("", max_length=500)
     interval: int | None = None
@@ -199,7 +235,7 @@ def list_subscriptions(actor: ActorDep, ctx: ContextDep) -> list[SubscriptionOut
 
 @router.post("/subscriptions", status_code=201, tags=["subscriptions"])
 def add_subscription(body: SubscriptionIn, actor: ActorDep, ctx: ContextDep) -> SubscriptionOut:
-    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.allowed_schemes, body.policy(), actor,
+    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.channel_rules, body.policy(), actor,
                                    ctx.settings.max_subscriptions_per_user)
     return _subscription_out(service.get_subscription(ctx.db, sub.id, actor))  # type: ignore[arg-type]
 
@@ -220,12 +256,12 @@ def remove_subscription(subscription_id: int, actor: ActorDep, ctx: ContextDep) 
 @router.post("/subscriptions/{subscription_id}/test", tags=["subscriptions"])
 async def test_subscription(subscription_id: int, actor: ActorDep, ctx: ContextDep) -> dict[str, Any]:
     """Send a sample alert; the answer is Apprise's result for the channel (errors included)."""
-    result = await service.send_test_alert(ctx.db, subscription_id, actor)
+    result = await service.send_test_alert(ctx.db, subscription_id, ctx.channel_rules, actor)
     return result.as_dict()  # type: ignore[no-any-return]
 
 
 @router.get("/deliveries", tags=["deliveries"])
-def list_deliveries(actor: ActorDep, ctx: ContextDep, failed: bool = False, limit: Annotated[int, Field(ge=1, le=500)] = 100) -> list[DeliveryOut]:
+def list_deliveries(actor: ActorDep, ctx: ContextDep, failed: bool = False, limit: Annotated[int, Field(ge=1, le=service.MAX_LISTED)] = 100) -> list[DeliveryOut]:
     return [_delivery_out(d) for d in service.list_deliveries(ctx.db, actor, failed, limit)]
 
 
@@ -235,14 +271,15 @@ def topics(actor: ActorDep) -> list[str]:
 
 
 @router.get("/feeds", tags=["feeds"])
-def list_feeds(actor: ActorDep, ctx: ContextDep) -> list[dict[str, Any]]:
+def list_feeds(actor: AdminDep, ctx: ContextDep) -> list[dict[str, Any]]:
+    """Feeds and their health (admins: feed URLs and errors can name the operator's sources, decision 007)."""
     return [{"id": f.id, "url": f.url, "title": f.title, "enabled": f.enabled, "error_streak": st.error_streak if st else 0,
              "last_poll_at": st.last_poll_at if st else None, "last_error": st.last_error if st else None} for f, st in service.list_feeds(ctx.db)]
 
 
 @router.post("/feeds", status_code=201, tags=["feeds"])
 def add_feed(body: FeedIn, actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
-    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.allowed_networks)
+    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.feed_networks)
     return {"id": feed.id, "url": feed.url, "title": feed.title}
 
 
@@ -305,11 +342,14 @@ def install(app: FastAPI, ctx: Context) -> None:
     @app.exception_handler(RequestValidationError)
     async def malformed(request: Request, error: RequestValidationError) -> Response:
         first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid request"}
-        field = ".".join(str(p) for p in first["loc"] if p not in ("body", "query", "path"))
-        detail = f"{field or 'body'}: {first['msg']}"
+        loc = list(first["loc"])
+        field = ".".join(str(p) for p in (loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc))  # a field may be named "query"
+        detail = f"{field or 'body'}: {first['msg'].removeprefix('Value error, ')}"
         if request.method == "POST" and not request.url.path.startswith("/v1/"):  # a web form: back to its page, with the error
             return RedirectResponse(f"{request.url.path}?{urlencode({'error': detail})}", status_code=303)
-        return JSONResponse({"detail": detail, "field": field, "errors": jsonable(error.errors())}, status_code=422)
+        # ASCII-escaped JSON: the offending input is echoed back, and it may be a lone surrogate no UTF-8 can hold
+        content = json.dumps({"detail": detail, "field": field, "errors": jsonable(error.errors())}, ensure_ascii=True)
+        return Response(content, status_code=422, media_type="application/json")
 
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Any]]) -> Any:

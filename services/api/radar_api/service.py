@@ -1,6 +1,5 @@
 """The control plane's service layer: the one implementation of configuration rules (CLI today, REST API next)."""
 
-import ipaddress
 import re
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,16 +11,17 @@ from sqlmodel import Session, col, select
 
 from radar_classifier.query import parse_query
 from radar_classifier.rules import load_topics
-from radar_feed_watcher.netguard import FeedURLRefusedError, check_address, check_url_syntax, parse_networks
-from radar_notifier.channels import mask, validate_channel_url
 from radar_notifier.policy import Policy
 from radar_notifier.policy import validate as validate_policy
 from radar_api.auth import Actor
+from radar_shared.channel_urls import ChannelRules, ChannelURLError, mask, validate_channel_url
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import Channel, Delivery, Feed, FeedState, ServiceHeartbeat, Subscription, Watch
+from radar_shared.netpolicy import URLRefusedError, check_url_syntax, host_refusal, parse_networks
 
 DEFAULT_FEEDS = Path(__file__).parent / "default_feeds.yaml"
 SERVICES = ("feed-watcher", "classifier", "notifier")
+MAX_LISTED = 500  # most rows one listing returns (deliveries)
 
 
 class ConfigError(ValueError):
@@ -61,16 +61,13 @@ def _check_quota(s: Session, model: Any, actor: Actor | None, limit: int | None,
 # ---- feeds -------------------------------------------------------------------------------------------
 
 def validate_feed_url(url: str, allowed_networks: list[str]) -> str:
-    """Syntax and literal-address SSRF checks at configuration time (names are checked again at fetch time)."""
+    """Syntax and address-literal checks at configuration time (names are checked again, pinned, at fetch time)."""
     try:
         host, _port = check_url_syntax(url)
-        try:
-            ip = ipaddress.ip_address(host.strip("[]"))
-        except ValueError:
-            return url
-        check_address(url, ip, parse_networks(allowed_networks))
-    except FeedURLRefusedError as error:
+    except URLRefusedError as error:
         raise ConfigError(f"url: {error}") from None
+    if reason := host_refusal(host, parse_networks(allowed_networks)):
+        raise ConfigError(f"url: {url!r}: {reason}")
     return url
 
 
@@ -203,13 +200,14 @@ def _check_watches(s: Session, watch_ids: list[int], actor: Actor | None) -> Non
 
 
 def add_subscription(
-    db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, allowed_schemes: list[str], policy: Policy | None = None,
+    db: str, channel_url: str, topics: list[str], watch_ids: list[int], min_score: float, rules: ChannelRules, policy: Policy | None = None,
     actor: Actor | None = None, quota: int | None = None,
 ) -> Subscription:
+    """Subscribe a channel (refused unless `rules` allow its URL for this actor; the CLI acts as an admin)."""
     policy = policy or Policy()
     try:
-        kind = validate_channel_url(channel_url, allowed_schemes)
-    except ValueError as error:
+        kind = validate_channel_url(channel_url, rules, admin=actor is None or actor.admin)
+    except ChannelURLError as error:
         raise ConfigError(str(error)) from None
     _validate_subscription(topics, watch_ids, min_score, policy)
     with session_scope(db) as s:
@@ -314,8 +312,9 @@ def remove_subscription(db: str, subscription_id: int, actor: Actor | None = Non
         s.add(sub)
 
 
-async def send_test_alert(db: str, subscription_id: int, actor: Actor | None = None) -> Any:
-    """Send a sample alert to the subscription's channel through the notifier's own renderer and channels."""
+async def send_test_alert(db: str, subscription_id: int, rules: ChannelRules, actor: Actor | None = None) -> Any:
+    """Send a sample alert to the subscription's channel through the notifier's own renderer and channels, under
+    the same address policy as the notifier's sends."""
     from radar_notifier.channels import send
     from radar_notifier.render import render_alert
     from radar_shared.messages import Article, Snippet, Span, Tag
@@ -330,11 +329,13 @@ async def send_test_alert(db: str, subscription_id: int, actor: Actor | None = N
     article = Article(article_id="radar-test", story_id="radar-test", feed_id=0, feed_url="", entry_key="", url="https://example.org/radar-test",
                       title="Radar test alert", text=text, source="radar")
     tag = Tag(tag=(sub.topics or ["test"])[0], score=1.0, snippets=[Snippet(text=text, highlights=[Span(start=10, end=20)])])
-    return await send(url, render_alert(article, [tag]))
+    return await send(url, render_alert(article, [tag]), rules)
 
 
 def list_deliveries(db: str, actor: Actor | None = None, failed_only: bool = False, limit: int = 100) -> list[Delivery]:
     """The history of alerts, newest first; a user sees those of their own subscriptions."""
+    if not 1 <= limit <= MAX_LISTED:
+        raise ConfigError(f"limit: between 1 and {MAX_LISTED}")
     with session_scope(db) as s:
         query = select(Delivery).join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
         if failed_only:

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import ValidationError
 
 from radar_classifier.classify import Classifier, compile_watches
 from radar_classifier.query import parse_query
@@ -21,8 +22,8 @@ TEST_WATCH_ID = 0
 async def recent_articles(bootstrap: str, limit: int) -> list[Article]:
     """The last `limit` articles discovered (spread over the partitions), newest last."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=10_000)
-    await consumer.start()
     try:
+        await consumer.start()
         partitions = [TopicPartition(ARTICLES_DISCOVERED, p) for p in sorted(consumer.partitions_for_topic(ARTICLES_DISCOVERED) or [])]
         if not partitions:
             await consumer._client.force_metadata_update()  # noqa: SLF001
@@ -49,12 +50,22 @@ async def recent_articles(bootstrap: str, limit: int) -> list[Article]:
 
 
 def articles_from_lines(lines: Iterable[str]) -> list[Article]:
+    """Articles from JSON Lines ({"title", "text", optional "id", "url", "lang"}); ValueError naming the line."""
     out = []
     for number, line in enumerate(lines, 1):
-        if line.strip():
+        if not line.strip():
+            continue
+        try:
             item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("not a JSON object")
             out.append(Article(article_id=str(item.get("id", number)), story_id=str(item.get("id", number)), feed_id=0, feed_url="", entry_key="",
                                url=item.get("url", ""), title=item.get("title", ""), text=item.get("text", ""), lang=item.get("lang")))
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise ValueError(f"file: line {number}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+        except ValueError as error:  # json.JSONDecodeError too
+            raise ValueError(f"file: line {number}: {error}") from None
     return out
 
 

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import Field
 
 from radar_api import service
-from radar_api.auth import Actor, authenticate
+from radar_api.auth import Actor, authenticate, hash_token
 from radar_api.routes import SubscriptionOptions, get_context
 
 COOKIE = "radar_token"
@@ -36,7 +36,17 @@ def highlight(snippet: dict) -> Markup:
 
 
 templates.env.globals["highlight"] = highlight
-router = APIRouter(include_in_schema=False)
+
+
+def rate_limit(request: Request) -> None:
+    """Every page and form counts against the same per-minute limit as the API: per token once signed in (the
+    API's own bucket), per client address before (so /signin cannot be used to guess tokens quickly)."""
+    token = request.cookies.get(COOKIE)
+    key = hash_token(token) if token else f"address:{request.client.host if request.client else '?'}"
+    get_context(request).enforce_rate_limit(key)
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(rate_limit)])
 
 
 class SignInRequired(Exception):
@@ -128,7 +138,7 @@ def add_subscription(request: Request, form: Annotated[NewSubscriptionForm, Form
     ctx = get_context(request)
     try:
         url = channel_url(form.channel_kind, form.channel, ctx.settings.email_channel_url)
-        sub = service.add_subscription(ctx.db, url, form.topics, form.watch_ids, form.min_score, ctx.allowed_schemes, form.policy(), actor,
+        sub = service.add_subscription(ctx.db, url, form.topics, form.watch_ids, form.min_score, ctx.channel_rules, form.policy(), actor,
                                        ctx.settings.max_subscriptions_per_user)
     except service.ConfigError as error:
         return _back("/subscriptions", error=str(error))
@@ -181,7 +191,8 @@ def edit_subscription(request: Request, subscription_id: int, form: Annotated[Su
 async def test_subscription(request: Request, subscription_id: int) -> Response:
     actor = _actor(request)
     try:
-        result = await service.send_test_alert(get_context(request).db, subscription_id, actor)
+        ctx = get_context(request)
+        result = await service.send_test_alert(ctx.db, subscription_id, ctx.channel_rules, actor)
     except service.NotFoundError as error:
         return _back("/subscriptions", error=str(error))
     if result.ok:
@@ -196,8 +207,10 @@ async def watches(request: Request, preview: str = "") -> HTMLResponse:
     matches, preview_error, scanned = None, None, 0
     if preview:
         from radar_api.watchtest import match_query, recent_articles
+        from radar_classifier.query import parse_query
 
         try:
+            parse_query(preview)  # an invalid query is named before Kafka is read
             articles = await recent_articles(ctx.kafka_bootstrap, 500)
             scanned = len(articles)
             matches = match_query(preview, articles)
@@ -278,7 +291,7 @@ async def import_opml(request: Request) -> Response:
         items = parse_opml(await upload.read(), upload.filename or "OPML file")
     except OPMLError as error:
         return _back("/feeds", error=f"opml: {error}")
-    report = service.import_feeds(get_context(request).db, [(f.url, f.title) for f in items], get_context(request).allowed_networks)
+    report = service.import_feeds(get_context(request).db, [(f.url, f.title) for f in items], get_context(request).feed_networks)
     message = f"{len(report.added)} feed(s) added, {len(report.existing)} already there, {len(report.refused)} refused"
     return _back("/feeds", flash=message, error="; ".join(report.refused)[:1000] or None)
 
@@ -288,7 +301,7 @@ def add_feed(request: Request, url: Annotated[str, Form()], title: Annotated[str
     _admin(request)
     ctx = get_context(request)
     try:
-        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.allowed_networks)
+        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.feed_networks)
     except service.ConfigError as error:
         return _back("/feeds", error=str(error))
     return _back("/feeds", flash=f"feed {feed.id} added")
@@ -311,9 +324,9 @@ def resend(request: Request, delivery_id: int) -> Response:
     _admin(request)
     from radar_notifier.store import resend as resend_deliveries
 
-    count = resend_deliveries(get_context(request).db, [delivery_id])
-    return _back("/status", flash=f"delivery {delivery_id} queued to send again" if count else None,
-                 error=None if count else f"delivery {delivery_id} is not failed")
+    queued = resend_deliveries(get_context(request).db, [delivery_id])
+    return _back("/status", flash=f"delivery {delivery_id} queued to send again" if queued else None,
+                 error=None if queued else f"delivery {delivery_id} is not failed")
 
 
 @router.post("/dlq/replay")

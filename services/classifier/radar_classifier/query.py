@@ -66,6 +66,7 @@ class Lang:
 
 Node = TermNode | Not | And | Or | Near | Site | Lang
 
+MAX_DEPTH = 32  # parentheses and exclusions nested deeper than this are refused, not parsed until Python's stack runs out
 _TOKEN = re.compile(r'\s*(?:(?P<lp>\()|(?P<rp>\))|(?P<phrase>"[^"]*"?)|(?P<near>NEAR/\d*)|(?P<word>[^\s()"]+))')
 _FIELDS = ("title", "site", "lang")
 
@@ -89,6 +90,13 @@ class _Parser:
         self.query = query
         self.tokens = _lex(query)
         self.i = 0
+        self.depth = 0
+
+    def nested(self, pos: int) -> None:
+        """Enter a '(' or a '-'; refused beyond MAX_DEPTH levels (each level is a Python stack frame or three)."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(f"nested deeper than {MAX_DEPTH} levels", pos)
 
     def error(self, message: str, pos: int | None = None) -> QuerySyntaxError:
         if pos is None:
@@ -129,14 +137,17 @@ class _Parser:
     def unary(self) -> Node:
         t = self.peek()
         assert t is not None
-        if t[0] == "word" and t[1].startswith("-") and len(t[1]) > 1:
-            self.tokens[self.i] = ("word", t[1][1:], t[2] + 1)
-            return Not(self.unary())
-        if t[0] == "word" and t[1] == "-":
-            self.i += 1
-            if not self.peek():
-                raise self.error("nothing to exclude after '-'")
-            return Not(self.unary())
+        if t[0] == "word" and t[1].startswith("-"):
+            self.nested(t[2])
+            if t[1] == "-":
+                self.i += 1
+                if not self.peek():
+                    raise self.error("nothing to exclude after '-'")
+            else:
+                self.tokens[self.i] = ("word", t[1][1:], t[2] + 1)
+            node: Node = Not(self.unary())
+            self.depth -= 1
+            return node
         node = self.primary()
         while (n := self.peek()) and n[0] == "near":
             digits = n[1][5:]
@@ -161,10 +172,12 @@ class _Parser:
         kind, text, pos = self.tokens[self.i]
         self.i += 1
         if kind == "lp":
+            self.nested(pos)
             node = self.or_expr()
             if not (t := self.peek()) or t[0] != "rp":
                 raise self.error("missing ')' for the '(' at position %d" % pos)
             self.i += 1
+            self.depth -= 1
             return node
         if kind == "rp":
             raise self.error("unexpected ')'", pos)

@@ -3,12 +3,12 @@
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import httpx
 
-from radar_feed_watcher.netguard import FeedURLRefusedError, IPAddress, check_url
 from radar_shared.httputil import parse_retry_after
+from radar_shared.netpolicy import URLRefusedError, check_url, pinned_request
 
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)  # not httpx's is_redirect, which includes 304
@@ -64,16 +64,6 @@ def cache_lifetime(headers: httpx.Headers, now: datetime | None = None) -> float
     return None
 
 
-def pinned_request(url: str, address: "IPAddress") -> tuple[str, dict[str, str], dict[str, str]]:
-    """The URL with its host replaced by the checked address, the Host header and the TLS server name."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    ip = f"[{address}]" if address.version == 6 else str(address)
-    netloc = f"{ip}:{parts.port}" if parts.port else ip
-    host_header = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, "")), {"Host": host_header}, {"sni_hostname": host}
-
-
 def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
     headers = {}
     if etag:
@@ -99,7 +89,7 @@ async def fetch_feed(
     for _hop in range(max_redirects + 1):
         try:
             address = await check_url(url, allowed_networks)
-        except FeedURLRefusedError as error:
+        except URLRefusedError as error:
             kind = "dns" if error.reason.startswith("cannot resolve") else "refused"  # a name that does not resolve is not an SSRF refusal
             raise FeedFetchError(f"feed {feed_url}: {error.reason}" + (f" (redirected to {url})" if url != feed_url else ""), kind) from None
         target, host_header, extensions = pinned_request(url, address)

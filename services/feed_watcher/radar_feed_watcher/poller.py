@@ -22,7 +22,7 @@ from radar_feed_watcher import store
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed
 from radar_feed_watcher.metrics import FeedMetrics
-from radar_feed_watcher.netguard import parse_networks
+from radar_shared.netpolicy import parse_networks
 from radar_feed_watcher.parser import FeedParseError, ParsedEntry, ParsedFeed, parse_feed
 from radar_feed_watcher.scheduler import next_poll_at, plan_interval, publish_gap
 from radar_shared.messages import Article, ArticleDiscovered

@@ -1,4 +1,10 @@
-"""Sending through Apprise (IO). Channel URLs are secrets: only their masked form is ever logged or shown."""
+"""Sending through Apprise (IO). Channel URLs are secrets: only their masked form is ever logged or shown.
+
+Every send obeys the address policy again, whatever the database holds: the URL's rules are checked
+(`radar_shared.channel_urls`), Apprise's connections go through the guarded resolver (`resolver.py`), and Slack
+webhooks are posted to the address that was resolved and checked, with the Host header and TLS name kept. A
+refused send carries only Radar's own reason, never anything a host outside the policy answered.
+"""
 
 import asyncio
 import contextvars
@@ -10,22 +16,20 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import apprise
 import httpx
 from apprise.plugins.email import smtp as apprise_smtp
 from apprise.plugins.slack import NotifySlack, SlackMode
 
+from radar_notifier import resolver
 from radar_notifier.render import RenderedAlert
+from radar_shared.channel_urls import ChannelRules, ChannelURLError, mask, scheme, validate_channel_url
 from radar_shared.httputil import parse_retry_after
+from radar_shared.netpolicy import Network, URLRefusedError, check_url, pinned_request
 
 log = logging.getLogger("radar.notifier")
 EMAIL_SCHEMES = ("mailto", "mailtos")
-
-
-class ChannelURLError(ValueError):
-    """A channel URL that Apprise cannot use, or whose scheme is not allowed. The message is safe to show."""
 
 
 _HTTP_STATUS = re.compile(r"\b(?:error=|HTTP |status[ =:]+)?([45]\d\d)\b")
@@ -51,29 +55,6 @@ def is_permanent(errors: list[str]) -> bool:
     return any(code in PERMANENT_STATUSES for line in errors for code in _HTTP_STATUS.findall(line))
 
 
-def scheme(url: str) -> str:
-    return urlsplit(url).scheme.lower()
-
-
-@functools.lru_cache(maxsize=4096)
-def mask(url: str) -> str:
-    """Apprise's privacy form of a channel URL (tokens and passwords hidden)."""
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    if plugin is None:
-        return f"{scheme(url) or 'invalid'}://…"
-    return plugin.url(privacy=True)
-
-
-def validate_channel_url(url: str, allowed_schemes: list[str]) -> str:
-    """The channel kind (its scheme), or ChannelURLError."""
-    kind = scheme(url)
-    if kind not in allowed_schemes:
-        raise ChannelURLError(f"channel: scheme {kind or '(none)'!r} is not allowed; allowed: {', '.join(allowed_schemes)}")
-    if apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
-        raise ChannelURLError(f"channel: Apprise cannot use the URL {mask(url)}")
-    return kind
-
-
 def configure_slack(webhook_base_url: str) -> None:
     """Where Slack incoming webhooks are posted (Slack itself in production, a local receiver in tests)."""
     NotifySlack.webhook_url = webhook_base_url.rstrip("/")
@@ -91,10 +72,34 @@ def slack_webhook(url: str) -> str | None:
     return f"{base}/{plugin.token_a}/{plugin.token_b}/{plugin.token_c}"
 
 
-async def post_slack(client: httpx.AsyncClient, webhook: str, masked: str, payload: dict) -> SendResult:
-    """POST a Block Kit payload to an incoming webhook. Unlike Apprise, this sees the status and Retry-After."""
+def refused(masked: str, reason: str) -> SendResult:
+    """A send the address policy stopped: nothing was sent, and only Radar's reason is shown."""
+    return SendResult(False, masked, [f"channel: {reason} (refused by the address policy; nothing was sent)"], permanent=True)
+
+
+@functools.lru_cache(maxsize=4096)
+def static_refusal(url: str, rules: ChannelRules) -> str | None:
+    """Why the stored URL may not be sent to, whatever DNS says (a scheme no longer allowed, an address literal
+    outside the policy, a URL Apprise cannot use), or None. A forged or outdated row is refused here."""
     try:
-        response = await client.post(webhook, json=payload)
+        validate_channel_url(url, rules, admin=True)  # who stored it is not known here; the scheme and servers are
+    except ChannelURLError as error:
+        return str(error).removeprefix("channel: ")
+    return None
+
+
+async def post_slack(client: httpx.AsyncClient, webhook: str, masked: str, payload: dict, networks: list[Network]) -> SendResult:
+    """POST a Block Kit payload to an incoming webhook, at the address that was resolved and checked (Host and
+    TLS name kept). Unlike Apprise, this sees the status and Retry-After."""
+    try:
+        address = await check_url(webhook, networks)
+    except URLRefusedError as error:
+        if error.reason.startswith("cannot resolve"):  # DNS trouble, not a refusal: try again later
+            return SendResult(False, masked, [f"Slack webhook: {error.reason}"])
+        return refused(masked, f"Slack webhook {error.reason}")
+    target, host, extensions = pinned_request(webhook, address)
+    try:
+        response = await client.post(target, json=payload, headers=host, extensions=extensions)
     except httpx.HTTPError as error:
         return SendResult(False, masked, [f"Slack webhook: {type(error).__name__}: {error}"])
     if response.status_code == 200:
@@ -159,7 +164,7 @@ logging.getLogger("apprise").addHandler(_SendCapture())
 _ASSET = apprise.AppriseAsset(async_mode=False)  # one service per send: no thread pool of Apprise's own
 
 
-def _send_apprise(url: str, alert: RenderedAlert) -> SendResult:
+def _send_apprise(url: str, alert: RenderedAlert, networks: list[Network]) -> SendResult:
     kind = scheme(url)
     masked = mask(url)
     ap = apprise.Apprise(asset=_ASSET)
@@ -172,9 +177,12 @@ def _send_apprise(url: str, alert: RenderedAlert) -> SendResult:
     errors: list[str] = []
     token = _errors.set(errors)
     try:
-        ok = bool(ap.notify(title=title, body=body, body_format=fmt))
+        with resolver.guarded(networks) as guard:
+            ok = bool(ap.notify(title=title, body=body, body_format=fmt))
     finally:
         _errors.reset(token)
+    if guard.refused:
+        return refused(masked, guard.refused[0])
     errors = [line.strip() for line in errors if line.strip()] if not ok else []
     return SendResult(ok, masked, errors, permanent=not ok and is_permanent(errors))
 
@@ -207,7 +215,10 @@ class Sender:
     per webhook), and Apprise's blocking sends run on a pool of their own, so a channel that hangs until its
     timeout occupies at most its gate's slots, never the whole notifier."""
 
-    def __init__(self, workers: int = 32, channel_concurrency: int = 4, slack_interval: float = 1.0, timeout: float = 15.0) -> None:
+    def __init__(self, rules: ChannelRules, workers: int = 32, channel_concurrency: int = 4, slack_interval: float = 1.0, timeout: float = 15.0) -> None:
+        resolver.install()
+        self.rules = rules
+        self.networks = list(rules.networks)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
         self.http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
         self.channel_concurrency = channel_concurrency
@@ -220,20 +231,22 @@ class Sender:
         return self.gates[url]
 
     async def send(self, url: str, alert: RenderedAlert) -> SendResult:
+        if reason := static_refusal(url, self.rules):
+            return refused(mask(url), reason)
         webhook = slack_webhook(url)
         async with self.gate(url, webhook is not None):
             if webhook is not None:
-                return await post_slack(self.http, webhook, mask(url), alert.slack)
-            return await asyncio.get_running_loop().run_in_executor(self.executor, _send_apprise, url, alert)
+                return await post_slack(self.http, webhook, mask(url), alert.slack, self.networks)
+            return await asyncio.get_running_loop().run_in_executor(self.executor, _send_apprise, url, alert, self.networks)
 
     async def close(self) -> None:
         await self.http.aclose()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-async def send(url: str, alert: RenderedAlert) -> SendResult:
+async def send(url: str, alert: RenderedAlert, rules: ChannelRules) -> SendResult:
     """Send one alert to one channel (a one-off Sender: `radar subscriptions test`, tests)."""
-    sender = Sender(workers=1)
+    sender = Sender(rules, workers=1)
     try:
         return await sender.send(url, alert)
     finally:

@@ -1,19 +1,19 @@
 """Notifier settings (`NOTIFIER_*`)."""
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from radar_shared.settings import ChannelSettings
 
 SERVICE = "notifier"
 
 
-class NotifierSettings(BaseSettings):
+class NotifierSettings(ChannelSettings):
+    """The notifier's settings; the channel rules (allowed schemes and networks) come from ChannelSettings."""
+
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", env_file=".env", extra="ignore")
 
     http_port: int = Field(8083, description="/healthz, /readyz, /metrics, /asyncapi.")
-    allowed_schemes: list[str] = Field(
-        default_factory=lambda: ["mailto", "mailtos", "slack", "https", "json", "jsons", "discord", "msteams", "tgram", "ntfy", "ntfys", "matrix", "matrixs"],
-        description="Apprise URL schemes that channels may use.",
-    )
     slack_webhook_url: str = Field("https://hooks.slack.com/services", description="Base of Slack incoming webhooks (a local receiver in tests).")
     send_attempts: int = Field(8, ge=1, description="Attempts before a delivery is marked failed (the retry budget).")
     retry_base_seconds: float = Field(2.0, ge=0, description="First pause before a retry; doubles each time, with ±20 % jitter.")

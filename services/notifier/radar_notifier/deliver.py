@@ -21,11 +21,12 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from radar_notifier import store
-from radar_notifier.channels import Sender, SendResult, mask, scheme, slack_webhook
+from radar_notifier.channels import Sender, SendResult, slack_webhook
 from radar_notifier.config import NotifierSettings
 from radar_notifier.policy import hold_until, next_digest_at, quiet_until
 from radar_notifier.render import DigestItem, render_alert, render_digest
 from radar_notifier.routing import SubscriptionView, match_subscriptions
+from radar_shared.channel_urls import ChannelRules, mask, scheme
 from radar_shared.messages import AlertDelivered, AlertFailed, Article, ArticleClassified, Tag, utcnow
 from radar_shared.runtime import repeat
 
@@ -79,7 +80,7 @@ class Notifier:
         self.publish_failed = publish_failed
         self.metrics = metrics
         self.clock = clock
-        self.sender = sender or Sender(settings.send_workers, settings.channel_concurrency, settings.slack_interval_seconds, settings.send_timeout_seconds)
+        self.sender = sender or Sender(ChannelRules.from_settings(settings), settings.send_workers, settings.channel_concurrency, settings.slack_interval_seconds, settings.send_timeout_seconds)
         self.subscriptions: list[SubscriptionView] = []
         self.by_id: dict[int, SubscriptionView] = {}
         self.limits: dict[int, asyncio.Lock] = {}

@@ -215,11 +215,13 @@ def mark_batch(database_url: str, batch_id: str, *, status: str, attempts: int, 
         s.execute(update(Delivery).where(Delivery.batch_id == batch_id, Delivery.status == "sending").values(**values))
 
 
-def resend(database_url: str, delivery_ids: list[int] | None) -> int:
-    """Queue failed deliveries (the given ones, or all failed) for sending now, with a fresh retry budget."""
+def resend(database_url: str, delivery_ids: list[int] | None) -> list[int]:
+    """Queue failed deliveries (the given ones, or all failed) for sending now, with a fresh retry budget; return
+    the ids queued (a given id that is missing or not failed is not among them)."""
     now = datetime.now(UTC)
     with session_scope(database_url) as s:
         stmt = update(Delivery).where(Delivery.status == "failed")
         if delivery_ids is not None:
             stmt = stmt.where(col(Delivery.id).in_(delivery_ids))
-        return s.execute(stmt.values(status="pending", next_attempt_at=now, attempts=0, updated_at=now)).rowcount or 0
+        queued = s.execute(stmt.values(status="pending", next_attempt_at=now, attempts=0, updated_at=now).returning(Delivery.id)).scalars().all()
+        return sorted(queued)

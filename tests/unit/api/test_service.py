@@ -3,6 +3,7 @@
 import pytest
 
 from radar_api import service
+from tests.support.notifier import local_rules
 
 
 def test_feed_add_remove_and_add_again(database_url: str) -> None:
@@ -25,11 +26,11 @@ def test_feed_urls_are_checked_when_added(database_url: str, url: str, message: 
 
 def test_subscription_rules(database_url: str) -> None:
     with pytest.raises(service.ConfigError, match="at least one topic or watch"):
-        service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", [], [], 0.0, ["slack"])
+        service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", [], [], 0.0, local_rules("slack"))
     with pytest.raises(service.ConfigError, match="watch 99 does not exist"):
-        service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", [], [99], 0.0, ["slack"])
+        service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", [], [99], 0.0, local_rules("slack"))
     with pytest.raises(service.ConfigError, match="min_score"):
-        service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", ["dprk-sanctions"], [], 1.5, ["slack"])
-    sub = service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", ["dprk-sanctions"], [], 0.5, ["slack"])
+        service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", ["dprk-sanctions"], [], 1.5, local_rules("slack"))
+    sub = service.add_subscription(database_url, "slack://T00000000/B00000000/radartestwebhooktoken000", ["dprk-sanctions"], [], 0.5, local_rules("slack"))
     [row] = service.list_subscriptions(database_url)
     assert row.id == sub.id and "radartestwebhooktoken000" not in row.channel, "channels are shown masked"

@@ -5,6 +5,7 @@ from fastapi.testclient import TestClient
 
 from radar_api import auth, service
 from radar_api.app import create_app
+from radar_api.config import ApiSettings
 from radar_api.web import channel_url
 from radar_notifier import store
 from tests.support.sinks import free_port
@@ -15,7 +16,8 @@ EVIL = '<script>alert(1)</script>'
 @pytest.fixture
 def web(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")  # no broker there: the status says so
-    with TestClient(create_app(sqlite_url)) as client:
+    settings = ApiSettings(email_channel_url="mailto://smtp.example.org?from=radar@example.org")  # a public relay: nothing is sent here
+    with TestClient(create_app(sqlite_url, settings), headers={"Origin": "http://testserver"}) as client:  # as a browser sends with its forms
         client.db = sqlite_url  # type: ignore[attr-defined]
         yield client
 

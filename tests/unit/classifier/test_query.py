@@ -60,6 +60,10 @@ def test_evidence_lists_positive_terms_only() -> None:
         ("(a OR b) NEAR/3 c", 9, "NEAR joins two terms"),
         ("site:", 5, "needs a value"),
         ("OR coal", 0, "expected a term"),
+        ("(" * 300, 32, "nested deeper than 32 levels"),  # not a RecursionError
+        ("(" * 40 + "coal" + ")" * 40, 32, "nested deeper than 32 levels"),
+        ("coal " + "-" * 1500 + "fuel", 37, "nested deeper than 32 levels"),
+        ("coal " + "- " * 900 + "fuel", 69, "nested deeper than 32 levels"),
     ],
 )
 def test_invalid_queries_point_at_the_position(query: str, position: int, reason: str) -> None:
@@ -67,6 +71,10 @@ def test_invalid_queries_point_at_the_position(query: str, position: int, reason
         parse_query(query)
     assert info.value.position == position, str(info.value)
     assert reason in str(info.value)
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    assert evaluate(parse_query("(" * 32 + "coal" + ")" * 32), ARTICLE, []) is True
 
 
 def test_no_regular_expressions_from_users() -> None:

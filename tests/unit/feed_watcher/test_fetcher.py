@@ -10,7 +10,7 @@ import pytest
 
 from radar_feed_watcher.fetcher import FeedFetchError, conditional_headers, fetch_feed, make_client
 from radar_shared.httputil import parse_retry_after
-from radar_feed_watcher.netguard import parse_networks
+from radar_shared.netpolicy import parse_networks
 from tests.support.sinks import free_port, serve
 
 LOCAL = parse_networks(["127.0.0.1/32"])

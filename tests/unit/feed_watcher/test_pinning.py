@@ -5,7 +5,7 @@ import socket
 import pytest
 
 from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed, make_client
-from radar_feed_watcher.netguard import parse_networks
+from radar_shared.netpolicy import parse_networks
 from tests.support.feeds import rss
 from tests.support.sinks import FeedServer
 

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from radar_feed_watcher.fetcher import cache_lifetime, pinned_request
+from radar_feed_watcher.fetcher import cache_lifetime
 from radar_feed_watcher.scheduler import is_stale, plan_interval, publish_gap
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -52,12 +52,3 @@ def test_stale_means_much_quieter_than_usual() -> None:
 def test_cache_lifetime(headers: dict, expected: float | None) -> None:
     assert cache_lifetime(httpx.Headers(headers), NOW) == expected
 
-
-def test_pinned_request_keeps_host_and_sni() -> None:
-    import ipaddress
-
-    url, headers, ext = pinned_request("https://feeds.example:8443/rss?x=1", ipaddress.ip_address("93.184.216.34"))
-    assert url == "https://93.184.216.34:8443/rss?x=1"
-    assert headers == {"Host": "feeds.example:8443"} and ext == {"sni_hostname": "feeds.example"}
-    url6, _, _ = pinned_request("http://feeds.example/", ipaddress.ip_address("2606:2800:220:1::1"))
-    assert url6 == "http://[2606:2800:220:1::1]/"

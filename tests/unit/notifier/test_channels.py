@@ -2,28 +2,21 @@
 
 import pytest
 
-from radar_notifier.channels import ChannelURLError, mask, send, validate_channel_url
+from radar_notifier.channels import send
 from radar_notifier.render import render_alert
-from tests.support.notifier import SLACK
+from tests.support.notifier import SLACK, local_rules
 from tests.support.sinks import HTTPSink, SMTPSink, free_port
 from tests.unit.notifier.test_render import INJECTIONS, article, tag
 
 
-def test_validate_and_mask() -> None:
-    assert validate_channel_url(SLACK, ["slack"]) == "slack"
-    with pytest.raises(ChannelURLError, match="not allowed"):
-        validate_channel_url("json://example.org/hook", ["slack"])
-    with pytest.raises(ChannelURLError, match="cannot use"):
-        validate_channel_url("slack://short", ["slack"])
-    masked = mask("mailtos://user:SuperSecret@mail.example?to=a@example.org")
-    assert "SuperSecret" not in masked and "radartestwebhooktoken000" not in mask(SLACK)
+SINKS = local_rules("mailto", "slack", "https")
 
 
 async def test_email_is_multipart_with_escaped_html() -> None:
     smtp = SMTPSink().start()
     try:
         alert = render_alert(article("Sanctions <b>evaded</b>\r\nBcc: x@evil.example"), [tag("North Korea sanctions")])
-        result = await send(f"mailto://127.0.0.1:{smtp.port}?to=analyst@example.com&from=radar@example.com", alert)
+        result = await send(f"mailto://127.0.0.1:{smtp.port}?to=analyst@example.com&from=radar@example.com", alert, SINKS)
         assert result.ok, result.errors
         [mail] = smtp.snapshot()
         assert mail.rcpt_tos == ["analyst@example.com"]
@@ -35,14 +28,14 @@ async def test_email_is_multipart_with_escaped_html() -> None:
 
 
 async def test_smtp_server_down_is_a_failure_with_the_error() -> None:
-    result = await send(f"mailto://127.0.0.1:{free_port()}?to=a@example.com&from=radar@example.com", render_alert(article("t"), [tag("x")]))
+    result = await send(f"mailto://127.0.0.1:{free_port()}?to=a@example.com&from=radar@example.com", render_alert(article("t"), [tag("x")]), SINKS)
     assert not result.ok
     assert any("Connection error" in e and "127.0.0.1" in e for e in result.errors), result.errors
 
 
 @pytest.mark.parametrize("evil", INJECTIONS)
 async def test_slack_injection_comes_out_escaped(slack: HTTPSink, evil: str) -> None:
-    result = await send(SLACK, render_alert(article(evil), [tag(evil)]))
+    result = await send(SLACK, render_alert(article(evil), [tag(evil)]), SINKS)
     assert result.ok
     payload = slack.snapshot()[-1]["json"]
     assert payload["blocks"][0]["type"] == "section" and payload["blocks"][0]["text"]["type"] == "mrkdwn"
@@ -55,14 +48,13 @@ async def test_slack_injection_comes_out_escaped(slack: HTTPSink, evil: str) -> 
 
 async def test_slack_500_is_a_failure(slack: HTTPSink) -> None:
     slack.responder = lambda path, body: (500, {}, b"server error")
-    result = await send(SLACK, render_alert(article("t"), [tag("x")]))
+    result = await send(SLACK, render_alert(article("t"), [tag("x")]), SINKS)
     assert not result.ok and any("500" in e for e in result.errors)
 
 
 async def test_slack_incoming_webhook_form_is_accepted(slack: HTTPSink) -> None:
     url = "https://hooks.slack.com/services/T00000000/B00000000/radartestwebhooktoken000"
-    assert validate_channel_url(url, ["https"]) == "https"
-    result = await send(url, render_alert(article("Tankers seized"), [tag("North Korea")]))
+    result = await send(url, render_alert(article("Tankers seized"), [tag("North Korea")]), SINKS)
     assert result.ok, result.errors
     assert slack.snapshot()[-1]["path"] == "/services/T00000000/B00000000/radartestwebhooktoken000"
 
@@ -72,7 +64,7 @@ async def test_concurrent_failures_keep_their_own_errors() -> None:
 
     from radar_notifier.channels import Sender
 
-    sender = Sender()
+    sender = Sender(SINKS)
     try:
         urls = [f"mailto://127.0.0.{n}:{free_port()}?to=a@example.com&from=radar@example.com" for n in (1, 2, 3)]
         results = await asyncio.gather(*(sender.send(u, render_alert(article("t"), [tag("x")])) for u in urls))

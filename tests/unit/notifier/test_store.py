@@ -44,7 +44,7 @@ def test_sent_is_final_failed_waits_for_an_operator(database_url: str) -> None:
     store.mark(database_url, s2, status="failed", attempts=3, error="SMTP down", result={"ok": False})
     assert store.record(database_url, "s2", "a2", "T", [(sub, [], ALERT, None)]) == [], "a redelivered message does not resend a failed alert"
     assert store.claim_due_retries(database_url, datetime.now(UTC) + timedelta(hours=1), stale_before=datetime.now(UTC) + timedelta(hours=1)) == []
-    assert store.resend(database_url, None) == 1
+    assert store.resend(database_url, None) == [s2]
     [due] = store.claim_due_retries(database_url, datetime.now(UTC))
     assert due.delivery_id == s2 and due.attempts == 0 and due.channel_url == "mailto://x"
     with session_scope(database_url) as s:

@@ -55,6 +55,17 @@ async def test_untagged_article_publishes_nothing(broker) -> None:  # type: igno
         assert received["classified"] == []
 
 
+async def test_an_unknown_schema_version_goes_to_the_dlq_unprocessed(broker) -> None:  # type: ignore[no-untyped-def]
+    b, received = broker
+    async with TestKafkaBroker(b) as br:
+        v2 = discovered("UN tightens sanctions on North Korea", "Russia shipped fuel to North Korea in breach of sanctions.").model_dump(mode="json")
+        body = json.dumps({**v2, "schema_version": 2}).encode()
+        await br.publish(body, ARTICLES_DISCOVERED, key=b"a1")
+        [(dead, headers)] = received["dlq"]
+        assert dead == body and received["classified"] == [], "never classified as if it were v1"
+        assert "schema_version 2 is not supported: this service reads version 1" in headers["x-radar-error"]
+
+
 @pytest.mark.parametrize("poison", [b"not json at all", json.dumps({"article": {"title": "no id"}}).encode(), b"\xff\xfe\x00"])
 async def test_poison_message_goes_to_the_dlq_with_the_error(broker, poison: bytes) -> None:  # type: ignore[no-untyped-def]
     b, received = broker

@@ -13,6 +13,13 @@ def test_events_carry_identity_time_and_version() -> None:
     assert e.event_id and e.occurred_at.tzinfo is not None and e.schema_version == 1
 
 
+@pytest.mark.parametrize("version", [0, 2, 99])
+def test_an_unknown_schema_version_is_refused_not_read_as_v1(version: int) -> None:
+    data = ArticleDiscovered(article=article()).model_dump(mode="json") | {"schema_version": version}
+    with pytest.raises(pydantic.ValidationError, match=f"schema_version {version} is not supported: this service reads version 1"):
+        ArticleDiscovered.model_validate(data)
+
+
 def test_models_are_frozen_and_ignore_unknown_fields() -> None:
     e = ArticleDiscovered(article=article())
     with pytest.raises(pydantic.ValidationError):
