@@ -213,8 +213,7 @@ class AlertOutbox(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     delivery_id: int = Field(index=True)
-    topic: str = Field(max_length=200)
-    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True), description='{"topic": …, "event": …}')
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     published_at: datetime | None = _ts(index=True)
     claimed_by: str | None = Field(default=None, max_length=200)

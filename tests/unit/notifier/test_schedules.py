@@ -69,6 +69,7 @@ async def test_hourly_digest_of_ten_stories_is_one_email_and_survives_a_restart(
         text = mail.part("text/html")
         assert all(f"Ship-to-ship transfer number {n}" in text for n in range(10))
         assert "other.example" in text  # the later coverage is listed with its story
+        assert await restarted.relay_events() == 10
         assert len(delivered) == 10 and statuses(database_url) == ["sent"] * 10
         await restarted.close()
     finally:
@@ -91,7 +92,7 @@ async def test_quiet_hours_hold_alerts_until_they_end(database_url: str, slack: 
     assert not slack.snapshot()
     clock.advance(minutes=1)
     await notifier.send_due()
-    await asyncio.sleep(0)
+    await notifier.relay_events()
     assert len(slack.snapshot()) == 2 and len(delivered) == 2
     await notifier.close()
 
@@ -112,6 +113,7 @@ async def test_rate_limit_delays_but_never_drops(database_url: str, slack: HTTPS
     clock.advance(hours=2)
     await notifier.send_due()
     await notifier.send_due()
+    await notifier.relay_events()
     assert len(slack.snapshot()) == 5 and len(delivered) == 5 and statuses(database_url) == ["sent"] * 5
     await notifier.close()
 
@@ -134,6 +136,7 @@ async def test_slack_500_then_429_retry_after_then_200_arrives_once_and_not_earl
     while not delivered:
         assert time.monotonic() < deadline, "timed out"
         await notifier.send_due()
+        await notifier.relay_events()
         await asyncio.sleep(0.05)
     assert len(times) == 3 and len(slack.snapshot()) == 1 and not failed
     assert times[2] - times[1] >= 2.0, f"retried {times[2] - times[1]:.2f} s after a 429 with Retry-After: 2"
@@ -180,7 +183,7 @@ async def test_a_send_waiting_for_its_channel_is_not_taken_over_as_stale(databas
     notifier.apply_subscriptions([subscribe(database_url, SLACK)])
     for n in range(4):
         await notifier.handle(event(n))  # four alerts for one webhook: the last waits 3 s for its turn
-    loop = asyncio.create_task(notifier.retry_forever())
+    loop = asyncio.gather(notifier.retry_forever(), notifier.relay_forever())
     try:
         deadline = time.monotonic() + 15
         while len(delivered) < 4:

@@ -20,7 +20,6 @@ def upgrade() -> None:
         'alert_outbox',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('delivery_id', sa.Integer(), nullable=False),
-        sa.Column('topic', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column('payload', sa.JSON(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
