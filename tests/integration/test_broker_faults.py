@@ -11,6 +11,8 @@ import os
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,17 +45,31 @@ def unpublished_events(db: str) -> int:
         return len(s.exec(select(AlertOutbox.id).where(col(AlertOutbox.published_at).is_(None))).all())
 
 
-def show_logs(tmp_path: Path) -> None:
-    for log in sorted(tmp_path.glob("*.log")):
-        print(f"----- {log.name} -----\n{log.read_text(errors='replace')[-5000:]}")
+@contextmanager
+def cleanup(tmp_path: Path, *stops: Callable[[], object]) -> Iterator[list[ServiceProcess]]:
+    """Yields a list for the test's service processes. On a failure each service's log is printed (CI shows only
+    that); in any case the processes still running and the `stops` are stopped."""
+    procs: list[ServiceProcess] = []
+    try:
+        yield procs
+    except BaseException:
+        for log in sorted(tmp_path.glob("*.log")):
+            print(f"----- {log.name} -----\n{log.read_text(errors='replace')[-5000:]}")
+        raise
+    finally:
+        for proc in procs:
+            if proc.proc and proc.proc.poll() is None:
+                proc.stop()
+        for stop in stops:
+            stop()
 
 
 def test_a_notifier_started_while_kafka_is_down_comes_up_and_delivers_every_alert_once(kafka_later, sqlite_url: str, tmp_path: Path) -> None:
     smtp = SMTPSink().start()
     subscribe_mail(sqlite_url, smtp.port, 3)
     notifier = ServiceProcess("notifier", service_env(sqlite_url, kafka_later.bootstrap, NOTIFIER_RETRY_POLL_SECONDS="0.5"), tmp_path / "notifier.log")
-    try:
-        notifier.launch()
+    with cleanup(tmp_path, smtp.stop) as procs:
+        procs.append(notifier.launch())
         wait_for(lambda: notifier.health() == 503, 30, "/healthz to answer 503 while Kafka is down")
         kafka_later.start()  # Kafka and its topics come up after the service
         assert notifier.proc.poll() is None, "the notifier gave up instead of waiting for Kafka"
@@ -69,13 +85,6 @@ def test_a_notifier_started_while_kafka_is_down_comes_up_and_delivers_every_aler
         assert len(events) == 15 and set(events.values()) == {1}, events
         assert {d.status for d in service.list_deliveries(sqlite_url)} == {"sent"}
         assert "Kafka is not ready; starting again" in (tmp_path / "notifier.log").read_text()
-    except BaseException:
-        show_logs(tmp_path)
-        raise
-    finally:
-        if notifier.proc and notifier.proc.poll() is None:
-            notifier.stop()
-        smtp.stop()
 
 
 def test_while_kafka_is_down_alerts_go_out_and_their_events_survive_a_kill(fresh_kafka, sqlite_url: str, tmp_path: Path) -> None:
@@ -83,9 +92,10 @@ def test_while_kafka_is_down_alerts_go_out_and_their_events_survive_a_kill(fresh
     subscribe_mail(sqlite_url, port, 3)
     env = service_env(sqlite_url, fresh_kafka.bootstrap, NOTIFIER_RETRY_BASE_SECONDS="1", NOTIFIER_RETRY_MAX_SECONDS="3",
                       NOTIFIER_RETRY_POLL_SECONDS="0.3", NOTIFIER_SENDING_STALE_SECONDS="5")
-    notifier = ServiceProcess("notifier", env, tmp_path / "notifier.log").start()
     smtp = SMTPSink(port=port)
-    try:
+    with cleanup(tmp_path, smtp.stop) as procs:
+        notifier = ServiceProcess("notifier", env, tmp_path / "notifier.log").start()
+        procs.append(notifier)
         asyncio.run(produce_classified(fresh_kafka.bootstrap, 5, "outage"))
         wait_for(lambda: len(service.list_deliveries(sqlite_url)) == 15, 30, "15 deliveries waiting for the mail server")
         fresh_kafka.pause()  # the broker goes down; then the mail server comes up
@@ -95,19 +105,12 @@ def test_while_kafka_is_down_alerts_go_out_and_their_events_survive_a_kill(fresh
         assert unpublished_events(sqlite_url) == 15, "each sent delivery's event waits in the outbox"
         assert notifier.stop(signal.SIGKILL) == -signal.SIGKILL  # dies before any event could be published
         fresh_kafka.resume()
-        notifier = ServiceProcess("notifier", env, tmp_path / "notifier-2.log").start(120)
+        procs.append(ServiceProcess("notifier", env, tmp_path / "notifier-2.log").start(120))
         wait_for(lambda: unpublished_events(sqlite_url) == 0, 60, "the outbox to be published")
         events = delivered_events(fresh_kafka.bootstrap)
         delivery_ids = {d.id for d in service.list_deliveries(sqlite_url)}
         assert set(events) == delivery_ids and set(events.values()) == {1}, events
         assert len(smtp.snapshot()) == 15, "nothing was sent twice"
-    except BaseException:
-        show_logs(tmp_path)
-        raise
-    finally:
-        if notifier.proc and notifier.proc.poll() is None:
-            notifier.stop()
-        smtp.stop()
 
 
 def descendants(pid: int) -> set[int]:
@@ -148,22 +151,15 @@ def test_a_sigkilled_feed_watcher_leaves_no_parser_process_behind(kafka, sqlite_
     service.add_feed(sqlite_url, feeds.url("/feed.xml"), "feed", allowed_networks=["127.0.0.0/8"])
     env = service_env(sqlite_url, kafka.bootstrap, FEED_WATCHER_POLL_INTERVAL_SECONDS="1", FEED_WATCHER_MIN_INTERVAL_SECONDS="1", FEED_WATCHER_PARSE_WORKERS="2",
                       FEED_WATCHER_LEASE_SECONDS="3")  # the killed watcher's lease expires soon
-    watcher = None
-    try:
+    with cleanup(tmp_path, feeds.stop) as procs:
         left: set[int] = set()
         for run in range(2):  # a restart must not leak either
             feeds.feeds["/feed.xml"] = rss([{"title": f"Story {run} {n}", "text": "t", "link": f"https://news.example/{run}/{n}"} for n in range(3)])
             watcher = ServiceProcess("feed-watcher", env, tmp_path / f"feed-watcher-{run}.log").start()
+            procs.append(watcher)
             wait_for(lambda: len(descendants(watcher.proc.pid)) >= 3, 60, "the parser pool: resource tracker, forkserver and a worker")
             children = descendants(watcher.proc.pid)
             watcher.stop(signal.SIGKILL)
             wait_for(lambda: not alive(children), 15, "the parser processes to die with the feed-watcher")
             left |= children
         assert not alive(left)
-    except BaseException:
-        show_logs(tmp_path)
-        raise
-    finally:
-        if watcher and watcher.proc and watcher.proc.poll() is None:
-            watcher.stop()
-        feeds.stop()

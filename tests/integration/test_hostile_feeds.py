@@ -52,6 +52,19 @@ def poller_for(db: str, publish, **settings) -> Poller:  # type: ignore[no-untyp
     return Poller(config, db, make_client("test", 2, 30, 8), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
 
 
+async def poll_once(db: str) -> list[ArticleDiscovered]:
+    """One poll cycle; returns the events it published."""
+    published: list[ArticleDiscovered] = []
+
+    async def publish(event: ArticleDiscovered) -> None:
+        published.append(event)
+
+    poller = poller_for(db, publish)
+    await poller.tick()
+    await poller.client.aclose()
+    return published
+
+
 async def test_a_trickling_feed_hits_its_deadline_is_polled_once_and_good_feeds_keep_their_schedule(sqlite_url: str, server: FeedServer) -> None:
     server.feeds["/slow.xml"] = rss([{"title": "Slow", "text": "x" * 500, "link": "https://slow.example/1"}])
     server.trickle["/slow.xml"] = 0.2  # a byte every 0.2 s: never a 30 s gap between bytes, and never done
@@ -131,14 +144,7 @@ async def test_nul_bytes_and_control_characters_are_stripped_before_postgresql(p
             '<description>Ships\x00 seen\x08 off Nampo.\x7f</description></item></channel></rss>').encode()
     server.feeds["/nul.xml"] = body
     add_feed(postgresql_url, server.url("/nul.xml"))
-    published: list[ArticleDiscovered] = []
-
-    async def publish(event: ArticleDiscovered) -> None:
-        published.append(event)
-
-    poller = poller_for(postgresql_url, publish)
-    await poller.tick()
-    await poller.client.aclose()
+    published = await poll_once(postgresql_url)
     assert [(e.article.title, e.article.text) for e in published] == [("Sanctions on North Korea", "Ships seen off Nampo.")]
     with session_scope(postgresql_url) as s:
         row = s.exec(select(SeenEntry)).one()
@@ -153,14 +159,7 @@ async def test_a_latin1_feed_without_a_declared_encoding_reads_as_portuguese(sql
     server.feeds["/pt.xml"] = body
     server.content_types["/pt.xml"] = "application/rss+xml"  # no charset, no XML declaration of one
     feed_id = add_feed(sqlite_url, server.url("/pt.xml"))
-    published: list[ArticleDiscovered] = []
-
-    async def publish(event: ArticleDiscovered) -> None:
-        published.append(event)
-
-    poller = poller_for(sqlite_url, publish)
-    await poller.tick()
-    await poller.client.aclose()
+    published = await poll_once(sqlite_url)
     article = published[0].article
     assert article.title == "Câmara aprova ação para o 3º trimestre"
     assert article.text == "A população de São João espera informação até março."

@@ -194,3 +194,36 @@ async def test_a_send_waiting_for_its_channel_is_not_taken_over_as_stale(databas
         loop.cancel()
     assert len(slack.snapshot()) == 4, "a claim that waited for Slack's pacing was sent again as if its notifier had crashed"
     await notifier.close()
+
+
+async def test_the_delivery_loop_goes_on_sending_while_the_broker_does_not_take_events(database_url: str, slack: HTTPSink) -> None:
+    clock = Clock(datetime(2026, 11, 27, 6, 0, tzinfo=UTC))
+    early = with_policy(subscribe(database_url, SLACK), quiet_start="22:00", quiet_end="07:00")
+    late = with_policy(subscribe(database_url, "slack://T33333333/B33333333/radartestwebhooktoken333"), quiet_start="22:00", quiet_end="08:00")
+    notifier, delivered, _ = notifier_for(database_url, clock, slack_interval_seconds=0, retry_poll_seconds=0.05)
+    broker_down = asyncio.Event()
+
+    async def publish_never_returns(event) -> None:  # type: ignore[no-untyped-def]  # Kafka is down
+        await broker_down.wait()
+
+    notifier.publish_delivered = publish_never_returns
+    notifier.apply_subscriptions([early, late])
+    await notifier.handle(event(1))
+    await notifier.settle()
+    assert statuses(database_url) == ["pending", "pending"], "both held by quiet hours"
+    loops = asyncio.gather(notifier.retry_forever(), notifier.relay_forever())
+    try:
+        clock.advance(hours=1)  # 07:00: the first alert is due, is sent, and its event cannot be published
+        deadline = time.monotonic() + 15
+        while len(slack.snapshot()) < 1:
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+        clock.advance(hours=1)  # 08:00: the second one is due; the delivery loop must not be waiting on the broker
+        while len(slack.snapshot()) < 2:
+            assert time.monotonic() < deadline, "the delivery loop stopped sending while the broker was down"
+            await asyncio.sleep(0.05)
+    finally:
+        loops.cancel()
+        await asyncio.gather(loops, return_exceptions=True)
+    assert statuses(database_url) == ["sent", "sent"] and not delivered
+    await notifier.close(timeout=0)
