@@ -17,7 +17,9 @@ import multiprocessing
 import os
 import select
 import signal
+import sys
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -36,23 +38,36 @@ PR_SET_PDEATHSIG = 1
 
 
 def _exit_when_gone(pid: int) -> None:
-    """Exit this process as soon as process `pid` has ended, even by SIGKILL (no polling: a pidfd)."""
+    """Exit this process as soon as process `pid` has ended, even by SIGKILL: a pidfd on Linux, else a check a second."""
     try:
-        pidfd = os.pidfd_open(pid)
+        pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
     except ProcessLookupError:
         os._exit(1)
 
     def watch() -> None:
-        select.select([pidfd], [], [])
+        if pidfd is not None:
+            select.select([pidfd], [], [])
+        else:
+            while os.getppid() != 1 and _exists(pid):
+                time.sleep(1)
         os._exit(1)
 
     threading.Thread(target=watch, name=f"exit-with-{pid}", daemon=True).start()
 
 
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
 def _init_worker(service_pid: int) -> None:
     signal.signal(signal.SIGPROF, _on_cpu_limit)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # the parent here is the forkserver
+    if sys.platform.startswith("linux"):  # the parent here is the forkserver
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     _exit_when_gone(service_pid)
 
 
