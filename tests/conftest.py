@@ -89,11 +89,26 @@ class KafkaBroker:
         self._run("stop")
         shutil.rmtree(self.run_dir, ignore_errors=True)
 
+    def pause(self) -> None:
+        """Stop the broker and keep its data: resume() brings the same cluster back (a broker outage)."""
+        self._run("stop")
+
+    def resume(self) -> None:
+        self._run("start")
+
 
 @pytest.fixture(scope="session")
 def kafka(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
     """The suite's Kafka. Tests that need a broker of their own use `fresh_kafka`."""
     broker = KafkaBroker(tmp_path_factory.mktemp("kafka")).start()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def kafka_later(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
+    """A broker of its own, on reserved ports, that the test starts (with topics) when it wants: Kafka is down until then."""
+    broker = KafkaBroker(tmp_path_factory.mktemp("kafka"))
     yield broker
     broker.stop()
 

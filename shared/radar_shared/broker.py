@@ -6,7 +6,12 @@ instead of a broker round trip per message, which halved the notifier's throughp
 therefore re-deliver up to that interval's messages; every handler is idempotent (outbox, delivery log).
 A handler error is retried in place (the offset is not committed, the message is read again) with a
 growing pause; a message that cannot be decoded or validated, or that keeps failing, goes to
-`<topic>.dlq` with the error in its headers, and the partition moves on.
+`<topic>.dlq` with the error in its headers, and the partition moves on. When the dead-letter topic will not
+take the message (larger than its limit), a small JSON envelope naming it (topic, partition, offset, key, size,
+errors) is dead-lettered instead, so the partition moves on even then.
+
+A service started while Kafka is down does not fail once and idle: start() retries with back-off until the
+broker answers and the topics it uses exist, and only then starts producers and consumers.
 """
 
 import asyncio
@@ -15,7 +20,8 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaClient, AIOKafkaConsumer, TopicPartition
+from aiokafka.errors import KafkaError
 from faststream import AckPolicy
 from faststream.message import AckStatus
 from faststream.kafka import KafkaBroker
@@ -24,6 +30,7 @@ from faststream.middlewares import BaseMiddleware
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError
 
+from radar_shared.backoff import backoff_delay
 from radar_shared.topics import dlq
 
 log = logging.getLogger("radar.broker")
@@ -92,6 +99,9 @@ class DeadLetters:
         self.base_delay = base_delay
         self.attempts: OrderedDict[tuple[str, int, int], int] = OrderedDict()
         self.sent = Counter("radar_dead_letters_total", "Messages sent to a dead-letter topic", ["topic"], registry=registry)
+        self.envelopes = Counter(
+            "radar_dead_letter_envelopes_total", "Messages the dead-letter topic refused, dead-lettered as an envelope naming them", ["topic"], registry=registry
+        )
         self.commits = CommitBatcher()
 
     def record_failure(self, key: tuple[str, int, int]) -> int:
@@ -115,11 +125,37 @@ class DeadLetters:
             "x-radar-attempts": str(attempts),
         }
         value = record.value if isinstance(record.value, bytes | bytearray) else json.dumps(record.value).encode()
-        await self.broker.publish(value, topic, key=record.key, headers=headers)
+        try:
+            await self.broker.publish(value, topic, key=record.key, headers=headers)
+        except Exception as refused:  # noqa: BLE001 - too large for the DLQ, most likely: send what names the message
+            await self.send_envelope(record, topic, headers, len(value), refused)
+            return
         self.sent.labels(topic=topic).inc()
         log.error(
             "message sent to dead-letter topic",
             extra={"topic": record.topic, "error": headers["x-radar-error"], "partition": record.partition, "offset": record.offset},
+        )
+
+
+    async def send_envelope(self, record: Any, topic: str, headers: dict[str, str], size: int, refused: BaseException) -> None:
+        """Dead-letter what identifies a message that the dead-letter topic refused; if this fails too (the broker
+        is down), the error propagates and the message is read again later."""
+        key = record.key.decode("utf-8", "replace") if isinstance(record.key, bytes | bytearray) else record.key
+        envelope = {
+            "topic": record.topic,
+            "partition": record.partition,
+            "offset": record.offset,
+            "key": key[:1000] if isinstance(key, str) else key,
+            "size": size,
+            "error": headers["x-radar-error"],
+            "dead_letter_error": f"{type(refused).__name__}: {refused}"[:4000],
+        }
+        small_key = record.key if record.key is None or len(record.key) <= 1000 else None
+        await self.broker.publish(json.dumps(envelope).encode(), topic, key=small_key, headers={**headers, "x-radar-envelope": "true"})
+        self.envelopes.labels(topic=topic).inc()
+        log.error(
+            "message too large for its dead-letter topic; an envelope naming it was dead-lettered",
+            extra={"topic": record.topic, "partition": record.partition, "offset": record.offset, "size": size, "error": envelope["dead_letter_error"]},
         )
 
 
@@ -147,7 +183,7 @@ class DeadLetterMiddleware(BaseMiddleware):
                 self.dead_letters.forget(key)
                 self._done(msg, record)
                 return None
-            delay = min(self.dead_letters.base_delay * 2 ** (attempts - 1), 30.0)
+            delay = backoff_delay(attempts, self.dead_letters.base_delay, 30.0)
             log.warning(
                 "handler failed; the message will be read again",
                 extra={"topic": record.topic, "error": f"{type(error).__name__}: {error}", "attempt": attempts, "retry_in": delay},
@@ -167,6 +203,52 @@ class DeadLetterMiddleware(BaseMiddleware):
             msg.committed = AckStatus.ACKED
 
 
+class PatientKafkaBroker(KafkaBroker):
+    """A KafkaBroker whose start() waits for Kafka, with back-off, instead of failing once and leaving the
+    service idle for ever ("Unable to bootstrap")."""
+
+    bootstrap: list[str]
+    start_retry_max_seconds = 5.0  # waiting is cheap; a service that comes up late is not
+
+    def used_topics(self) -> set[str]:
+        topics = {str(getattr(t, "name", t)) for sub in self.subscribers for t in getattr(sub, "topics", ())}
+        return topics | {p.topic for p in self.publishers if getattr(p, "topic", None)}
+
+    async def missing_topics(self) -> set[str]:
+        """Topics this broker uses that Kafka does not have yet; raises KafkaError while Kafka does not answer."""
+        client = AIOKafkaClient(bootstrap_servers=self.bootstrap, client_id="radar-start")
+        try:
+            await client.bootstrap()
+            return self.used_topics() - (await client.fetch_all_metadata()).topics()
+        finally:
+            await client.close()
+
+    async def start(self) -> None:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                missing = await self.missing_topics()
+                if not missing:
+                    await super().start()
+                    if attempt > 1:
+                        log.info("connected to Kafka", extra={"attempt": attempt})
+                    return
+                problem = f"topics missing: {', '.join(sorted(missing))} (deploy/kafka.sh topics creates them)"
+            except (KafkaError, OSError) as error:
+                problem = f"{type(error).__name__}: {error}"
+                await self._discard_partial_start()
+            delay = backoff_delay(attempt, 0.5, self.start_retry_max_seconds)
+            log.warning("Kafka is not ready; starting again", extra={"error": problem, "attempt": attempt, "retry_in": delay, "bootstrap": ",".join(self.bootstrap)})
+            await asyncio.sleep(delay)
+
+    async def _discard_partial_start(self) -> None:
+        try:
+            await self.stop()
+        except Exception as error:  # noqa: BLE001 - what failed to start may fail to stop; the next attempt starts afresh
+            log.debug("cleaning up a failed start", extra={"error": f"{type(error).__name__}: {error}"})
+
+
 def make_broker(
     bootstrap_servers: str,
     service: str,
@@ -175,8 +257,8 @@ def make_broker(
     max_attempts: int = 5,
     retry_base_delay: float = 0.5,
 ) -> KafkaBroker:
-    """A KafkaBroker for `service`, with Prometheus and dead-letter middleware."""
-    broker = KafkaBroker(
+    """A KafkaBroker for `service`, with Prometheus and dead-letter middleware, that waits for Kafka at start."""
+    broker = PatientKafkaBroker(
         bootstrap_servers.split(","),
         acks="all",
         enable_idempotence=True,
@@ -184,6 +266,7 @@ def make_broker(
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="radar")],
         logger=logging.getLogger(f"radar.{service}.faststream"),
     )
+    broker.bootstrap = bootstrap_servers.split(",")
     dead_letters = DeadLetters(broker, service, registry, max_attempts, retry_base_delay)
 
     def dead_letter_middleware(msg: Any, /, *, context: Any) -> DeadLetterMiddleware:

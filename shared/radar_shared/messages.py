@@ -53,6 +53,7 @@ class Article(_Frozen):
     lang: str | None = None
     source: str = Field("", description="The source's domain or feed title.")
     published_at: datetime | None = None
+    truncated: bool = Field(False, description="The feed's title, summary or text was longer than the feed-watcher's caps and was cut.")
 
 
 class Span(_Frozen):

@@ -2,7 +2,7 @@
 
 - control plane (api): user, api_token, feed, watch, channel, subscription, watchlist_entry
 - feed-watcher: feed_state, seen_entry, story_fingerprint
-- notifier: delivery
+- notifier: delivery, alert_outbox
 - every service: its own row of service_heartbeat
 """
 
@@ -133,6 +133,10 @@ class FeedState(SQLModel, table=True):
     lease_owner: str | None = Field(default=None, max_length=200)
     lease_until: datetime | None = _ts()
     item_digests: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True), description="Digests of the items last parsed.")
+    encoding: str | None = Field(default=None, max_length=64, description="The body's encoding, as declared or as detected.")
+    entries_truncated: int = Field(default=0, sa_column_kwargs={"server_default": "0"}, description="Entries whose title, summary or text was capped.")
+    entries_failed: int = Field(default=0, sa_column_kwargs={"server_default": "0"}, description="Entries that could not be published (too large).")
+    last_entry_error: str | None = Field(default=None, max_length=2000, description="Why the last such entry was not published.")
 
 
 class SeenEntry(SQLModel, table=True):
@@ -150,6 +154,8 @@ class SeenEntry(SQLModel, table=True):
     payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     claimed_by: str | None = Field(default=None, max_length=200)
     claimed_until: datetime | None = _ts()
+    failed_at: datetime | None = _ts()
+    publish_error: str | None = Field(default=None, max_length=2000, description="Why Kafka refused the event for good; it is not retried.")
 
 
 class StoryFingerprint(SQLModel, table=True):
@@ -197,6 +203,23 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime | None = _ts(index=True)
     alert: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True), description="The article and tags to (re-)send.")
     batch_id: str | None = Field(default=None, max_length=64, index=True, description="The digest this row is being sent in.")
+
+
+class AlertOutbox(SQLModel, table=True):
+    """Notifier: the alerts.delivered.v1 / alerts.failed.v1 events, written in the transaction that marks the
+    delivery sent or failed, and published from here (the same outbox as the feed-watcher's seen_entry)."""
+
+    __tablename__ = "alert_outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(index=True)
+    payload: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True), description='{"topic": …, "event": …}')
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+    published_at: datetime | None = _ts(index=True)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_until: datetime | None = _ts()
+    failed_at: datetime | None = _ts()
+    publish_error: str | None = Field(default=None, max_length=2000)
 
 
 class ServiceHeartbeat(SQLModel, table=True):

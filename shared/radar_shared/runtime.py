@@ -46,6 +46,7 @@ class ServiceRuntime:
         self.started_at = utcnow()
         self.last_activity_at: datetime | None = None
         self.last_activity: str | None = None
+        self.state = "starting"  # → "running" once the broker has started → "stopping" at shutdown
         Gauge("radar_service_info", "Service version", ["service", "version"], registry=registry).labels(service, __version__).set(1)
         self._up = Gauge("radar_service_start_time_seconds", "When the service started", registry=registry)
         self._up.set(self.started_at.timestamp())
@@ -96,17 +97,24 @@ def make_app(
     description: str,
     extra_routes: Sequence[tuple[str, Any]] = (),
 ) -> AsgiFastStream:
-    """The service's ASGI app: the broker plus /healthz, /readyz, /metrics and /asyncapi."""
+    """The service's ASGI app: the broker plus /healthz, /readyz, /metrics and /asyncapi.
+
+    /healthz (liveness) is ok only while the app runs: 503 "starting" while the broker waits for Kafka at
+    start-up, 503 "stopping" during shutdown. /readyz (readiness) also checks Kafka and the database now.
+    """
 
     @get(include_in_schema=False)
     async def healthz(scope: Any) -> AsgiResponse:
-        return AsgiResponse(b'{"status":"ok"}', 200, headers={"content-type": "application/json"})
+        ok = runtime.state == "running"
+        body = b'{"status":"ok"}' if ok else f'{{"status":"{runtime.state}"}}'.encode()
+        return AsgiResponse(body, 200 if ok else 503, headers={"content-type": "application/json"})
 
     @get(include_in_schema=False)
     async def readyz(scope: Any) -> AsgiResponse:
-        broker_ok = await broker.ping(timeout=3.0)
+        running = runtime.state == "running"
+        broker_ok = running and await broker.ping(timeout=3.0)
         db_ok = await asyncio.to_thread(runtime.database_ok)
-        body = f'{{"broker":{str(broker_ok).lower()},"database":{str(db_ok).lower()}}}'.encode()
+        body = f'{{"status":"{runtime.state}","broker":{str(broker_ok).lower()},"database":{str(db_ok).lower()}}}'.encode()
         return AsgiResponse(body, 200 if broker_ok and db_ok else 503, headers={"content-type": "application/json"})
 
     from faststream.specification import AsyncAPI
@@ -119,6 +127,15 @@ def make_app(
         specification=AsyncAPI(title=title, version=__version__, description=description),
         asyncapi_path="/asyncapi",
     )
+
+    async def running() -> None:
+        runtime.state = "running"
+
+    async def stopping() -> None:
+        runtime.state = "stopping"
+
+    app.after_startup(running)  # runs once the broker has started, before the service's own after_startup hooks
+    app.on_shutdown(stopping)
     commits = getattr(broker, "radar_commits", None)
     if commits is not None:
         app.on_shutdown(commits.flush)  # runs before the broker stops: the last handled offsets are committed

@@ -5,34 +5,17 @@ On the real broker, with the notifier as a process; alerts wait in the delivery 
 
 import asyncio
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
 
 from radar_api import service
-from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
-from radar_shared.topics import ARTICLES_CLASSIFIED
+from tests.support.events import produce_classified
 from tests.support.notifier import local_rules
 from tests.support.services import ServiceProcess, service_env, wait_for
 from tests.support.sinks import SMTPSink, free_port
 
 pytestmark = pytest.mark.kafka
-
-
-async def produce(bootstrap: str, count: int) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    await producer.start()
-    try:
-        for n in range(count):
-            article = Article(article_id=f"out{n}", story_id=f"outage-{n}", feed_id=1, feed_url="https://f.example/rss", entry_key=f"k{n}",
-                              url=f"https://news.example/out/{n}", title=f"Outage story {n}", text="", source="news.example")
-            tag = Tag(tag="dprk-sanctions", score=0.9, snippets=[Snippet(text="North Korea sanctions", highlights=[Span(start=0, end=11)])])
-            event = ArticleClassified(article=article, tags=[tag], classifier_version="rules:test", discovered_at=datetime.now(UTC))
-            await producer.send_and_wait(ARTICLES_CLASSIFIED, event.model_dump_json().encode(), key=article.article_id.encode())
-    finally:
-        await producer.stop()
 
 
 def test_smtp_down_for_30_seconds_then_back(fresh_kafka, sqlite_url: str, tmp_path: Path) -> None:
@@ -45,7 +28,7 @@ def test_smtp_down_for_30_seconds_then_back(fresh_kafka, sqlite_url: str, tmp_pa
     smtp = SMTPSink(port=port)
     try:
         down_since = time.monotonic()
-        asyncio.run(produce(fresh_kafka.bootstrap, 5))
+        asyncio.run(produce_classified(fresh_kafka.bootstrap, 5))
         wait_for(lambda: len(service.list_deliveries(sqlite_url)) == 15, 30, "15 deliveries recorded")
         time.sleep(max(0.0, 30 - (time.monotonic() - down_since)))  # the mail server stays down for 30 s
         rows = service.list_deliveries(sqlite_url)

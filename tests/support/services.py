@@ -30,9 +30,24 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60) -> "ServiceProcess":
+        return self.launch().wait_ready(timeout)
+
+    def launch(self) -> "ServiceProcess":
+        """Start the process without waiting for it to be ready."""
         env = {**self.env, PORT_VARS[self.name]: str(self.port)}
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, "-m", MODULES[self.name]], env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def health(self) -> int | None:
+        """The status of /healthz, or None while nothing answers."""
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=5).status_code
+        except httpx.HTTPError:
+            return None
+
+    def wait_ready(self, timeout: float = 60) -> "ServiceProcess":
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -144,10 +144,15 @@ class HTTPSink:
 
 @dataclass
 class FeedServer:
-    """Serves feeds from memory, with ETag and Last-Modified, and counts requests per path."""
+    """Serves feeds from memory, with ETag and Last-Modified, and counts requests per path.
+
+    `content_types` overrides the default UTF-8 RSS type of a path; a path in `trickle` is sent one byte
+    every that many seconds (a hostile or broken server)."""
 
     port: int = field(default_factory=free_port)
     feeds: dict[str, bytes] = field(default_factory=dict)
+    content_types: dict[str, str] = field(default_factory=dict)
+    trickle: dict[str, float] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
     conditional_hits: dict[str, int] = field(default_factory=dict)
     _server: _Server | None = None
@@ -180,11 +185,20 @@ class FeedServer:
                     self.end_headers()
                     return
                 self.send_response(200)
-                self.send_header("content-type", "application/rss+xml; charset=utf-8")
+                self.send_header("content-type", srv.content_types.get(self.path, "application/rss+xml; charset=utf-8"))
                 self.send_header("ETag", etag)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body)
+                if self.path not in srv.trickle:
+                    self.wfile.write(body)
+                    return
+                for byte in body:
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:  # the client gave up
+                        return
+                    time.sleep(srv.trickle[self.path])
 
         self._server = serve(Handler, self.port)
         return self

@@ -448,7 +448,7 @@ def status(as_json: bool) -> None:
 
         data = asdict(st)
         for feed, row in zip(st.feeds, data["feeds"], strict=True):
-            row["health"] = feed.health
+            row["health"], row["notes"] = feed.health, feed.notes
         click.echo(json.dumps(data, default=enc))
         return
     click.echo("SERVICES")
@@ -464,6 +464,8 @@ def status(as_json: bool) -> None:
             click.echo(f"       moved permanently to {f.moved_to} (fetched there; update the feed to make it official)")
         if f.stale:
             click.echo(f"       stale: newest entry {_when(f.latest_entry_at)}, much longer ago than its usual rhythm")
+        for note in f.notes:
+            click.echo(f"       {note}")
     click.echo("DELIVERIES  " + ("  ".join(f"{k}={v}" for k, v in sorted(st.deliveries.items())) or "none yet"))
     import asyncio
 

@@ -402,6 +402,27 @@ class FeedStatus:
     stale: bool = False
     gone_at: datetime | None = None
     moved_to: str | None = None
+    last_error_kind: str | None = None
+    encoding: str | None = None
+    entries_truncated: int = 0
+    entries_failed: int = 0
+    last_entry_error: str | None = None
+
+    @property
+    def notes(self) -> list[str]:
+        """What else an operator should know: entries capped or not published, an encoding that was guessed."""
+        out = []
+        if self.entries_failed:
+            out.append(f"{self.entries_failed} entr{'y' if self.entries_failed == 1 else 'ies'} not published (too large): {self.last_entry_error or ''}")
+        if self.entries_truncated:
+            out.append(f"{self.entries_truncated} entr{'y' if self.entries_truncated == 1 else 'ies'} capped to FEED_WATCHER_MAX_*_CHARS (marked truncated)")
+        if self.encoding and self.encoding.endswith("(detected)"):
+            out.append(f"no encoding declared; read as {self.encoding.removesuffix(' (detected)')}")
+        return out
+
+    @property
+    def attention(self) -> bool:
+        return self.enabled and (self.health != "ok" or bool(self.notes))
 
     @property
     def health(self) -> str:
@@ -412,7 +433,7 @@ class FeedStatus:
         if self.last_poll_at is None:
             return "never polled"
         if self.error_streak:
-            return f"ERROR x{self.error_streak}"
+            return f"{'DEADLINE' if self.last_error_kind == 'deadline' else 'ERROR'} x{self.error_streak}"
         return "STALE" if self.stale else "ok"
 
 
@@ -449,6 +470,8 @@ def status(db: str, heartbeat_seconds: float, now: datetime | None = None, stale
             st.interval_seconds if st else None, as_utc(st.latest_entry_at) if st else None,
             bool(st) and is_stale(now, as_utc(st.latest_entry_at), st.typical_gap_seconds, stale_factor, stale_min_seconds),
             as_utc(st.gone_at) if st else None, st.effective_url if st else None,
+            st.last_error_kind if st else None, st.encoding if st else None, st.entries_truncated if st else 0,
+            st.entries_failed if st else 0, st.last_entry_error if st else None,
         )
         for f, st in feeds
     ]

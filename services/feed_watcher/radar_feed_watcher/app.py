@@ -33,7 +33,7 @@ app = make_app(broker, runtime, title="Radar feed-watcher", description="Polls f
 @app.after_startup
 async def start_polling(context: ContextRepo) -> None:
     client = make_client(settings.user_agent, settings.connect_timeout_seconds, settings.read_timeout_seconds, settings.concurrency)
-    parsers = ParserPool(settings.parse_workers, settings.parse_cpu_seconds)
+    parsers = ParserPool(settings.parse_workers, settings.parse_cpu_seconds, settings.entry_limits())
     poller = Poller(settings, shared.database_url, client, publish_discovered, metrics, runtime.activity, parsers, runtime.instance)
     context.set_global("http_client", client)
     context.set_global("parsers", parsers)

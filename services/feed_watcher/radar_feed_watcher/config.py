@@ -1,6 +1,8 @@
 """Feed-watcher settings (`FEED_WATCHER_*`)."""
 
 from pydantic import Field
+
+from radar_feed_watcher.parser import EntryLimits
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICE = "feed-watcher"
@@ -25,9 +27,20 @@ class FeedWatcherSettings(BaseSettings):
     max_body_bytes: int = Field(10_000_000, ge=1024, description="Cap of a feed body after decompression.")
     connect_timeout_seconds: float = Field(10.0, gt=0, description="TCP and TLS connect timeout.")
     read_timeout_seconds: float = Field(30.0, gt=0, description="Timeout between bytes of a response.")
+    fetch_deadline_seconds: float = Field(60.0, gt=0, description="Longest time one fetch may take in all (redirects and a slow body included).")
+    max_title_chars: int = Field(1_000, ge=100, description="An entry's title is cut to this many characters (the entry is marked truncated).")
+    max_summary_chars: int = Field(50_000, ge=1_000, description="An entry's sanitised HTML summary is cut to this many characters.")
+    max_text_chars: int = Field(100_000, ge=1_000, description="An entry's plain text is cut to this many characters.")
+    max_event_bytes: int = Field(
+        800_000, ge=10_000, le=1_000_000,
+        description="An entry whose event is still larger (in JSON) is recorded as failed on its feed, not published; Kafka's limit is 1 MB.",
+    )
     max_redirects: int = Field(5, ge=0, description="Redirects followed, each hop checked against the SSRF rules.")
     user_agent: str = Field("RadarFeedWatcher/0.1", description="Sent with every fetch; operators should add a contact URL or address.")
     allowed_networks: list[str] = Field(
         default_factory=list,
         description="CIDR networks that feed URLs may resolve to despite the SSRF rules (intranet feeds, tests).",
     )
+
+    def entry_limits(self) -> EntryLimits:
+        return EntryLimits(self.max_title_chars, self.max_summary_chars, self.max_text_chars)

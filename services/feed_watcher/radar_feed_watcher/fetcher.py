@@ -1,5 +1,6 @@
 """Fetching feeds over HTTP (IO): conditional GET, size cap, timeouts, redirects checked hop by hop."""
 
+import asyncio
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ REDIRECT_CODES = (301, 302, 303, 307, 308)  # not httpx's is_redirect, which inc
 
 
 class FeedFetchError(Exception):
-    """A fetch failed. `kind` is one of http, gone, timeout, tls, connect, dns, too_large, refused, redirects."""
+    """A fetch failed. `kind` is one of http, gone, timeout, deadline, tls, connect, dns, too_large, refused, redirects."""
 
     def __init__(self, message: str, kind: str, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -34,6 +35,7 @@ class FetchResult:
     content_type: str | None
     permanent_redirect: str | None = None
     cache_seconds: float | None = None  # from Cache-Control max-age or Expires
+    content_language: str | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -82,8 +84,23 @@ async def fetch_feed(
     max_body_bytes: int,
     max_redirects: int,
     allowed_networks: list,
+    deadline: float | None = None,
 ) -> FetchResult:
-    """GET the feed with If-None-Match/If-Modified-Since. Raises FeedFetchError naming the feed."""
+    """GET the feed with If-None-Match/If-Modified-Since. Raises FeedFetchError naming the feed.
+
+    `deadline` bounds the whole fetch: the read timeout only bounds the gap between two bytes, and a feed
+    that sends a byte every few seconds would otherwise never end.
+    """
+    try:
+        async with asyncio.timeout(deadline):
+            return await _fetch(client, feed_url, etag, last_modified, max_body_bytes, max_redirects, allowed_networks)
+    except TimeoutError:
+        raise FeedFetchError(f"feed {feed_url}: no complete response within the {deadline:g} s deadline (FEED_WATCHER_FETCH_DEADLINE_SECONDS)", "deadline") from None
+
+
+async def _fetch(
+    client: httpx.AsyncClient, feed_url: str, etag: str | None, last_modified: str | None, max_body_bytes: int, max_redirects: int, allowed_networks: list
+) -> FetchResult:
     url = feed_url
     permanent: str | None = None
     for _hop in range(max_redirects + 1):
@@ -132,6 +149,7 @@ async def fetch_feed(
                     response.headers.get("content-type"),
                     permanent,
                     cache_lifetime(response.headers),
+                    response.headers.get("content-language"),
                 )
         except httpx.TimeoutException as error:
             raise FeedFetchError(f"feed {feed_url}: timeout ({type(error).__name__})", "timeout") from None

@@ -3,6 +3,11 @@
 feedparser is always handed bytes, never a URL. Its own HTML sanitiser is off: nh3 (the Rust ammonia library)
 sanitises the HTML instead, to the same allow-list idea at a fraction of the cost (a 150 KB feed parses in
 ~47 ms instead of ~70 ms), and only http, https and mailto links survive.
+
+Whatever a feed sends, an entry leaves this module bounded and storable: control characters (NUL, which
+PostgreSQL text columns reject, and the rest of C0/C1) are removed, and title, summary and text are capped
+(EntryLimits), so that every event stays well under Kafka's 1 MB message limit; a capped entry is marked
+`truncated`.
 """
 
 import calendar
@@ -25,6 +30,15 @@ class FeedParseError(Exception):
 
 
 @dataclass(frozen=True)
+class EntryLimits:
+    """Caps, in characters, of what one entry may carry (FEED_WATCHER_MAX_*_CHARS)."""
+
+    title: int = 1_000
+    summary: int = 50_000
+    text: int = 100_000
+
+
+@dataclass(frozen=True)
 class ParsedEntry:
     entry_key: str
     article_id: str
@@ -35,6 +49,7 @@ class ParsedEntry:
     text: str
     lang: str | None
     published_at: datetime | None
+    truncated: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,6 +60,11 @@ class ParsedFeed:
     warnings: list[str] = field(default_factory=list)
     item_digests: list[str] = field(default_factory=list)  # every item of the body, parsed or skipped
     skipped_items: int = 0
+    encoding: str | None = None  # as declared, or as detected (then with " (detected)")
+
+    @property
+    def truncated_entries(self) -> int:
+        return sum(e.truncated for e in self.entries)
 
 
 _ITEM = re.compile(rb"<(item|entry)[\s>].*?</\1\s*>", re.S)
@@ -137,6 +157,35 @@ def _when(entry: dict) -> datetime | None:
     return None
 
 
+# C0 controls except tab, newline and carriage return; DEL and the C1 controls; lone surrogates (not encodable).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def strip_controls(value: str) -> str:
+    """The string without control characters: PostgreSQL rejects NUL in text, and none of them is ever content."""
+    return _CONTROL.sub("", value)
+
+
+def cap(value: str, limit: int) -> tuple[str, bool]:
+    """The first `limit` characters of `value`, and whether anything was cut."""
+    if len(value) <= limit:
+        return value, False
+    return value[:limit].rstrip(), True
+
+
+def cap_html(html: str, limit: int) -> tuple[str, bool]:
+    """Sanitised HTML of at most `limit` characters: cut, then sanitised again, which closes what the cut left open."""
+    if len(html) <= limit:
+        return html, False
+    cut = html[:limit]
+    while len(cut) > 0:
+        cleaned = sanitize_html(cut)
+        if len(cleaned) <= limit:
+            return cleaned, True
+        cut = cut[: len(cut) - max(len(cleaned) - limit, 64)]
+    return "", True
+
+
 _URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -156,12 +205,64 @@ _DECLARED = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=", re.S)
 _BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
-def normalise_encoding(body: bytes, content_type: str | None) -> tuple[bytes, str | None]:
-    """UTF-8 bytes for a feed that declares no encoding and is not UTF-8 (EUC-KR, windows-1255, …).
+# The WHATWG encoding standard's legacy default per language (https://encoding.spec.whatwg.org, as browsers use it
+# for a document that declares nothing); every other language, and Latin-script text without a hint, gets windows-1252.
+LEGACY_ENCODINGS = {
+    "ar": "windows-1256", "fa": "windows-1256", "ur": "windows-1256", "he": "windows-1255", "iw": "windows-1255", "yi": "windows-1255",
+    "be": "windows-1251", "bg": "windows-1251", "kk": "windows-1251", "ky": "windows-1251", "mk": "windows-1251", "ru": "windows-1251",
+    "sr": "windows-1251", "tg": "windows-1251", "tt": "windows-1251", "uk": "windows-1251", "ba": "windows-1251", "sah": "windows-1251",
+    "cs": "windows-1250", "hr": "windows-1250", "hu": "iso-8859-2", "pl": "iso-8859-2", "sk": "windows-1250", "sl": "iso-8859-2",
+    "el": "iso-8859-7", "et": "windows-1257", "lt": "windows-1257", "lv": "windows-1257", "tr": "windows-1254", "ku": "windows-1254",
+    "th": "windows-874", "vi": "windows-1258", "ja": "shift_jis", "ko": "euc-kr", "zh": "gb18030", "zh-tw": "big5", "zh-hk": "big5",
+}
+_LANGUAGE = re.compile(rb"<(?:language|dc:language)>\s*([A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?)|xml:lang\s*=\s*[\"']([A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?)")
 
-    A declared encoding (BOM, HTTP charset, XML declaration) is left to feedparser. Otherwise the encoding
-    is detected (charset-normalizer) and the body is re-encoded as UTF-8. Returns the body and the
-    detected encoding, or None when nothing was changed.
+
+def legacy_encoding(language: str | None) -> str | None:
+    """The legacy encoding that the WHATWG standard expects for a language tag (`pt-BR`, `ru`, `zh-TW`), or None."""
+    if not language:
+        return None
+    tag = language.strip().lower().replace("_", "-")
+    return LEGACY_ENCODINGS.get(tag) or LEGACY_ENCODINGS.get(tag.split("-")[0])
+
+
+def declared_language(body: bytes, content_language: str | None) -> str | None:
+    """The feed's language: its <language> (or xml:lang) near the top, else the Content-Language header."""
+    found = _LANGUAGE.search(body[:8192])
+    if found:
+        return (found.group(1) or found.group(2)).decode("ascii")
+    return content_language.split(",")[0].strip() or None if content_language else None
+
+
+def _latin_script(text: str) -> bool:
+    letters = [c for c in text[:20_000] if c.isalpha()]
+    return not letters or sum(c < "\u0250" for c in letters) / len(letters) > 0.8
+
+
+def detect_encoding(body: bytes, language: str | None) -> str:
+    """The encoding of a body that is not UTF-8 and declares none, as a browser would choose it (WHATWG):
+
+    the language's legacy encoding when the feed names a language whose script is not Latin-1's; otherwise
+    windows-1252 for Latin-script text (charset-normalizer alone reads Portuguese as a Baltic code page), and
+    charset-normalizer's guess only for text that it reads in another script (EUC-KR, windows-1255, …).
+    """
+    hinted = legacy_encoding(language)
+    if hinted:
+        return hinted
+    if language:  # a language whose legacy encoding is windows-1252 (pt, fr, de, en, …)
+        return "windows-1252"
+    best = charset_normalizer.from_bytes(body[:200_000]).best()
+    if best is None or _latin_script(str(best)):
+        return "windows-1252"
+    return best.encoding
+
+
+def normalise_encoding(body: bytes, content_type: str | None, content_language: str | None = None) -> tuple[bytes, str | None]:
+    """UTF-8 bytes for a feed that declares no encoding and is not UTF-8 (windows-1252, EUC-KR, windows-1255, …).
+
+    A declared encoding (BOM, HTTP charset, XML declaration) is left to feedparser. Otherwise the body is
+    decoded as UTF-8 if it can be, else with detect_encoding(), and re-encoded as UTF-8. Returns the body and
+    the detected encoding, or None when nothing was changed.
     """
     if body.startswith(_BOMS) or (content_type and "charset=" in content_type.lower()) or _DECLARED.match(body[:512]):
         return body, None
@@ -170,19 +271,24 @@ def normalise_encoding(body: bytes, content_type: str | None) -> tuple[bytes, st
         return body, None
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(body[:200_000]).best()
-    if best is None or best.encoding in ("utf_8", "ascii"):
-        return body, None
-    text = body.decode(best.encoding, errors="replace")
-    return _XML_DECL.sub(b"", text.encode("utf-8"), count=1), best.encoding
+    encoding = detect_encoding(body, declared_language(body, content_language))
+    text = body.decode(encoding, errors="replace")
+    return _XML_DECL.sub(b"", text.encode("utf-8"), count=1), encoding
 
 
-def parse_feed(body: bytes, feed_url: str, content_type: str | None = None, known_items: frozenset[str] = frozenset()) -> ParsedFeed:
+def parse_feed(
+    body: bytes,
+    feed_url: str,
+    content_type: str | None = None,
+    known_items: frozenset[str] = frozenset(),
+    limits: EntryLimits = EntryLimits(),
+    content_language: str | None = None,
+) -> ParsedFeed:
     """Parse a feed body, leaving out the items in `known_items` (digests from the last parse).
 
     Raises FeedParseError when nothing feed-like can be read from it.
     """
-    body, detected = normalise_encoding(body, content_type)
+    body, detected = normalise_encoding(body, content_type, content_language)
     body, digests, skipped = without_known_items(body, known_items)
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)
@@ -200,10 +306,10 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None, know
     guids = [(e.get("id") or "").strip() for e in entries]
     reused = {g for g in guids if g and guids.count(g) > 1}
     for entry in entries:
-        title = html_to_text(entry.get("title", "") or "").replace("\n", " ").strip()
-        html = sanitize_html(_best_html(entry))
-        text = html_to_text(html)
-        link = entry.get("link") or ""
+        title = strip_controls(html_to_text(strip_controls(entry.get("title", "") or "")).replace("\n", " ").strip())
+        html = strip_controls(sanitize_html(strip_controls(_best_html(entry))))
+        text = strip_controls(html_to_text(html))
+        link = strip_controls(entry.get("link") or "")
         key = entry_key(entry.get("id"), link, title, text, (entry.get("id") or "").strip() in reused)
         if link:
             canonical = canonical_url(link)
@@ -213,25 +319,32 @@ def parse_feed(body: bytes, feed_url: str, content_type: str | None = None, know
             aid = key
         if not title and not text and not link:
             continue
+        lang = guess_lang(entry.get("language") or feed_lang, f"{title[:2000]}\n{text[:2000]}")
+        title, title_cut = cap(title or canonical, limits.title)
+        html, html_cut = cap_html(html, limits.summary)
+        text, text_cut = cap(text, limits.text)
         result.append(
             ParsedEntry(
                 entry_key=key,
                 article_id=aid,
                 story_id=story_id(canonical),
                 url=canonical if link else "",
-                title=title or canonical,
+                title=title,
                 summary_html=html,
                 text=text,
-                lang=guess_lang(entry.get("language") or feed_lang, f"{title}\n{text}"),
+                lang=lang,
                 published_at=_when(entry),
+                truncated=title_cut or html_cut or text_cut,
             )
         )
     ttl = parsed.feed.get("ttl")
+    declared = parsed.get("encoding") or None
     return ParsedFeed(
-        title=parsed.feed.get("title", "") or host,
+        title=strip_controls(parsed.feed.get("title", "") or host)[: limits.title],
         entries=result,
         ttl_minutes=int(ttl) if str(ttl or "").isdigit() else None,
         warnings=warnings,
         item_digests=digests[:MAX_ITEM_DIGESTS],
         skipped_items=skipped,
+        encoding=f"{detected} (detected)" if detected else declared,
     )

@@ -3,16 +3,22 @@
 Miniflux's RefreshFeed, split into steps. Entries are written to the outbox (seen_entry) in the same
 transaction as the feed's state, then published, then marked published: a crash between publish and
 mark re-publishes the same event (same event_id) once the claim expires, and nothing is ever lost.
+
+A feed is polled by one poll at a time: its lease is renewed while it is fetched (and while it waits for a
+slot), a feed already in flight is never started again, and a fetch has a total deadline, so a feed that
+trickles bytes fails with a clear error and holds only its own slot. An entry whose event would still be
+too large for Kafka after the parser's caps is stored as failed on its feed, and never blocks the others.
 """
 
 import asyncio
 import collections
+import json
 import logging
 import os
 import socket
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
@@ -23,9 +29,11 @@ from radar_feed_watcher.config import FeedWatcherSettings
 from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed
 from radar_feed_watcher.metrics import FeedMetrics
 from radar_shared.netpolicy import parse_networks
-from radar_feed_watcher.parser import FeedParseError, ParsedEntry, ParsedFeed, parse_feed
+from radar_feed_watcher.parser import EntryLimits, FeedParseError, ParsedEntry, ParsedFeed, parse_feed
 from radar_feed_watcher.scheduler import next_poll_at, plan_interval, publish_gap
+from radar_shared import outbox
 from radar_shared.messages import Article, ArticleDiscovered
+from radar_shared.models import SeenEntry
 from radar_shared.runtime import repeat
 
 log = logging.getLogger("radar.feed_watcher")
@@ -34,14 +42,21 @@ Publish = Callable[[ArticleDiscovered], Awaitable[Any]]
 
 
 class Parser(Protocol):
-    async def parse(self, body: bytes, feed_url: str, content_type: str | None, known: frozenset[str] = frozenset()) -> ParsedFeed: ...
+    async def parse(
+        self, body: bytes, feed_url: str, content_type: str | None, known: frozenset[str] = frozenset(), content_language: str | None = None
+    ) -> ParsedFeed: ...
 
 
 class InlineParser:
     """Parses in a thread of this process (tests); the service uses ParserPool."""
 
-    async def parse(self, body: bytes, feed_url: str, content_type: str | None, known: frozenset[str] = frozenset()) -> ParsedFeed:
-        return await asyncio.to_thread(parse_feed, body, feed_url, content_type, known)
+    def __init__(self, limits: EntryLimits = EntryLimits()) -> None:
+        self.limits = limits
+
+    async def parse(
+        self, body: bytes, feed_url: str, content_type: str | None, known: frozenset[str] = frozenset(), content_language: str | None = None
+    ) -> ParsedFeed:
+        return await asyncio.to_thread(parse_feed, body, feed_url, content_type, known, self.limits, content_language)
 
 
 def to_event(feed_id: int, feed_url: str, feed_title: str, entry: ParsedEntry) -> ArticleDiscovered:
@@ -60,6 +75,7 @@ def to_event(feed_id: int, feed_url: str, feed_title: str, entry: ParsedEntry) -
             lang=entry.lang,
             source=source.removeprefix("www."),
             published_at=entry.published_at,
+            truncated=entry.truncated,
         )
     )
 
@@ -82,13 +98,15 @@ class Poller:
         self.publish = publish
         self.metrics = metrics
         self.on_activity = on_activity
-        self.parser = parser or InlineParser()
+        self.parser = parser or InlineParser(settings.entry_limits())
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.allowed = parse_networks(settings.allowed_networks)
         self._flush_lock = asyncio.Lock()
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host_concurrency))
         self._last_health = 0.0
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._polling: set[int] = set()  # feeds leased by this watcher and not yet recorded: waiting or in flight
+        self._renewed = 0.0
         self._pending_publish = False  # new entries stored since the last flush
         self._outcomes: list[store.PollOutcome] = []  # polls without new content, written in batches
 
@@ -108,7 +126,9 @@ class Poller:
             if now.timestamp() - self._last_health >= 30:
                 await self.update_health(now)
             if not backlog:
-                backlog.extend(await asyncio.to_thread(store.lease_due_feeds, self.db, now, self.owner, self.settings.lease_seconds, 4 * self.settings.concurrency))
+                leased = await asyncio.to_thread(store.lease_due_feeds, self.db, now, self.owner, self.settings.lease_seconds, 4 * self.settings.concurrency)
+                backlog.extend(f for f in leased if f.id not in self._polling)  # never a second poll of a feed still being polled
+                self._polling.update(f.id for f in backlog)
             while backlog and len(self._in_flight) < self.settings.concurrency:
                 self._in_flight.add(asyncio.create_task(self._guarded_poll(backlog.popleft())))
             if not self._in_flight:
@@ -116,11 +136,28 @@ class Poller:
             done, _ = await asyncio.wait(self._in_flight, timeout=self.settings.tick_seconds, return_when=asyncio.FIRST_COMPLETED)
             self._in_flight -= done
             await self.write_outcomes()
+            await self.renew_leases()
             if self._pending_publish:
-                # Publishing is separate from polling: a broker outage leaves entries in the outbox, not a feed error.
-                await self.flush_outbox()
+                await self._flush_quietly()
         await self.write_outcomes()
-        await self.flush_outbox()
+        await self._flush_quietly()
+
+    async def _flush_quietly(self) -> None:
+        """Publishing is separate from polling: a broker outage leaves entries in the outbox, not a feed error,
+        and it does not stop the polls."""
+        try:
+            await self.flush_outbox()
+        except Exception as error:  # noqa: BLE001 - retried on the next round; the rows wait in the outbox
+            log.warning("outbox not published; it is retried", extra={"error": f"{type(error).__name__}: {error}"})
+
+    async def renew_leases(self) -> None:
+        """Every third of FEED_WATCHER_LEASE_SECONDS, extend the leases of the feeds this watcher still holds."""
+        now = datetime.now(UTC)
+        if now.timestamp() - self._renewed < self.settings.lease_seconds / 3 or not self._polling:
+            return
+        self._renewed = now.timestamp()
+        until = now + timedelta(seconds=self.settings.lease_seconds)
+        await asyncio.to_thread(store.renew_leases, self.db, sorted(self._polling), self.owner, until)
 
     async def write_outcomes(self) -> None:
         """Write the polls recorded since the last call in one transaction."""
@@ -133,6 +170,7 @@ class Poller:
             task.cancel()
         await asyncio.gather(*self._in_flight, return_exceptions=True)
         self._in_flight.clear()
+        self._polling.clear()
         await self.write_outcomes()
 
     async def update_health(self, now: datetime) -> None:
@@ -144,12 +182,15 @@ class Poller:
 
     async def _guarded_poll(self, feed: store.DueFeed) -> None:
         host = urlsplit(feed.url).hostname or ""
-        async with self._hosts[host]:
-            try:
-                await self.poll(feed)
-            except Exception as error:  # one feed's unexpected failure never stops the others
-                log.exception("poll failed unexpectedly", extra={"feed_id": feed.id})
-                await self._failed(feed, "internal", f"feed {feed.url}: {type(error).__name__}: {error}", None, None)
+        try:
+            async with self._hosts[host]:
+                try:
+                    await self.poll(feed)
+                except Exception as error:  # one feed's unexpected failure never stops the others
+                    log.exception("poll failed unexpectedly", extra={"feed_id": feed.id})
+                    await self._failed(feed, "internal", f"feed {feed.url}: {type(error).__name__}: {error}", None, None)
+        finally:
+            self._polling.discard(feed.id)
 
     def _interval(self, feed: store.DueFeed, gap: float | None = None, ttl: int | None = None, cache: float | None = None) -> float:
         s = self.settings
@@ -171,6 +212,7 @@ class Poller:
                 max_body_bytes=self.settings.max_body_bytes,
                 max_redirects=self.settings.max_redirects,
                 allowed_networks=self.allowed,
+                deadline=self.settings.fetch_deadline_seconds,
             )
         except FeedFetchError as error:
             await self._failed(feed, error.kind, str(error), error.status, error.retry_after)
@@ -191,7 +233,7 @@ class Poller:
             return
         try:
             with self.metrics.parse_seconds.time():
-                parsed = await self.parser.parse(result.body, feed.url, result.content_type, feed.item_digests)
+                parsed = await self.parser.parse(result.body, feed.url, result.content_type, feed.item_digests, result.content_language)
         except FeedParseError as error:
             await self._failed(feed, "parse", str(error), result.status, None)
             return
@@ -201,11 +243,18 @@ class Poller:
         gap = publish_gap(dates)
         interval = self._interval(feed, gap, parsed.ttl_minutes, result.cache_seconds)
         known = await asyncio.to_thread(store.known_entry_keys, self.db, feed.id, [e.entry_key for e in parsed.entries])
-        outbox = [
-            (e.entry_key, e.article_id, to_event(feed.id, feed.configured_url, parsed.title, e).model_dump(mode="json"))
-            for e in parsed.entries
-            if e.entry_key not in known
-        ]
+        rows, refused = [], []
+        for e in parsed.entries:
+            if e.entry_key in known:
+                continue
+            payload = to_event(feed.id, feed.configured_url, parsed.title, e).model_dump(mode="json")
+            size = len(json.dumps(payload, ensure_ascii=False).encode())
+            if size > self.settings.max_event_bytes:
+                error = f"feed {feed.url}: entry {e.entry_key} ({e.url[:200]}): its event of {size} bytes exceeds FEED_WATCHER_MAX_EVENT_BYTES ({self.settings.max_event_bytes}); not published"
+                log.error("entry too large to publish", extra={"feed_id": feed.id, "article_id": e.article_id, "error": error})
+                refused.append((e.entry_key, e.article_id, error))
+            else:
+                rows.append((e.entry_key, e.article_id, payload))
         new = await asyncio.to_thread(
             store.record_fetched,
             self.db,
@@ -216,14 +265,18 @@ class Poller:
             digest=digest,
             now=now,
             next_poll=self._next(interval),
-            outbox=outbox,
+            outbox=rows,
             interval=interval,
             typical_gap=gap,
             latest_entry_at=max(dates, default=None),
             moved_to=result.permanent_redirect,
             item_digests=parsed.item_digests,
+            encoding=parsed.encoding,
+            refused=refused,
         )
         self.metrics.polls.labels("ok").inc()
+        if parsed.truncated_entries:
+            log.warning("entries capped", extra={"feed_id": feed.id, "truncated": parsed.truncated_entries})
         log.info("feed polled", extra={"feed_id": feed.id, "entries": len(parsed.entries), "new": new, "interval": round(interval)})
         self.on_activity(f"polled feed {feed.id}: {new} new")
         if new:
@@ -240,27 +293,20 @@ class Poller:
         self.on_activity(f"poll of feed {feed.id} failed ({kind})")
 
     async def flush_outbox(self) -> int:
-        """Publish what the outbox holds, oldest first, and mark each batch published once Kafka acknowledged it.
-
-        A batch is published concurrently (the producer batches it) and marked in one statement right after
-        the acknowledgements: a crash in between is the only way one entry can be published twice, and then
-        it is the same event (same event_id) again.
-        """
+        """Publish what the outbox holds (radar_shared.outbox.relay); an entry Kafka refuses for good is
+        recorded as failed on its feed."""
         async with self._flush_lock:
             self._pending_publish = False
-            sent = 0
-            while rows := await asyncio.to_thread(store.claim_unpublished, self.db, self.owner, datetime.now(UTC), self.settings.lease_seconds):
-                events = [(row_id, ArticleDiscovered.model_validate(payload)) for row_id, payload in rows]
-                results = await asyncio.gather(*(self.publish(event) for _, event in events), return_exceptions=True)
-                done = [row_id for (row_id, _), result in zip(events, results, strict=True) if not isinstance(result, BaseException)]
-                if done:
-                    await asyncio.to_thread(store.mark_published, self.db, done, datetime.now(UTC))
-                    self.metrics.entries.inc(len(done))
-                    sent += len(done)
-                for (_, event), result in zip(events, results, strict=True):
-                    if not isinstance(result, BaseException):
-                        log.info("article discovered", extra={"feed_id": event.article.feed_id, "article_id": event.article.article_id, "story_id": event.article.story_id})
-                errors = [r for r in results if isinstance(r, BaseException)]
-                if errors:
-                    raise errors[0]  # the rest stay in the outbox and are retried when the claim expires
-            return sent
+            return await outbox.relay(self.db, SeenEntry, self.owner, self.settings.lease_seconds, self._publish_payload, self._publish_refused, lambda: datetime.now(UTC))
+
+    async def _publish_payload(self, payload: dict[str, Any]) -> None:
+        event = ArticleDiscovered.model_validate(payload)
+        await self.publish(event)
+        self.metrics.entries.inc()
+        log.info("article discovered", extra={"feed_id": event.article.feed_id, "article_id": event.article.article_id, "story_id": event.article.story_id})
+
+    async def _publish_refused(self, row_id: int, payload: dict[str, Any], error: BaseException) -> None:
+        article = payload.get("article", {})
+        message = f"feed {article.get('feed_url')}: entry {article.get('entry_key')} was refused by Kafka: {type(error).__name__}: {error}"
+        log.error("entry not published", extra={"feed_id": article.get("feed_id"), "article_id": article.get("article_id"), "error": message})
+        await asyncio.to_thread(store.record_entry_failure, self.db, article["feed_id"], message)

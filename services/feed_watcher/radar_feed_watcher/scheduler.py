@@ -3,6 +3,8 @@
 import random
 from datetime import datetime, timedelta
 
+from radar_shared.backoff import backoff_delay
+
 
 def next_poll_at(
     now: datetime,
@@ -18,7 +20,7 @@ def next_poll_at(
     """
     rng = rng or random.Random()
     if error_streak > 0:
-        delay = min(interval_seconds * 2 ** (error_streak - 1), max(max_backoff_seconds, interval_seconds))
+        delay = backoff_delay(error_streak, interval_seconds, max(max_backoff_seconds, interval_seconds))
     else:
         delay = interval_seconds
     delay *= rng.uniform(0.9, 1.1)

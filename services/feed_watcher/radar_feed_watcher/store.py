@@ -6,6 +6,7 @@ alike on SQLite and PostgreSQL.
 """
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from radar_feed_watcher.fingerprint import bands, is_near_duplicate, simhash, title_key
+from radar_shared import outbox as outbox_table
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import Feed, FeedState, SeenEntry, StoryFingerprint
 
@@ -77,6 +79,15 @@ def lease_due_feeds(db: str, now: datetime, owner: str, lease_seconds: float, li
         for f, st in rows
         if as_utc(st.lease_until) == until
     ]
+
+
+def renew_leases(db: str, feed_ids: list[int], owner: str, until: datetime) -> int:
+    """Extend `owner`'s leases of feeds it is still polling (or about to), so no one polls them twice meanwhile."""
+    if not feed_ids:
+        return 0
+    with session_scope(db) as s:
+        result = s.execute(update(FeedState).where(col(FeedState.feed_id).in_(feed_ids), FeedState.lease_owner == owner).values(lease_until=until))
+        return result.rowcount or 0
 
 
 def _state(s: Session, feed_id: int) -> FeedState:
@@ -178,12 +189,16 @@ def record_fetched(
     latest_entry_at: datetime | None = None,
     moved_to: str | None = None,
     item_digests: list[str] | None = None,
+    encoding: str | None = None,
+    refused: Sequence[tuple[str, str, str]] = (),
 ) -> int:
     """Store the poll and the new entries (entry_key, article_id, event payload) in one transaction.
 
     Entries already seen for this feed are skipped by the unique (feed_id, entry_key) constraint, so two
-    watchers racing on one feed store each entry once. New entries get their story_id here. Returns how
-    many entries were new.
+    watchers racing on one feed store each entry once. New entries get their story_id here; new capped
+    entries are counted on the feed. `refused` entries (entry_key, article_id, error) are too large to
+    publish: they are stored as failed, never published, and counted on the feed with their error. Returns
+    how many entries were new.
     """
     with session_scope(db) as s:
         st = _state(s, feed_id)
@@ -197,7 +212,13 @@ def record_fetched(
         st.effective_url = moved_to or st.effective_url
         if item_digests is not None:
             st.item_digests = item_digests
+        st.encoding = encoding or st.encoding
         _release(st)
+        for key, aid, error in refused:
+            stmt = _insert(s)(SeenEntry).values(feed_id=feed_id, entry_key=key, article_id=aid, first_seen_at=now, failed_at=now, publish_error=error[:2000])
+            if s.execute(stmt.on_conflict_do_nothing(index_elements=["feed_id", "entry_key"]).returning(SeenEntry.id)).first() is not None:
+                st.entries_failed = (st.entries_failed or 0) + 1
+                st.last_entry_error = error[:2000]
         new = 0
         for key, aid, payload in outbox:
             stmt = _insert(s)(SeenEntry).values(feed_id=feed_id, entry_key=key, article_id=aid, first_seen_at=now, payload=payload)
@@ -206,6 +227,8 @@ def record_fetched(
                 continue
             new += 1
             article = payload.get("article", {})
+            if article.get("truncated"):
+                st.entries_truncated = (st.entries_truncated or 0) + 1
             if article:
                 article["story_id"] = assign_story(s, aid, article["story_id"], article.get("title", ""), article.get("text", ""), now)
                 row = s.get(SeenEntry, inserted[0])
@@ -224,35 +247,21 @@ def known_entry_keys(db: str, feed_id: int, keys: list[str]) -> set[str]:
 
 def claim_unpublished(db: str, owner: str, now: datetime, claim_seconds: float, limit: int = 500) -> list[tuple[int, dict[str, Any]]]:
     """Claim outbox rows to publish: unpublished, and unclaimed or claimed by a watcher that has gone quiet."""
-    until = now + timedelta(seconds=claim_seconds)
-    with session_scope(db) as s:
-        ids = s.exec(
-            select(SeenEntry.id)
-            .where(col(SeenEntry.published_at).is_(None), or_(col(SeenEntry.claimed_until).is_(None), col(SeenEntry.claimed_until) < now))
-            .order_by(col(SeenEntry.id))
-            .limit(limit)
-        ).all()
-        if not ids:
-            return []
-        s.execute(
-            update(SeenEntry)
-            .where(col(SeenEntry.id).in_(ids), col(SeenEntry.published_at).is_(None))
-            .where(or_(col(SeenEntry.claimed_until).is_(None), col(SeenEntry.claimed_until) < now))
-            .values(claimed_by=owner, claimed_until=until)
-        )
-        s.commit()
-        rows = s.exec(select(SeenEntry).where(col(SeenEntry.id).in_(ids), SeenEntry.claimed_by == owner).order_by(col(SeenEntry.id))).all()
-        return [(r.id, r.payload) for r in rows if r.payload is not None and as_utc(r.claimed_until) == until]  # type: ignore[misc]
+    return outbox_table.claim(db, SeenEntry, owner, now, claim_seconds, limit)
 
 
 def unpublished(db: str) -> list[int]:
-    with session_scope(db) as s:
-        return list(s.exec(select(SeenEntry.id).where(col(SeenEntry.published_at).is_(None))).all())  # type: ignore[arg-type]
+    return outbox_table.unpublished(db, SeenEntry)
 
 
-def mark_published(db: str, ids: list[int], now: datetime) -> None:
+def record_entry_failure(db: str, feed_id: int, error: str) -> None:
+    """An entry of the feed that Kafka refused for good: counted on the feed, with the error, for operators."""
     with session_scope(db) as s:
-        s.execute(update(SeenEntry).where(col(SeenEntry.id).in_(ids)).values(published_at=now, payload=None, claimed_until=None))
+        s.execute(
+            update(FeedState)
+            .where(col(FeedState.feed_id) == feed_id)
+            .values(entries_failed=col(FeedState.entries_failed) + 1, last_entry_error=error[:2000])
+        )
 
 
 @dataclass(frozen=True)

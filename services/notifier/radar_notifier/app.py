@@ -50,7 +50,7 @@ async def load_configuration() -> None:
 
 @app.after_startup
 async def start_background() -> None:
-    runtime.start_background(reloader.run_forever(), notifier.retry_forever(), runtime.heartbeat_loop())
+    runtime.start_background(reloader.run_forever(), notifier.retry_forever(), notifier.relay_forever(), runtime.heartbeat_loop())
 
 
 @app.on_shutdown

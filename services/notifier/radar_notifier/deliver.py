@@ -7,12 +7,19 @@ channels run concurrently. The only window for a duplicate is a crash after the 
 is retried from the delivery log (status pending, next_attempt_at) by a loop of its own, so a channel that is
 down never holds the Kafka partition. The same loop sends what quiet hours or a rate limit held back, and the
 digests that are due (rows 'queued' until their subscription's digest time).
+
+The alerts.delivered.v1 / alerts.failed.v1 event of an outcome is written to the outbox (alert_outbox) in the
+transaction that marks the delivery, and a loop of its own publishes it (radar_shared.outbox): every sent or
+failed delivery has its event, a notifier killed before its producer flushed included, and sending never
+waits for the broker.
 """
 
 import asyncio
 import functools
 import logging
+import os
 import random
+import socket
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -26,9 +33,13 @@ from radar_notifier.config import NotifierSettings
 from radar_notifier.policy import hold_until, next_digest_at, quiet_until
 from radar_notifier.render import DigestItem, render_alert, render_digest
 from radar_notifier.routing import SubscriptionView, match_subscriptions
+from radar_shared import outbox
+from radar_shared.backoff import backoff_delay
 from radar_shared.channel_urls import ChannelRules, mask, scheme
 from radar_shared.messages import AlertDelivered, AlertFailed, Article, ArticleClassified, Tag, utcnow
+from radar_shared.models import AlertOutbox
 from radar_shared.runtime import repeat
+from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED
 
 log = logging.getLogger("radar.notifier")
 MAX_INFLIGHT = 256  # handle() calls whose sends run in the background at once
@@ -57,7 +68,7 @@ def next_step(result: SendResult, attempts: int, settings: NotifierSettings, now
         return "sent", None
     if result.permanent or attempts >= settings.send_attempts:
         return "failed", None
-    delay = min(settings.retry_base_seconds * 2 ** (attempts - 1), settings.retry_max_seconds) * jitter
+    delay = backoff_delay(attempts, settings.retry_base_seconds, settings.retry_max_seconds) * jitter
     if result.retry_after is not None:
         delay = max(delay, min(result.retry_after, settings.retry_max_seconds))
     return "retry", now + timedelta(seconds=delay)
@@ -73,6 +84,7 @@ class Notifier:
         metrics: DeliveryMetrics,
         clock: Callable[[], datetime] = utcnow,
         sender: Sender | None = None,
+        owner: str | None = None,
     ) -> None:
         self.settings = settings
         self.db = database_url
@@ -80,6 +92,7 @@ class Notifier:
         self.publish_failed = publish_failed
         self.metrics = metrics
         self.clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.sender = sender or Sender(ChannelRules.from_settings(settings), settings.send_workers, settings.channel_concurrency, settings.slack_interval_seconds, settings.send_timeout_seconds)
         self.subscriptions: list[SubscriptionView] = []
         self.by_id: dict[int, SubscriptionView] = {}
@@ -230,20 +243,20 @@ class Notifier:
         status, retry_at = next_step(result, attempts, self.settings, self.clock(), random.uniform(0.8, 1.2))
         error = None if result.ok else ("; ".join(result.errors) or "Apprise reported a failure")[:2000]
         if status == "sent":
-            await self.mark(delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict())
+            event = self._delivered_event(delivery_id, sub, article, tags, attempts, alert)
+            await self.mark(delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict(), event=outbox_entry(ALERTS_DELIVERED, event))
             self._delivered(kind, alert)
             log.info("alert delivered", extra={**ctx, "attempts": attempts})
-            await self.publish_delivered(self._delivered_event(delivery_id, sub, article, tags, attempts, alert))
             return True
         if status == "retry":
             await self.mark(delivery_id, status="pending", attempts=attempts, error=error, result=result.as_dict(), next_attempt_at=retry_at)
             self.metrics.retries.labels(kind).inc()
             log.warning("alert delivery failed; retry scheduled", extra={**ctx, "error": error, "attempts": attempts, "retry_at": retry_at.isoformat()})  # type: ignore[union-attr]
             return False
-        await self.mark(delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict())
+        event = self._failed_event(delivery_id, sub, article, error or "", attempts, result.permanent)
+        await self.mark(delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict(), event=outbox_entry(ALERTS_FAILED, event))
         self.metrics.failed.labels(kind).inc()
         log.error("alert delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
-        await self.publish_failed(self._failed_event(delivery_id, sub, article, error or "", attempts, result.permanent))
         return False
 
     def _delivered(self, kind: str, alert: dict) -> None:
@@ -311,14 +324,20 @@ class Notifier:
         status, retry_at = next_step(result, attempts, self.settings, self.clock(), random.uniform(0.8, 1.2))
         error = None if result.ok else ("; ".join(result.errors) or "Apprise reported a failure")[:2000]
         stored = {"sent": "sent", "retry": "queued", "failed": "failed"}[status]
+        rows = list(zip(batch.rows, items, strict=True))
+        if status == "sent":
+            events = [(d, outbox_entry(ALERTS_DELIVERED, self._delivered_event(d, sub, item.article, item.tags, attempts, alert))) for (d, _, alert), item in rows]
+        elif status == "failed":
+            events = [(d, outbox_entry(ALERTS_FAILED, self._failed_event(d, sub, item.article, error or "", attempts, result.permanent))) for (d, _, _), item in rows]
+        else:
+            events = []
         await self.db_call(store.mark_batch, self.db, batch.batch_id, status=stored, attempts=attempts, error=error, result=result.as_dict(),
-                                next_attempt_at=retry_at, now=self.clock())
+                                next_attempt_at=retry_at, now=self.clock(), events=events)
         if status == "sent":
             self.metrics.digests.labels(kind).inc()
             log.info("digest delivered", extra={**ctx, "attempts": attempts})
-            for (delivery_id, _, alert), item in zip(batch.rows, items, strict=True):
+            for (_, _, alert), _ in rows:
                 self._delivered(kind, alert)
-                await self.publish_delivered(self._delivered_event(delivery_id, sub, item.article, item.tags, attempts, alert))
             return True
         if status == "retry":
             self.metrics.retries.labels(kind).inc()
@@ -326,8 +345,6 @@ class Notifier:
             return False
         self.metrics.failed.labels(kind).inc()
         log.error("digest delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
-        for (delivery_id, _, _), item in zip(batch.rows, items, strict=True):
-            await self.publish_failed(self._failed_event(delivery_id, sub, item.article, error or "", attempts, result.permanent))
         return False
 
     async def send_due(self) -> int:
@@ -337,3 +354,25 @@ class Notifier:
 
     async def retry_forever(self) -> None:
         await repeat(self.send_due, self.settings.retry_poll_seconds, "delivery loop")
+
+    async def relay_events(self) -> int:
+        """Publish the delivered and failed events that the outbox holds; return how many were published."""
+        return await outbox.relay(self.db, AlertOutbox, self.owner, self.settings.sending_stale_seconds, self._publish_event, self._event_refused, self.clock)
+
+    async def relay_forever(self) -> None:
+        await repeat(self.relay_events, self.settings.retry_poll_seconds, "publishing alert events")
+
+    async def _publish_event(self, entry: dict) -> None:
+        if entry["topic"] == ALERTS_DELIVERED:
+            await self.publish_delivered(AlertDelivered.model_validate(entry["event"]))
+        else:
+            await self.publish_failed(AlertFailed.model_validate(entry["event"]))
+
+    async def _event_refused(self, row_id: int, entry: dict, error: BaseException) -> None:
+        log.error("alert event refused by Kafka; not retried",
+                  extra={"topic": entry["topic"], "delivery_id": entry["event"].get("delivery_id"), "error": f"{type(error).__name__}: {error}"})
+
+
+def outbox_entry(topic: str, event: AlertDelivered | AlertFailed) -> dict:
+    """What alert_outbox stores for one event."""
+    return {"topic": topic, "event": event.model_dump(mode="json")}

@@ -1,6 +1,7 @@
 """The notifier's delivery log (IO): one row per subscription × story, claimed before sending, marked after."""
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -11,7 +12,7 @@ from sqlmodel import col, select
 from radar_notifier.policy import Policy
 from radar_notifier.routing import SubscriptionView
 from radar_shared.db import as_utc, session_scope
-from radar_shared.models import Channel, Delivery, Subscription
+from radar_shared.models import AlertOutbox, Channel, Delivery, Subscription
 
 
 def load_subscriptions(database_url: str) -> list[SubscriptionView]:
@@ -87,11 +88,15 @@ def mark(database_url: str, delivery_id: int, *, status: str, attempts: int, err
 
 
 def mark_many(database_url: str, marks: list[dict]) -> None:
-    """Several outcomes (the keyword arguments of `mark`) in one transaction."""
+    """Several outcomes (the keyword arguments of `mark`) in one transaction. An outcome's `event` (an
+    alerts.delivered.v1 or alerts.failed.v1 event, {"topic", "event"}) goes to the outbox in that transaction."""
     with session_scope(database_url) as s:
         for m in marks:
-            values = _mark_values(m["status"], m["attempts"], m["error"], m["result"], m.get("next_attempt_at"), m.get("now") or datetime.now(UTC))
+            now = m.get("now") or datetime.now(UTC)
+            values = _mark_values(m["status"], m["attempts"], m["error"], m["result"], m.get("next_attempt_at"), now)
             s.execute(update(Delivery).where(col(Delivery.id) == m["delivery_id"]).values(**values).execution_options(synchronize_session=False))
+            if m.get("event"):
+                s.add(AlertOutbox(delivery_id=m["delivery_id"], payload=m["event"], created_at=now))
 
 
 def renew(database_url: str, delivery_ids: list[int], now: datetime) -> None:
@@ -201,8 +206,9 @@ def claim_digests(database_url: str, now: datetime, stale_before: datetime, limi
 
 
 def mark_batch(database_url: str, batch_id: str, *, status: str, attempts: int, error: str | None, result: dict, next_attempt_at: datetime | None = None,
-               now: datetime | None = None) -> None:
-    """Record a digest's outcome for all its rows: sent, failed, or queued again for a retry at next_attempt_at."""
+               now: datetime | None = None, events: Sequence[tuple[int, dict]] = ()) -> None:
+    """Record a digest's outcome for all its rows: sent, failed, or queued again for a retry at next_attempt_at; the
+    `events` (delivery id, {"topic", "event"}) go to the outbox in the same transaction."""
     now = now or datetime.now(UTC)
     values: dict = {"status": status, "attempts": attempts, "last_error": error, "result": result, "updated_at": now}
     if status == "sent":
@@ -213,6 +219,8 @@ def mark_batch(database_url: str, batch_id: str, *, status: str, attempts: int, 
         values.update(next_attempt_at=None)
     with session_scope(database_url) as s:
         s.execute(update(Delivery).where(Delivery.batch_id == batch_id, Delivery.status == "sending").values(**values))
+        for delivery_id, event in events:
+            s.add(AlertOutbox(delivery_id=delivery_id, payload=event, created_at=now))
 
 
 def resend(database_url: str, delivery_ids: list[int] | None) -> list[int]:

@@ -107,3 +107,28 @@ def test_feed_preview_and_opml_import(web: TestClient, tmp_path) -> None:  # typ
     assert "1 feed(s) added, 0 already there, 1 refused" in page and "192.168.1.10" in page
     laughs = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa">]><opml><body><outline xmlUrl="https://x.example/&a;"/></body></opml>'
     assert "opml:" in web.post("/feeds/import", files={"opml": ("evil.opml", laughs, "text/xml")}).text
+
+
+def test_status_shows_feeds_with_capped_entries_failed_entries_and_deadline_errors(web: TestClient) -> None:
+    from click.testing import CliRunner
+
+    from radar_api.cli import main
+    from radar_shared.db import session_scope
+    from radar_shared.models import FeedState
+
+    slow = service.add_feed(web.db, "https://slow.example/feed", "slow")  # type: ignore[attr-defined]
+    big = service.add_feed(web.db, "https://big.example/feed", "big")  # type: ignore[attr-defined]
+    fine = service.add_feed(web.db, "https://fine.example/feed", "fine")  # type: ignore[attr-defined]
+    deadline = "feed https://slow.example/feed: no complete response within the 60 s deadline (FEED_WATCHER_FETCH_DEADLINE_SECONDS)"
+    with session_scope(web.db) as s:  # type: ignore[attr-defined]
+        s.add(FeedState(feed_id=slow.id, polls=1, error_streak=2, last_error_kind="deadline", last_error=deadline, last_poll_at=service.datetime.now(service.UTC)))
+        s.add(FeedState(feed_id=big.id, polls=1, entries_truncated=3, entries_failed=1, last_entry_error="entry e1: its event of 1200000 bytes exceeds FEED_WATCHER_MAX_EVENT_BYTES",
+                        encoding="windows-1252 (detected)", last_poll_at=service.datetime.now(service.UTC)))
+        s.add(FeedState(feed_id=fine.id, polls=1, encoding="utf-8", last_poll_at=service.datetime.now(service.UTC)))
+    sign_in(web, "ops", "admin")
+    page = web.get("/status").text
+    assert "DEADLINE x2" in page and "no complete response within the 60 s deadline" in page
+    assert "3 entries capped" in page and "1 entry not published (too large): entry e1" in page and "read as windows-1252" in page
+    assert "fine.example" not in page.split("Feeds that need attention")[1]
+    printed = CliRunner().invoke(main, ["status"], env={"DATABASE_URL": web.db, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"}).output  # type: ignore[attr-defined]
+    assert "DEADLINE x2" in printed and "3 entries capped" in printed and "1 entry not published" in printed

@@ -146,3 +146,47 @@ def test_a_body_without_delimitable_items_is_parsed_whole() -> None:
     first = parse_feed(atom, "https://a.org/atom")
     assert [e.title for e in first.entries] == ["One"] and len(first.item_digests) == 1
     assert parse_feed(atom, "https://a.org/atom", known_items=frozenset(first.item_digests)).entries == []
+
+
+PORTUGUESE = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Notícias</title><item><title>Governo anuncia ação contra a poluição no 1º trimestre</title>'
+              '<link>https://pt.example/1</link><description>A região de São João recebeu o ministro; a população está à espera.</description></item></channel></rss>')
+
+
+def test_latin1_without_declaration_is_read_as_windows_1252_not_a_baltic_code_page() -> None:
+    feed = parse_feed(PORTUGUESE.encode("latin-1"), "https://pt.example/feed")
+    assert feed.entries[0].title == "Governo anuncia ação contra a poluição no 1º trimestre"
+    assert "São João" in feed.entries[0].text and feed.encoding == "windows-1252 (detected)"
+
+
+@pytest.mark.parametrize(
+    ("language", "encoding", "text"),
+    [("ru", "cp1251", "Санкции против КНДР"), ("el", "iso-8859-7", "Κυρώσεις κατά της Βόρειας Κορέας"), ("pl", "iso-8859-2", "Sankcje wobec Korei Północnej, żółć")],
+)
+def test_the_feeds_language_chooses_the_legacy_encoding_of_its_script(language: str, encoding: str, text: str) -> None:
+    body = f'<rss version="2.0"><channel><title>t</title><language>{language}</language><item><title>{text}</title><link>https://x.example/1</link></item></channel></rss>'
+    feed = parse_feed(body.encode(encoding), "https://x.example/feed")
+    assert feed.entries[0].title == text
+    header_only = f'<rss version="2.0"><channel><title>t</title><item><title>{text}</title><link>https://x.example/1</link></item></channel></rss>'
+    assert parse_feed(header_only.encode(encoding), "https://x.example/feed", content_language=language).entries[0].title == text
+
+
+def test_control_characters_and_nul_are_removed() -> None:
+    body = ('<rss version="2.0"><channel><title>t\x00</title><item><title>North\x00 Korea\x07 sanctions\x1b</title><link>https://x.example/1</link>'
+            '<description>Text\x00 with\x0b controls\x7f and a tab\there.</description></item></channel></rss>').encode()
+    entry = parse_feed(body, "https://x.example/feed").entries[0]
+    assert entry.title == "North Korea sanctions"
+    assert entry.text == "Text with controls and a tab here."  # whitespace is folded, as always
+    assert "\x00" not in entry.summary_html and "\x7f" not in entry.summary_html
+
+
+def test_oversized_fields_are_capped_and_marked_truncated() -> None:
+    from radar_feed_watcher.parser import EntryLimits
+
+    huge = "<p>" + "word " * 700_000 + "</p>"
+    body = (f'<rss version="2.0"><channel><title>t</title><item><title>{"T" * 1_000_000}</title><link>https://x.example/1</link>'
+            f'<description><![CDATA[{huge}]]></description></item><item><title>small</title><link>https://x.example/2</link></item></channel></rss>').encode()
+    feed = parse_feed(body, "https://x.example/feed", limits=EntryLimits(title=1000, summary=50_000, text=100_000))
+    big, small = feed.entries
+    assert big.truncated and not small.truncated and feed.truncated_entries == 1
+    assert len(big.title) == 1000 and len(big.summary_html) <= 50_000 and len(big.text) <= 100_000
+    assert big.summary_html.endswith("</p>"), "the cut HTML is sanitised again, which closes its tags"

@@ -100,9 +100,10 @@ async def test_a_failed_publish_is_retried_from_the_outbox(database_url: str, se
     add_feed(database_url, server.url("/f.xml"))
     published: list = []
     poller = make_poller(database_url, published, fail=[ConnectionError("broker down")])
-    with pytest.raises(ConnectionError):
-        await poller.tick()
+    await poller.tick()  # the broker's outage does not stop the poll cycle
     assert published == [] and len(store.unpublished(database_url)) == 1, "kept in the outbox"
+    with session_scope(database_url) as s:
+        assert s.exec(select(FeedState)).one().error_streak == 0, "a broker outage is not the feed's error"
     make_claims_expire(database_url)
     await poller.tick()
     assert [e.article.title for e in published] == ["Story 0"]
@@ -143,3 +144,20 @@ def test_two_watchers_store_an_entry_once(database_url: str) -> None:
     claimed = store.claim_unpublished(database_url, "watcher-a", now, 300)
     assert [payload for _, payload in claimed] == [{"x": 1}, {"x": 2}]
     assert store.claim_unpublished(database_url, "watcher-b", now, 300) == [], "claimed by watcher-a"
+
+
+async def test_an_entry_kafka_refuses_for_good_is_failed_on_its_feed_and_the_others_go_on(database_url: str, server: FeedServer) -> None:
+    from aiokafka.errors import MessageSizeTooLargeError
+
+    server.feeds["/f.xml"] = rss(ITEMS)
+    feed_id = add_feed(database_url, server.url("/f.xml"))
+    published: list = []
+    poller = make_poller(database_url, published, fail=[MessageSizeTooLargeError("the message is 1200000 bytes")])
+    await poller.tick()
+    assert len(published) == 2 and store.unpublished(database_url) == [], "not retried"
+    with session_scope(database_url) as s:
+        failed = s.exec(select(SeenEntry).where(SeenEntry.failed_at != None)).one()  # noqa: E711
+        assert "MessageSizeTooLargeError" in (failed.publish_error or "")
+        st = s.get(FeedState, feed_id)
+        assert st.entries_failed == 1 and "was refused by Kafka" in (st.last_entry_error or "") and st.error_streak == 0
+    await poller.client.aclose()

@@ -148,6 +148,7 @@ async def test_a_forged_row_fails_once_with_the_policy_as_its_last_error(sqlite_
         await notifier.handle(ArticleClassified(article=article("Tanker seized"), tags=[tag("North Korea sanctions")], classifier_version="rules:test",
                                                 discovered_at=datetime.now(UTC)))
         await notifier.settle()
+        await notifier.relay_events()  # the failed event goes out through the outbox
     finally:
         await notifier.close()
     with session_scope(sqlite_url) as s:

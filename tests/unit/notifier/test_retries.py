@@ -32,6 +32,7 @@ async def drain(notifier: Notifier, until, timeout: float = 15) -> None:  # type
     while not until():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await notifier.retry_due()
+        await notifier.relay_events()  # the delivered and failed events go out through the outbox
         await asyncio.sleep(0.05)
 
 
@@ -76,6 +77,7 @@ async def test_revoked_webhook_is_permanent_and_not_retried(database_url: str, s
     notifier.apply_subscriptions([subscribe(database_url, SLACK)])
     await notifier.handle(event())
     await notifier.settle()
+    await notifier.relay_events()
     assert len(failed) == 1 and failed[0].permanent and failed[0].attempts == 1
 
 
@@ -103,6 +105,7 @@ async def test_operator_lists_and_resends_failed(database_url: str, monkeypatch:
     notifier.apply_subscriptions([sub])
     await notifier.handle(event())
     await notifier.settle()
+    await notifier.relay_events()
     assert failed
     monkeypatch.setenv("DATABASE_URL", database_url)
     listed = CliRunner().invoke(main, ["deliveries", "list", "--failed"])

@@ -69,6 +69,7 @@ async def test_hourly_digest_of_ten_stories_is_one_email_and_survives_a_restart(
         text = mail.part("text/html")
         assert all(f"Ship-to-ship transfer number {n}" in text for n in range(10))
         assert "other.example" in text  # the later coverage is listed with its story
+        assert await restarted.relay_events() == 10
         assert len(delivered) == 10 and statuses(database_url) == ["sent"] * 10
         await restarted.close()
     finally:
@@ -91,7 +92,7 @@ async def test_quiet_hours_hold_alerts_until_they_end(database_url: str, slack: 
     assert not slack.snapshot()
     clock.advance(minutes=1)
     await notifier.send_due()
-    await asyncio.sleep(0)
+    await notifier.relay_events()
     assert len(slack.snapshot()) == 2 and len(delivered) == 2
     await notifier.close()
 
@@ -112,6 +113,7 @@ async def test_rate_limit_delays_but_never_drops(database_url: str, slack: HTTPS
     clock.advance(hours=2)
     await notifier.send_due()
     await notifier.send_due()
+    await notifier.relay_events()
     assert len(slack.snapshot()) == 5 and len(delivered) == 5 and statuses(database_url) == ["sent"] * 5
     await notifier.close()
 
@@ -134,6 +136,7 @@ async def test_slack_500_then_429_retry_after_then_200_arrives_once_and_not_earl
     while not delivered:
         assert time.monotonic() < deadline, "timed out"
         await notifier.send_due()
+        await notifier.relay_events()
         await asyncio.sleep(0.05)
     assert len(times) == 3 and len(slack.snapshot()) == 1 and not failed
     assert times[2] - times[1] >= 2.0, f"retried {times[2] - times[1]:.2f} s after a 429 with Retry-After: 2"
@@ -180,7 +183,7 @@ async def test_a_send_waiting_for_its_channel_is_not_taken_over_as_stale(databas
     notifier.apply_subscriptions([subscribe(database_url, SLACK)])
     for n in range(4):
         await notifier.handle(event(n))  # four alerts for one webhook: the last waits 3 s for its turn
-    loop = asyncio.create_task(notifier.retry_forever())
+    loop = asyncio.gather(notifier.retry_forever(), notifier.relay_forever())
     try:
         deadline = time.monotonic() + 15
         while len(delivered) < 4:
@@ -191,3 +194,36 @@ async def test_a_send_waiting_for_its_channel_is_not_taken_over_as_stale(databas
         loop.cancel()
     assert len(slack.snapshot()) == 4, "a claim that waited for Slack's pacing was sent again as if its notifier had crashed"
     await notifier.close()
+
+
+async def test_the_delivery_loop_goes_on_sending_while_the_broker_does_not_take_events(database_url: str, slack: HTTPSink) -> None:
+    clock = Clock(datetime(2026, 11, 27, 6, 0, tzinfo=UTC))
+    early = with_policy(subscribe(database_url, SLACK), quiet_start="22:00", quiet_end="07:00")
+    late = with_policy(subscribe(database_url, "slack://T33333333/B33333333/radartestwebhooktoken333"), quiet_start="22:00", quiet_end="08:00")
+    notifier, delivered, _ = notifier_for(database_url, clock, slack_interval_seconds=0, retry_poll_seconds=0.05)
+    broker_down = asyncio.Event()
+
+    async def publish_never_returns(event) -> None:  # type: ignore[no-untyped-def]  # Kafka is down
+        await broker_down.wait()
+
+    notifier.publish_delivered = publish_never_returns
+    notifier.apply_subscriptions([early, late])
+    await notifier.handle(event(1))
+    await notifier.settle()
+    assert statuses(database_url) == ["pending", "pending"], "both held by quiet hours"
+    loops = asyncio.gather(notifier.retry_forever(), notifier.relay_forever())
+    try:
+        clock.advance(hours=1)  # 07:00: the first alert is due, is sent, and its event cannot be published
+        deadline = time.monotonic() + 15
+        while len(slack.snapshot()) < 1:
+            assert time.monotonic() < deadline, "timed out"
+            await asyncio.sleep(0.05)
+        clock.advance(hours=1)  # 08:00: the second one is due; the delivery loop must not be waiting on the broker
+        while len(slack.snapshot()) < 2:
+            assert time.monotonic() < deadline, "the delivery loop stopped sending while the broker was down"
+            await asyncio.sleep(0.05)
+    finally:
+        loops.cancel()
+        await asyncio.gather(loops, return_exceptions=True)
+    assert statuses(database_url) == ["sent", "sent"] and not delivered
+    await notifier.close(timeout=0)
