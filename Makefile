@@ -7,11 +7,12 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: run test setup kafka-jars kafka-start kafka-stop kafka-status migrate lint contracts clean help
+.PHONY: run test test-fast setup kafka-jars kafka-start kafka-stop kafka-status migrate lint contracts clean help
 
 help:
 	@echo "make run    - Kafka, database, all services, with the default feeds and topics (Ctrl-C stops all)"
 	@echo "make test   - the whole suite, on a throwaway Kafka on free ports"
+	@echo "make test-fast - unit and contract tests on SQLite: no broker, no PostgreSQL, no browser (the inner loop)"
 	@echo "make setup  - virtualenv and locked dependencies only"
 
 $(UV):
@@ -35,6 +36,9 @@ test: setup kafka-jars
 	deploy/postgres.sh ensure
 	deploy/chromium.sh ensure
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+test-fast: setup
+	.venv/bin/python -m pytest tests/unit tests/contract -q -k "not postgresql" -m "not kafka and not e2e" $(PYTEST_ARGS)
 
 kafka-start: setup
 	deploy/kafka.sh start && deploy/kafka.sh topics
