@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from pydantic import BaseModel, Field, field_validator
 
 from radar_api import service
@@ -70,6 +70,20 @@ def current_actor(request: Request, credentials: Annotated[HTTPAuthorizationCred
         raise HTTPException(401, "authorization: unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
     ctx.enforce_rate_limit(hash_token(credentials.credentials))
     return actor
+
+
+basic = HTTPBasic(auto_error=False, description="For feed readers: any user name, an API token as the password.")
+
+
+def reader_actor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)], password: Annotated[HTTPBasicCredentials | None, Depends(basic)],
+) -> Actor:
+    """A bearer token, or HTTP Basic with the token as the password: feed readers can send the latter."""
+    if credentials is None and password is not None:
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=password.password)
+    if credentials is None:
+        raise HTTPException(401, "authorization: send an API token (Bearer, or as the Basic password)", headers={"WWW-Authenticate": 'Basic realm="Radar"'})
+    return current_actor(request, credentials)
 
 
 def admin_actor(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
@@ -263,6 +277,15 @@ async def test_subscription(subscription_id: int, actor: ActorDep, ctx: ContextD
 @router.get("/deliveries", tags=["deliveries"])
 def list_deliveries(actor: ActorDep, ctx: ContextDep, failed: bool = False, limit: Annotated[int, Field(ge=1, le=service.MAX_LISTED)] = 100) -> list[DeliveryOut]:
     return [_delivery_out(d) for d in service.list_deliveries(ctx.db, actor, failed, limit)]
+
+
+@router.get("/me/alerts.atom", tags=["deliveries"], response_class=Response, responses={200: {"content": {"application/atom+xml": {}}}})
+def alerts_atom(request: Request, actor: Annotated[Actor, Depends(reader_actor)], ctx: ContextDep) -> Response:
+    """Your latest 100 alerts as an Atom feed, for a feed reader (Basic auth: any user name, an API token as the password)."""
+    from radar_api.atom import render_alerts_atom
+
+    rows = [d for d in service.list_deliveries(ctx.db, actor, limit=100) if d.status != "suppressed"]
+    return Response(render_alerts_atom(rows, actor.name, str(request.url)), media_type="application/atom+xml")
 
 
 @router.get("/topics", tags=["watches"])

@@ -278,6 +278,16 @@ async def feeds(request: Request, preview: str = "") -> HTMLResponse:
     return _page(request, "feeds.html", actor, feeds=status.feeds, preview=preview, entries=entries, preview_error=preview_error)
 
 
+@router.get("/feeds/export.opml")
+def export_opml(request: Request) -> Response:
+    """The feed list as OPML 2.0, for another reader (admins, as the feed list is)."""
+    from radar_api.opml import OPMLFeed, render_opml
+
+    _admin(request)
+    body = render_opml([OPMLFeed(url, title) for url, title in service.export_feeds(get_context(request).db)])
+    return Response(body, media_type="text/x-opml", headers={"Content-Disposition": 'attachment; filename="radar-feeds.opml"'})
+
+
 @router.post("/feeds/import")
 async def import_opml(request: Request) -> Response:
     _admin(request)

@@ -12,9 +12,11 @@ PostgreSQL text columns reject, and the rest of C0/C1) are removed, and title, s
 
 import calendar
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape as html_escape
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -276,6 +278,113 @@ def normalise_encoding(body: bytes, content_type: str | None, content_language: 
     return _XML_DECL.sub(b"", text.encode("utf-8"), count=1), encoding
 
 
+def _entry(
+    feed_url: str, limits: EntryLimits, guid: str | None, link: str, raw_title: str, raw_html: str, lang: str | None,
+    published_at: datetime | None, reused_guid: bool,
+) -> ParsedEntry | None:
+    """One entry, bounded and storable, from its raw fields (RSS, Atom or JSON Feed alike); None when it is empty."""
+    title = strip_controls(html_to_text(strip_controls(raw_title or "")).replace("\n", " ").strip())
+    html = strip_controls(sanitize_html(strip_controls(raw_html)))
+    text = strip_controls(html_to_text(html))
+    link = strip_controls(link or "")
+    key = entry_key(guid, link, title, text, reused_guid)
+    if link:
+        canonical = canonical_url(link)
+        aid = article_id(link)
+    else:
+        canonical = f"{canonical_url(feed_url)}#{key}"
+        aid = key
+    if not title and not text and not link:
+        return None
+    lang = guess_lang(lang, f"{title[:2000]}\n{text[:2000]}")
+    title, title_cut = cap(title or canonical, limits.title)
+    html, html_cut = cap_html(html, limits.summary)
+    text, text_cut = cap(text, limits.text)
+    return ParsedEntry(
+        entry_key=key,
+        article_id=aid,
+        story_id=story_id(canonical),
+        url=canonical if link else "",
+        title=title,
+        summary_html=html,
+        text=text,
+        lang=lang,
+        published_at=published_at,
+        truncated=title_cut or html_cut or text_cut,
+    )
+
+
+def _reused(guids: list[str]) -> set[str]:
+    return {g for g in guids if g and guids.count(g) > 1}
+
+
+def is_json_feed(body: bytes, content_type: str | None) -> bool:
+    """A JSON Feed (application/feed+json or application/json), or a body that is a JSON object."""
+    kind = (content_type or "").split(";")[0].strip().lower()
+    return kind in ("application/feed+json", "application/json") or body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def _json_time(value: object) -> datetime | None:
+    """An RFC 3339 date of JSON Feed (`2020-08-07T11:44:36-05:00`, `…Z`), in UTC; None when absent or malformed."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _json_str(item: dict, key: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def parse_json_feed(body: bytes, feed_url: str, limits: EntryLimits = EntryLimits()) -> ParsedFeed:
+    """A JSON Feed 1.0 or 1.1 (https://www.jsonfeed.org/version/1.1/), which feedparser does not read.
+
+    An item's HTML is `content_html`, else `content_text` (escaped), with `summary` when it says more; its link is
+    `url`, else `external_url`. Items that are not objects are skipped with a warning. Raises FeedParseError when
+    the body is not a JSON Feed.
+    """
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise FeedParseError(f"feed {feed_url}: not a JSON Feed: {error}") from None
+    except RecursionError:
+        raise FeedParseError(f"feed {feed_url}: not a JSON Feed: nested too deeply") from None
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith("https://jsonfeed.org/version/"):
+        raise FeedParseError(f"feed {feed_url}: not a JSON Feed: no 'version' of https://jsonfeed.org/version/…")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise FeedParseError(f"feed {feed_url}: not a JSON Feed: 'items' is not a list")
+    warnings = [f"feed {feed_url}: items[{n}] is not an object; skipped" for n, item in enumerate(items) if not isinstance(item, dict)]
+    items = [item for item in items if isinstance(item, dict)]
+    feed_lang = _json_str(data, "language") or None
+    guids = [str(item.get("id") or "").strip() for item in items]
+    reused = _reused(guids)
+    entries = []
+    for item, guid in zip(items, guids, strict=True):
+        html = _json_str(item, "content_html") or html_escape(_json_str(item, "content_text")).replace("\n", "<br>")
+        summary = _json_str(item, "summary")
+        if summary and summary not in html:
+            html = f"<p>{html_escape(summary)}</p>{html}"
+        entry = _entry(
+            feed_url, limits, guid or None, _json_str(item, "url") or _json_str(item, "external_url"), _json_str(item, "title"), html,
+            _json_str(item, "language") or feed_lang, _json_time(item.get("date_published")) or _json_time(item.get("date_modified")), guid in reused,
+        )
+        if entry is not None:
+            entries.append(entry)
+    host = urlsplit(feed_url).hostname or ""
+    return ParsedFeed(
+        title=strip_controls(_json_str(data, "title") or host)[: limits.title],
+        entries=entries,
+        warnings=warnings,
+        item_digests=[],
+        encoding="utf-8",
+    )
+
+
 def parse_feed(
     body: bytes,
     feed_url: str,
@@ -288,6 +397,8 @@ def parse_feed(
 
     Raises FeedParseError when nothing feed-like can be read from it.
     """
+    if is_json_feed(body, content_type):
+        return parse_json_feed(body, feed_url, limits)
     body, detected = normalise_encoding(body, content_type, content_language)
     body, digests, skipped = without_known_items(body, known_items)
     headers = {"content-type": content_type} if content_type else {}
@@ -304,39 +415,12 @@ def parse_feed(
     host = urlsplit(feed_url).hostname or ""
     result: list[ParsedEntry] = []
     guids = [(e.get("id") or "").strip() for e in entries]
-    reused = {g for g in guids if g and guids.count(g) > 1}
-    for entry in entries:
-        title = strip_controls(html_to_text(strip_controls(entry.get("title", "") or "")).replace("\n", " ").strip())
-        html = strip_controls(sanitize_html(strip_controls(_best_html(entry))))
-        text = strip_controls(html_to_text(html))
-        link = strip_controls(entry.get("link") or "")
-        key = entry_key(entry.get("id"), link, title, text, (entry.get("id") or "").strip() in reused)
-        if link:
-            canonical = canonical_url(link)
-            aid = article_id(link)
-        else:
-            canonical = f"{canonical_url(feed_url)}#{key}"
-            aid = key
-        if not title and not text and not link:
-            continue
-        lang = guess_lang(entry.get("language") or feed_lang, f"{title[:2000]}\n{text[:2000]}")
-        title, title_cut = cap(title or canonical, limits.title)
-        html, html_cut = cap_html(html, limits.summary)
-        text, text_cut = cap(text, limits.text)
-        result.append(
-            ParsedEntry(
-                entry_key=key,
-                article_id=aid,
-                story_id=story_id(canonical),
-                url=canonical if link else "",
-                title=title,
-                summary_html=html,
-                text=text,
-                lang=lang,
-                published_at=_when(entry),
-                truncated=title_cut or html_cut or text_cut,
-            )
-        )
+    reused = _reused(guids)
+    for entry, guid in zip(entries, guids, strict=True):
+        parsed_entry = _entry(feed_url, limits, entry.get("id"), entry.get("link") or "", entry.get("title", "") or "", _best_html(entry),
+                              entry.get("language") or feed_lang, _when(entry), guid in reused)
+        if parsed_entry is not None:
+            result.append(parsed_entry)
     ttl = parsed.feed.get("ttl")
     declared = parsed.get("encoding") or None
     return ParsedFeed(

@@ -109,6 +109,24 @@ def test_feed_preview_and_opml_import(web: TestClient, tmp_path) -> None:  # typ
     assert "opml:" in web.post("/feeds/import", files={"opml": ("evil.opml", laughs, "text/xml")}).text
 
 
+def test_the_feed_list_exports_as_opml_that_imports_again(web: TestClient) -> None:
+    from radar_api.opml import parse_opml
+
+    sign_in(web, "ops", "admin")
+    service.add_feed(web.db, "https://www.nknews.org/feed/", "NK News & <friends>")  # type: ignore[attr-defined]
+    service.add_feed(web.db, "https://www.38north.org/feed/", "")  # type: ignore[attr-defined]
+    answer = web.get("/feeds/export.opml")
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/x-opml") and "attachment" in answer.headers["content-disposition"]
+    feeds = parse_opml(answer.content)
+    assert [(f.url, f.title) for f in feeds] == [("https://www.nknews.org/feed/", "NK News & <friends>"), ("https://www.38north.org/feed/", "https://www.38north.org/feed/")]
+    assert 'href="/feeds/export.opml"' in web.get("/feeds").text
+
+
+def test_only_admins_export_the_feed_list(web: TestClient) -> None:
+    sign_in(web, "alice")
+    assert web.get("/feeds/export.opml", follow_redirects=False).status_code == 303  # to the sign-in page, as /feeds does
+
+
 def test_status_shows_feeds_with_capped_entries_failed_entries_and_deadline_errors(web: TestClient) -> None:
     from click.testing import CliRunner
 
