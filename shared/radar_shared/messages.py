@@ -54,6 +54,8 @@ class Article(_Frozen):
     source: str = Field("", description="The source's domain or feed title.")
     published_at: datetime | None = None
     truncated: bool = Field(False, description="The feed's title, summary or text was longer than the feed-watcher's caps and was cut.")
+    summary: str = Field("", description="Plain text of the feed's summary; `text` holds the same unless it came from the article page.")
+    text_source: Literal["feed", "page"] = Field("feed", description="Where `text` came from: the feed entry, or the article page's main text.")
 
 
 class Span(_Frozen):

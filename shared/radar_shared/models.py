@@ -27,6 +27,9 @@ class Feed(SQLModel, table=True):
     title: str = Field(default="", max_length=500)
     enabled: bool = True
     poll_interval_seconds: int | None = Field(default=None, description="Override of the default interval.")
+    full_text_below_chars: int | None = Field(
+        default=None, description="Fetch the article page and extract its text when an entry's text is shorter than this (None: off)."
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
@@ -137,6 +140,9 @@ class FeedState(SQLModel, table=True):
     entries_truncated: int = Field(default=0, sa_column_kwargs={"server_default": "0"}, description="Entries whose title, summary or text was capped.")
     entries_failed: int = Field(default=0, sa_column_kwargs={"server_default": "0"}, description="Entries that could not be published (too large).")
     last_entry_error: str | None = Field(default=None, max_length=2000, description="Why the last such entry was not published.")
+    pages_fetched: int = Field(default=0, sa_column_kwargs={"server_default": "0"}, description="Article pages whose main text replaced a short entry's.")
+    pages_failed: int = Field(default=0, sa_column_kwargs={"server_default": "0"}, description="Article pages that could not be fetched or extracted.")
+    last_page_error: str | None = Field(default=None, max_length=2000, description="Why the last such page was not used.")
 
 
 class SeenEntry(SQLModel, table=True):

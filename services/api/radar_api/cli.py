@@ -89,11 +89,13 @@ def feeds() -> None:
 @click.argument("url")
 @click.option("--title", default="")
 @click.option("--interval", type=int, default=None, help="Seconds between polls (default: FEED_WATCHER_POLL_INTERVAL_SECONDS).")
-def feeds_add(url: str, title: str, interval: int | None) -> None:
+@click.option("--full-text-below", "full_text_below", type=int, default=None, metavar="CHARS",
+              help="For summary-only feeds: fetch the article page and use its main text when an entry has fewer characters than this.")
+def feeds_add(url: str, title: str, interval: int | None, full_text_below: int | None) -> None:
     from radar_feed_watcher.config import FeedWatcherSettings
 
     try:
-        feed = service.add_feed(_db(), url, title, interval, FeedWatcherSettings().allowed_networks)
+        feed = service.add_feed(_db(), url, title, interval, FeedWatcherSettings().allowed_networks, full_text_below)
     except service.ConfigError as error:
         _fail(error)
     click.echo(f"feed {feed.id} added: {feed.url}")
@@ -105,11 +107,15 @@ def feeds_list(as_json: bool) -> None:
     rows = service.list_feeds(_db())
     if as_json:
         for f, st in rows:
-            click.echo(json.dumps({"id": f.id, "url": f.url, "title": f.title, "enabled": f.enabled, "last_poll_at": _when(st.last_poll_at if st else None), "error_streak": st.error_streak if st else 0}))
+            click.echo(json.dumps({"id": f.id, "url": f.url, "title": f.title, "enabled": f.enabled, "last_poll_at": _when(st.last_poll_at if st else None),
+                                   "error_streak": st.error_streak if st else 0, "full_text_below": f.full_text_below_chars,
+                                   "pages_fetched": st.pages_fetched if st else 0, "pages_failed": st.pages_failed if st else 0,
+                                   "last_page_error": st.last_page_error if st else None}))
         return
     for f, st in rows:
         state = "disabled" if not f.enabled else (f"errors x{st.error_streak}" if st and st.error_streak else "ok")
-        click.echo(f"{f.id:>4}  {state:<12} {_when(st.last_poll_at if st else None):<19}  {f.url}  {f.title}")
+        pages = f"  full text < {f.full_text_below_chars}: {st.pages_fetched if st else 0} pages, {st.pages_failed if st else 0} failed" if f.full_text_below_chars else ""
+        click.echo(f"{f.id:>4}  {state:<12} {_when(st.last_poll_at if st else None):<19}  {f.url}  {f.title}{pages}")
 
 
 @feeds.command("preview")

@@ -184,6 +184,7 @@ class FeedIn(Body):
     url: str = Field(max_length=2048)
     title: str = Field("", max_length=500)
     interval: int | None = None
+    full_text_below: int | None = Field(None, description="Fetch the article page when an entry's text is shorter than this many characters.")
 
 
 class DeliveryOut(BaseModel):
@@ -297,13 +298,15 @@ def topics(actor: ActorDep) -> list[str]:
 def list_feeds(actor: AdminDep, ctx: ContextDep) -> list[dict[str, Any]]:
     """Feeds and their health (admins: feed URLs and errors can name the operator's sources, decision 007)."""
     return [{"id": f.id, "url": f.url, "title": f.title, "enabled": f.enabled, "error_streak": st.error_streak if st else 0,
-             "last_poll_at": st.last_poll_at if st else None, "last_error": st.last_error if st else None} for f, st in service.list_feeds(ctx.db)]
+             "last_poll_at": st.last_poll_at if st else None, "last_error": st.last_error if st else None, "full_text_below": f.full_text_below_chars,
+             "pages_fetched": st.pages_fetched if st else 0, "pages_failed": st.pages_failed if st else 0,
+             "last_page_error": st.last_page_error if st else None} for f, st in service.list_feeds(ctx.db)]
 
 
 @router.post("/feeds", status_code=201, tags=["feeds"])
 def add_feed(body: FeedIn, actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
-    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.feed_networks)
-    return {"id": feed.id, "url": feed.url, "title": feed.title}
+    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.feed_networks, body.full_text_below)
+    return {"id": feed.id, "url": feed.url, "title": feed.title, "full_text_below": feed.full_text_below_chars}
 
 
 @router.delete("/feeds/{feed_id}", status_code=204, tags=["feeds"])

@@ -71,19 +71,25 @@ def validate_feed_url(url: str, allowed_networks: list[str]) -> str:
     return url
 
 
-def add_feed(db: str, url: str, title: str = "", interval: int | None = None, allowed_networks: list[str] | None = None) -> Feed:
+def add_feed(
+    db: str, url: str, title: str = "", interval: int | None = None, allowed_networks: list[str] | None = None, full_text_below: int | None = None
+) -> Feed:
+    """Add (or re-enable) a feed. `full_text_below`: fetch the article page of entries with less text than this."""
     validate_feed_url(url, allowed_networks or [])
     if interval is not None and interval < 30:
         raise ConfigError("interval: at least 30 seconds")
+    if full_text_below is not None and not 1 <= full_text_below <= 100_000:
+        raise ConfigError("full_text_below: between 1 and 100000 characters")
     with session_scope(db) as s:
         existing = s.exec(select(Feed).where(Feed.url == url)).first()
         if existing is not None and existing.enabled:
             raise ConfigError(f"url: feed {url} already exists")
         if existing is not None:  # removed earlier: enable it again; its seen entries keep it from re-alerting
             existing.enabled, existing.title, existing.poll_interval_seconds = True, title or existing.title, interval
+            existing.full_text_below_chars = full_text_below
             s.add(existing)
             return existing
-        feed = Feed(url=url, title=title, poll_interval_seconds=interval)
+        feed = Feed(url=url, title=title, poll_interval_seconds=interval, full_text_below_chars=full_text_below)
         s.add(feed)
         s.flush()
         return feed
@@ -407,6 +413,8 @@ class FeedStatus:
     entries_truncated: int = 0
     entries_failed: int = 0
     last_entry_error: str | None = None
+    pages_failed: int = 0
+    last_page_error: str | None = None
 
     @property
     def notes(self) -> list[str]:
@@ -418,6 +426,8 @@ class FeedStatus:
             out.append(f"{self.entries_truncated} entr{'y' if self.entries_truncated == 1 else 'ies'} capped to FEED_WATCHER_MAX_*_CHARS (marked truncated)")
         if self.encoding and self.encoding.endswith("(detected)"):
             out.append(f"no encoding declared; read as {self.encoding.removesuffix(' (detected)')}")
+        if self.pages_failed:
+            out.append(f"{self.pages_failed} article page{'' if self.pages_failed == 1 else 's'} not used for full text (the feed's text stayed): {self.last_page_error or ''}")
         return out
 
     @property
@@ -472,6 +482,7 @@ def status(db: str, heartbeat_seconds: float, now: datetime | None = None, stale
             as_utc(st.gone_at) if st else None, st.effective_url if st else None,
             st.last_error_kind if st else None, st.encoding if st else None, st.entries_truncated if st else 0,
             st.entries_failed if st else 0, st.last_entry_error if st else None,
+            st.pages_failed if st else 0, st.last_page_error if st else None,
         )
         for f, st in feeds
     ]

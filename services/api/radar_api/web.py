@@ -307,11 +307,14 @@ async def import_opml(request: Request) -> Response:
 
 
 @router.post("/feeds")
-def add_feed(request: Request, url: Annotated[str, Form()], title: Annotated[str, Form()] = "") -> Response:
+def add_feed(request: Request, url: Annotated[str, Form()], title: Annotated[str, Form()] = "", full_text_below: Annotated[str, Form()] = "") -> Response:
     _admin(request)
     ctx = get_context(request)
     try:
-        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.feed_networks)
+        if full_text_below.strip() and not full_text_below.strip().isdigit():
+            raise service.ConfigError("full_text_below: a number of characters, or empty for off")
+        threshold = int(full_text_below) if full_text_below.strip() else None
+        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.feed_networks, threshold)
     except service.ConfigError as error:
         return _back("/feeds", error=str(error))
     return _back("/feeds", flash=f"feed {feed.id} added")

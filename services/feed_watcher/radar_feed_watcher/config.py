@@ -36,6 +36,8 @@ class FeedWatcherSettings(BaseSettings):
         description="An entry whose event is still larger (in JSON) is recorded as failed on its feed, not published; Kafka's limit is 1 MB.",
     )
     max_redirects: int = Field(5, ge=0, description="Redirects followed, each hop checked against the SSRF rules.")
+    max_page_bytes: int = Field(3_000_000, ge=1024, description="Cap of an article page fetched for its full text (feeds that opt in).")
+    pages_per_poll: int = Field(10, ge=0, description="Article pages fetched in one poll of a feed at most; further short entries keep the feed's text.")
     user_agent: str = Field("RadarFeedWatcher/0.1", description="Sent with every fetch; operators should add a contact URL or address.")
     allowed_networks: list[str] = Field(
         default_factory=list,

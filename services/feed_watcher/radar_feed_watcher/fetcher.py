@@ -99,7 +99,8 @@ async def fetch_feed(
 
 
 async def _fetch(
-    client: httpx.AsyncClient, feed_url: str, etag: str | None, last_modified: str | None, max_body_bytes: int, max_redirects: int, allowed_networks: list
+    client: httpx.AsyncClient, feed_url: str, etag: str | None, last_modified: str | None, max_body_bytes: int, max_redirects: int, allowed_networks: list,
+    subject: str = "feed", accept: str | None = None,
 ) -> FetchResult:
     url = feed_url
     permanent: str | None = None
@@ -108,14 +109,14 @@ async def _fetch(
             address = await check_url(url, allowed_networks)
         except URLRefusedError as error:
             kind = "dns" if error.reason.startswith("cannot resolve") else "refused"  # a name that does not resolve is not an SSRF refusal
-            raise FeedFetchError(f"feed {feed_url}: {error.reason}" + (f" (redirected to {url})" if url != feed_url else ""), kind) from None
+            raise FeedFetchError(f"{subject} {feed_url}: {error.reason}" + (f" (redirected to {url})" if url != feed_url else ""), kind) from None
         target, host_header, extensions = pinned_request(url, address)
         try:
-            async with client.stream("GET", target, headers={**conditional_headers(etag, last_modified), **host_header}, extensions=extensions) as response:
+            async with client.stream("GET", target, headers={**conditional_headers(etag, last_modified), **host_header, **({"Accept": accept} if accept else {})}, extensions=extensions) as response:
                 if response.status_code in REDIRECT_CODES:
                     location = response.headers.get("location")
                     if not location:
-                        raise FeedFetchError(f"feed {feed_url}: HTTP {response.status_code} without Location", "http", response.status_code)
+                        raise FeedFetchError(f"{subject} {feed_url}: HTTP {response.status_code} without Location", "http", response.status_code)
                     url = urljoin(url, location)
                     if response.status_code in (301, 308) and permanent is None:
                         permanent = url
@@ -123,22 +124,22 @@ async def _fetch(
                 if response.status_code == 304:
                     return FetchResult(304, url, b"", etag, last_modified, None, permanent, cache_lifetime(response.headers))
                 if response.status_code == 410:
-                    raise FeedFetchError(f"feed {feed_url}: HTTP 410 Gone (the publisher removed the feed)", "gone", 410)
+                    raise FeedFetchError(f"{subject} {feed_url}: HTTP 410 Gone (the publisher removed it)", "gone", 410)
                 if response.status_code >= 400:
                     raise FeedFetchError(
-                        f"feed {feed_url}: HTTP {response.status_code}",
+                        f"{subject} {feed_url}: HTTP {response.status_code}",
                         "http",
                         response.status_code,
                         parse_retry_after(response.headers.get("retry-after")),
                     )
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > max_body_bytes:
-                    raise FeedFetchError(f"feed {feed_url}: body of {declared} bytes exceeds the {max_body_bytes}-byte cap", "too_large")
+                    raise FeedFetchError(f"{subject} {feed_url}: body of {declared} bytes exceeds the {max_body_bytes}-byte cap", "too_large")
                 chunks, size = [], 0
                 async for chunk in response.aiter_bytes():  # decompressed as it streams: a gzip bomb stops at the cap
                     size += len(chunk)
                     if size > max_body_bytes:
-                        raise FeedFetchError(f"feed {feed_url}: body exceeds the {max_body_bytes}-byte cap", "too_large")
+                        raise FeedFetchError(f"{subject} {feed_url}: body exceeds the {max_body_bytes}-byte cap", "too_large")
                     chunks.append(chunk)
                 return FetchResult(
                     response.status_code,
@@ -152,15 +153,30 @@ async def _fetch(
                     response.headers.get("content-language"),
                 )
         except httpx.TimeoutException as error:
-            raise FeedFetchError(f"feed {feed_url}: timeout ({type(error).__name__})", "timeout") from None
+            raise FeedFetchError(f"{subject} {feed_url}: timeout ({type(error).__name__})", "timeout") from None
         except httpx.ConnectError as error:
             kind = "tls" if "SSL" in str(error) or "certificate" in str(error).lower() else "connect"
-            raise FeedFetchError(f"feed {feed_url}: {kind} error: {error}", kind) from None
+            raise FeedFetchError(f"{subject} {feed_url}: {kind} error: {error}", kind) from None
         except httpx.DecodingError as error:
-            raise FeedFetchError(f"feed {feed_url}: cannot decode the body: {error}", "http") from None
+            raise FeedFetchError(f"{subject} {feed_url}: cannot decode the body: {error}", "http") from None
         except httpx.HTTPError as error:
-            raise FeedFetchError(f"feed {feed_url}: {type(error).__name__}: {error}", "connect") from None
-    raise FeedFetchError(f"feed {feed_url}: more than {max_redirects} redirects", "redirects")
+            raise FeedFetchError(f"{subject} {feed_url}: {type(error).__name__}: {error}", "connect") from None
+    raise FeedFetchError(f"{subject} {feed_url}: more than {max_redirects} redirects", "redirects")
+
+
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+
+
+async def fetch_page(
+    client: httpx.AsyncClient, url: str, *, max_body_bytes: int, max_redirects: int, allowed_networks: list, deadline: float | None = None
+) -> FetchResult:
+    """GET an article page (or robots.txt) under the feeds' rules: the address policy on every hop, pinned;
+    the size cap; the deadline. Raises FeedFetchError naming the page."""
+    try:
+        async with asyncio.timeout(deadline):
+            return await _fetch(client, url, None, None, max_body_bytes, max_redirects, allowed_networks, "page", PAGE_ACCEPT)
+    except TimeoutError:
+        raise FeedFetchError(f"page {url}: no complete response within the {deadline:g} s deadline (FEED_WATCHER_FETCH_DEADLINE_SECONDS)", "deadline") from None
 
 
 def make_client(user_agent: str, connect_timeout: float, read_timeout: float, concurrency: int) -> httpx.AsyncClient:

@@ -23,6 +23,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from radar_feed_watcher.pages import PageExtractError, extract_main_text
 from radar_feed_watcher.parser import EntryLimits, FeedParseError, ParsedFeed, parse_feed
 
 
@@ -83,6 +84,16 @@ def _parse_limited(
         signal.setitimer(signal.ITIMER_PROF, 0)
 
 
+def _extract_limited(html: bytes, url: str, max_chars: int, cpu_seconds: float) -> str:
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
+    try:
+        return extract_main_text(html, url, max_chars)
+    except _CPULimit:
+        raise PageExtractError(f"page {url}: extraction exceeded the {cpu_seconds:g} s CPU limit") from None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+
+
 class ParserPool:
     def __init__(self, workers: int, cpu_seconds: float, limits: EntryLimits = EntryLimits()) -> None:
         self.workers = workers
@@ -116,6 +127,19 @@ class ParserPool:
         except BrokenProcessPool:
             self._restart()
             raise FeedParseError(f"feed {feed_url}: the parser process died (memory or CPU limit)") from None
+
+    async def extract(self, html: bytes, url: str, max_chars: int) -> str:
+        """An article page's main text, extracted in a worker under the same CPU limit as feeds."""
+        loop = asyncio.get_running_loop()
+        wall = self.cpu_seconds * 3 + 5
+        try:
+            return await asyncio.wait_for(loop.run_in_executor(self._pool, _extract_limited, html, url, max_chars, self.cpu_seconds), wall)
+        except TimeoutError:
+            self._restart()
+            raise PageExtractError(f"page {url}: extraction did not return within {wall:g} s; its worker was killed") from None
+        except BrokenProcessPool:
+            self._restart()
+            raise PageExtractError(f"page {url}: the extracting process died (memory or CPU limit)") from None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

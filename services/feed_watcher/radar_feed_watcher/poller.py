@@ -26,10 +26,12 @@ import httpx
 
 from radar_feed_watcher import store
 from radar_feed_watcher.config import FeedWatcherSettings
-from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed
+from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed, fetch_page
 from radar_feed_watcher.metrics import FeedMetrics
 from radar_shared.netpolicy import parse_networks
+from radar_feed_watcher.pages import PageExtractError, extract_main_text
 from radar_feed_watcher.parser import EntryLimits, FeedParseError, ParsedEntry, ParsedFeed, parse_feed
+from radar_feed_watcher.robots import RobotsCache
 from radar_feed_watcher.scheduler import next_poll_at, plan_interval, publish_gap
 from radar_shared import outbox
 from radar_shared.messages import Article, ArticleDiscovered
@@ -46,6 +48,8 @@ class Parser(Protocol):
         self, body: bytes, feed_url: str, content_type: str | None, known: frozenset[str] = frozenset(), content_language: str | None = None
     ) -> ParsedFeed: ...
 
+    async def extract(self, html: bytes, url: str, max_chars: int) -> str: ...
+
 
 class InlineParser:
     """Parses in a thread of this process (tests); the service uses ParserPool."""
@@ -58,8 +62,12 @@ class InlineParser:
     ) -> ParsedFeed:
         return await asyncio.to_thread(parse_feed, body, feed_url, content_type, known, self.limits, content_language)
 
+    async def extract(self, html: bytes, url: str, max_chars: int) -> str:
+        return await asyncio.to_thread(extract_main_text, html, url, max_chars)
 
-def to_event(feed_id: int, feed_url: str, feed_title: str, entry: ParsedEntry) -> ArticleDiscovered:
+
+def to_event(feed_id: int, feed_url: str, feed_title: str, entry: ParsedEntry, page_text: str | None = None) -> ArticleDiscovered:
+    """The event of a new entry; `page_text`, the article page's main text, replaces a short entry's text."""
     source = urlsplit(entry.url).hostname or feed_title or urlsplit(feed_url).hostname or ""
     return ArticleDiscovered(
         article=Article(
@@ -71,7 +79,9 @@ def to_event(feed_id: int, feed_url: str, feed_title: str, entry: ParsedEntry) -
             url=entry.url,
             title=entry.title,
             summary_html=entry.summary_html,
-            text=entry.text,
+            text=page_text or entry.text,
+            summary=entry.text,
+            text_source="page" if page_text else "feed",
             lang=entry.lang,
             source=source.removeprefix("www."),
             published_at=entry.published_at,
@@ -103,6 +113,9 @@ class Poller:
         self.allowed = parse_networks(settings.allowed_networks)
         self._flush_lock = asyncio.Lock()
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host_concurrency))
+        # Article pages have slots of their own per host: a poll holds its feed's slot while it fetches pages.
+        self._page_hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host_concurrency))
+        self.robots = RobotsCache(client, settings.user_agent, self.allowed, settings.fetch_deadline_seconds)
         self._last_health = 0.0
         self._in_flight: set[asyncio.Task[None]] = set()
         self._polling: set[int] = set()  # feeds leased by this watcher and not yet recorded: waiting or in flight
@@ -243,11 +256,11 @@ class Poller:
         gap = publish_gap(dates)
         interval = self._interval(feed, gap, parsed.ttl_minutes, result.cache_seconds)
         known = await asyncio.to_thread(store.known_entry_keys, self.db, feed.id, [e.entry_key for e in parsed.entries])
+        fresh = [e for e in parsed.entries if e.entry_key not in known]
+        pages, page_stats = await self.full_texts(feed, fresh)
         rows, refused = [], []
-        for e in parsed.entries:
-            if e.entry_key in known:
-                continue
-            payload = to_event(feed.id, feed.configured_url, parsed.title, e).model_dump(mode="json")
+        for e in fresh:
+            payload = to_event(feed.id, feed.configured_url, parsed.title, e, pages.get(e.entry_key)).model_dump(mode="json")
             size = len(json.dumps(payload, ensure_ascii=False).encode())
             if size > self.settings.max_event_bytes:
                 error = f"feed {feed.url}: entry {e.entry_key} ({e.url[:200]}): its event of {size} bytes exceeds FEED_WATCHER_MAX_EVENT_BYTES ({self.settings.max_event_bytes}); not published"
@@ -273,6 +286,7 @@ class Poller:
             item_digests=parsed.item_digests,
             encoding=parsed.encoding,
             refused=refused,
+            pages=page_stats,
         )
         self.metrics.polls.labels("ok").inc()
         if parsed.truncated_entries:
@@ -281,6 +295,40 @@ class Poller:
         self.on_activity(f"polled feed {feed.id}: {new} new")
         if new:
             self._pending_publish = True
+
+    async def full_texts(self, feed: store.DueFeed, entries: list[ParsedEntry]) -> tuple[dict[str, str], tuple[int, int, str | None]]:
+        """The main text of the article pages of new entries whose text is shorter than the feed's threshold
+        (feeds that opt in), by entry key; and (pages used, pages failed, the last failure). A page that cannot
+        be used leaves the entry's own text."""
+        if feed.full_text_below_chars is None:
+            return {}, (0, 0, None)
+        short = [e for e in entries if e.url and len(e.text) < feed.full_text_below_chars]
+        texts: dict[str, str] = {}
+        failed, last = 0, None
+        for e in short[: self.settings.pages_per_poll]:
+            try:
+                texts[e.entry_key] = await self.fetch_full_text(e.url)
+            except (FeedFetchError, PageExtractError) as error:
+                failed, last = failed + 1, str(error)
+                log.info("article page not used; the feed's text stays", extra={"feed_id": feed.id, "article_id": e.article_id, "error": last})
+        if len(short) > self.settings.pages_per_poll:
+            last = f"feed {feed.url}: {len(short) - self.settings.pages_per_poll} short entries kept the feed's text (FEED_WATCHER_PAGES_PER_POLL = {self.settings.pages_per_poll})"
+        return texts, (len(texts), failed, last)
+
+    async def fetch_full_text(self, url: str) -> str:
+        """Fetch an article page (robots.txt, address policy, size cap, deadline, per-host slots) and extract its
+        main text in the parser workers. Raises FeedFetchError or PageExtractError naming the page."""
+        refusal = await self.robots.refusal(url)
+        if refusal:
+            raise FeedFetchError(refusal, "robots")
+        async with self._page_hosts[urlsplit(url).hostname or ""]:
+            s = self.settings
+            result = await fetch_page(self.client, url, max_body_bytes=s.max_page_bytes, max_redirects=s.max_redirects, allowed_networks=self.allowed,
+                                      deadline=s.fetch_deadline_seconds)
+        kind = (result.content_type or "").split(";")[0].strip().lower()
+        if kind and kind not in ("text/html", "application/xhtml+xml"):
+            raise PageExtractError(f"page {url}: not an HTML page ({kind})")
+        return await self.parser.extract(result.body, url, s.max_text_chars)
 
     async def _failed(self, feed: store.DueFeed, kind: str, message: str, status: int | None, retry_after: float | None) -> None:
         self.metrics.polls.labels("error").inc()

@@ -36,6 +36,7 @@ class DueFeed:
     body_hash: str | None
     error_streak: int
     item_digests: frozenset[str] = frozenset()
+    full_text_below_chars: int | None = None  # fetch the article page for entries with less text than this
 
 
 def body_hash(body: bytes) -> str:
@@ -75,7 +76,8 @@ def lease_due_feeds(db: str, now: datetime, owner: str, lease_seconds: float, li
             select(Feed, FeedState).join(FeedState, col(FeedState.feed_id) == col(Feed.id)).where(col(FeedState.feed_id).in_(due), FeedState.lease_owner == owner)
         ).all()
     return [
-        DueFeed(f.id, st.effective_url or f.url, f.url, f.poll_interval_seconds, st.etag, st.last_modified, st.body_hash, st.error_streak, frozenset(st.item_digests or ()))  # type: ignore[arg-type]
+        DueFeed(f.id, st.effective_url or f.url, f.url, f.poll_interval_seconds, st.etag, st.last_modified, st.body_hash, st.error_streak,  # type: ignore[arg-type]
+                frozenset(st.item_digests or ()), f.full_text_below_chars)
         for f, st in rows
         if as_utc(st.lease_until) == until
     ]
@@ -191,14 +193,15 @@ def record_fetched(
     item_digests: list[str] | None = None,
     encoding: str | None = None,
     refused: Sequence[tuple[str, str, str]] = (),
+    pages: tuple[int, int, str | None] = (0, 0, None),
 ) -> int:
     """Store the poll and the new entries (entry_key, article_id, event payload) in one transaction.
 
     Entries already seen for this feed are skipped by the unique (feed_id, entry_key) constraint, so two
     watchers racing on one feed store each entry once. New entries get their story_id here; new capped
     entries are counted on the feed. `refused` entries (entry_key, article_id, error) are too large to
-    publish: they are stored as failed, never published, and counted on the feed with their error. Returns
-    how many entries were new.
+    publish: they are stored as failed, never published, and counted on the feed with their error. `pages` is
+    (article pages used, pages that failed, the last failure). Returns how many entries were new.
     """
     with session_scope(db) as s:
         st = _state(s, feed_id)
@@ -213,6 +216,9 @@ def record_fetched(
         if item_digests is not None:
             st.item_digests = item_digests
         st.encoding = encoding or st.encoding
+        st.pages_fetched = (st.pages_fetched or 0) + pages[0]
+        st.pages_failed = (st.pages_failed or 0) + pages[1]
+        st.last_page_error = pages[2] or st.last_page_error
         _release(st)
         for key, aid, error in refused:
             stmt = _insert(s)(SeenEntry).values(feed_id=feed_id, entry_key=key, article_id=aid, first_seen_at=now, failed_at=now, publish_error=error[:2000])

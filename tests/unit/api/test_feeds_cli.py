@@ -79,3 +79,13 @@ def test_subscription_schedule_options(db: str) -> None:
     for args, field in ((["--timezone", "Mars/Base"], "timezone:"), (["--quiet", "22:00"], "quiet:"), (["--digest", "daily", "--digest-time", "7"], "digest_time:")):
         bad = run(main, ["subscriptions", "add", "--channel", slack, "--topic", "dprk-sanctions", *args])
         assert bad.exit_code == 2 and field in bad.output, bad.output
+
+
+def test_a_feed_opts_in_to_full_text_with_a_threshold(db: str) -> None:
+    added = CliRunner().invoke(main, ["feeds", "add", "https://www.nknews.org/feed/", "--full-text-below", "500"])
+    assert added.exit_code == 0, added.output
+    [row] = [json.loads(line) for line in CliRunner().invoke(main, ["feeds", "list", "--json"]).output.splitlines()]
+    assert row["full_text_below"] == 500 and row["pages_fetched"] == 0
+    assert "full text < 500" in CliRunner().invoke(main, ["feeds", "list"]).output
+    refused = CliRunner().invoke(main, ["feeds", "add", "https://www.38north.org/feed/", "--full-text-below", "0"])
+    assert refused.exit_code != 0 and "full_text_below: between 1 and 100000" in refused.output and "Traceback" not in refused.output
