@@ -114,6 +114,11 @@ def test_a_new_user_subscribes_a_watch_and_sees_the_alert(browser: Browser, rada
     expect(alert).to_be_visible()
     expect(alert.locator("mark").first).to_have_text("Rich Glory")  # the evidence, highlighted
     expect(alert.get_by_role("link", name=ARTICLE["title"])).to_have_attribute("href", ARTICLE["link"])
+    chart = page.get_by_role("img", name="Alerts per day over 30 days, by topic and watch")  # server-rendered SVG, drawn by Chromium
+    expect(chart).to_be_visible()
+    expect(chart.locator("rect.bar")).to_have_count(1)  # today's alert, in the watch's row
+    expect(chart).to_contain_text("watch 1: Tankers")  # the watch, by its name
+    assert chart.bounding_box()["width"] > 300  # type: ignore[index]
     page.screenshot(path=str(SHOTS / "alerts.png"), full_page=True)
 
     page.get_by_role("link", name="Watches").click()
@@ -140,6 +145,10 @@ def test_an_operator_sees_a_failed_delivery_and_resends_it(browser: Browser, rad
     failed = page.locator(".card").filter(has_text="Coal ship leaves Nampo")
     expect(failed).to_contain_text("Connection error")
     expect(page.locator("table").first).to_contain_text("notifier")
+    traffic = page.get_by_role("img", name="Messages per hour over 24 hours, by topic (UTC)")
+    expect(traffic).to_be_visible()
+    expect(traffic).to_contain_text("articles.discovered.v1")
+    expect(traffic.locator("rect.bar").first).to_be_visible()  # this hour's messages
     page.screenshot(path=str(SHOTS / "status.png"), full_page=True)
 
     radar.smtp = SMTPSink(port=smtp_port).start()  # the mail server is back

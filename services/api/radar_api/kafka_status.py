@@ -30,6 +30,27 @@ class KafkaStatus:
     dead_letters: dict[str, int]  # DLQ topic → messages in it
     error: str | None = None
     last_hour: dict[str, int] = field(default_factory=dict)  # topic → messages published in the last hour
+    per_hour: dict[str, list[int]] = field(default_factory=dict)  # topic → messages in each of the last 24 clock hours, oldest first
+    hours_from: float = 0.0  # the start of the first of those hours (epoch seconds)
+
+
+HOURS = 24
+
+
+def hour_starts(now: float, hours: int = HOURS) -> list[float]:
+    """The starts of the last `hours` clock hours, oldest first; the last is the current hour's (epoch seconds)."""
+    current = now - now % 3600
+    return [current - 3600 * (hours - 1 - i) for i in range(hours)]
+
+
+def counts_between(boundaries: list[dict], end: dict) -> list[int]:
+    """Messages between consecutive offsets: `boundaries` are the first offsets at or after each hour's start
+    (per partition, None when no message is that recent), `end` the end offsets."""
+    out = []
+    for i, at in enumerate(boundaries):
+        following = boundaries[i + 1] if i + 1 < len(boundaries) else end
+        out.append(sum((following.get(tp) if following.get(tp) is not None else end[tp]) - (at.get(tp) if at.get(tp) is not None else end[tp]) for tp in end))
+    return out
 
 
 async def kafka_status(bootstrap: str, timeout_ms: int = 5000) -> KafkaStatus:
@@ -54,15 +75,23 @@ async def kafka_status(bootstrap: str, timeout_ms: int = 5000) -> KafkaStatus:
             if partitions:
                 end, begin = await consumer.end_offsets(partitions), await consumer.beginning_offsets(partitions)
                 dead[topic] = sum(end[tp] - begin[tp] for tp in partitions)
-        hour_ago = int((time.time() - 3600) * 1000)
+        now = time.time()
+        hour_ago = int((now - 3600) * 1000)
+        starts = hour_starts(now)
         last_hour: dict[str, int] = {}
+        per_hour: dict[str, list[int]] = {}
         for topic in (ARTICLES_DISCOVERED, ARTICLES_CLASSIFIED, ALERTS_DELIVERED):
             partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
             if partitions:
                 end = await consumer.end_offsets(partitions)
                 since = await consumer.offsets_for_times({tp: hour_ago for tp in partitions})
                 last_hour[topic] = sum(end[tp] - (since[tp].offset if since.get(tp) else end[tp]) for tp in partitions)
-        return KafkaStatus(lags, dead, None, last_hour)
+                boundaries = []
+                for start in starts:
+                    found = await consumer.offsets_for_times({tp: int(start * 1000) for tp in partitions})
+                    boundaries.append({tp: (found[tp].offset if found.get(tp) else None) for tp in partitions})
+                per_hour[topic] = counts_between(boundaries, end)
+        return KafkaStatus(lags, dead, None, last_hour, per_hour, starts[0])
     except Exception as error:  # noqa: BLE001 - the page shows the broker's state, whatever it is
         return KafkaStatus([], {}, f"{type(error).__name__}: {error}")
     finally:

@@ -349,6 +349,25 @@ def list_deliveries(db: str, actor: Actor | None = None, failed_only: bool = Fal
         return list(s.exec(_visible(query, Subscription, actor).order_by(col(Delivery.id).desc()).limit(limit)).all())
 
 
+def alerts_per_day(db: str, actor: Actor | None, days: int = 30, now: datetime | None = None) -> dict[str, dict[str, int]]:
+    """The actor's alerts of the last `days` days by tag (topic or watch) and by day (`YYYY-MM-DD`, UTC)."""
+    now = now or datetime.now(UTC)
+    since = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    counts: dict[str, dict[str, int]] = {}
+    with session_scope(db) as s:
+        query = (
+            select(Delivery.created_at, Delivery.tags)
+            .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
+            .where(col(Delivery.created_at) >= since, Delivery.status != "suppressed")
+        )
+        for created, tags in s.exec(_visible(query, Subscription, actor)).all():
+            day = as_utc(created).strftime("%Y-%m-%d")  # type: ignore[union-attr]
+            for tag in tags or ["(untagged)"]:
+                per_day = counts.setdefault(tag, {})
+                per_day[day] = per_day.get(day, 0) + 1
+    return counts
+
+
 # ---- watchlists ---------------------------------------------------------------------------------------
 
 SAMPLE_WATCHLIST = Path(__file__).resolve().parents[2] / "classifier" / "radar_classifier" / "watchlists" / "sample-dprk.csv"

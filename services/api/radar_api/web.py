@@ -4,6 +4,7 @@ Sign-in stores the API token in an HttpOnly, SameSite=Strict cookie; every form 
 (post/redirect/get), so the page works without JavaScript. A little script adds inline query validation.
 """
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
@@ -115,8 +116,20 @@ def signout() -> Response:
 @router.get("/alerts", response_class=HTMLResponse)
 def alerts(request: Request) -> HTMLResponse:
     actor = _actor(request)
-    rows = service.list_deliveries(get_context(request).db, actor, limit=100)
-    return _page(request, "alerts.html", actor, deliveries=rows)
+    db = get_context(request).db
+    rows = service.list_deliveries(db, actor, limit=100)
+    return _page(request, "alerts.html", actor, deliveries=rows, chart=alerts_chart(db, actor))
+
+
+def alerts_chart(db: str, actor: Actor, days: int = 30) -> Markup:
+    """Alerts per day over `days` days, a row per topic and per watch (named by its query)."""
+    from radar_api.charts import bars_svg, day_labels
+
+    labels = day_labels(datetime.now(UTC), days)
+    counts = service.alerts_per_day(db, actor, days)
+    queries = {f"watch:{w.id}": f"watch {w.id}: {w.name or w.query}" for w in service.list_watches(db, actor)}
+    series = {queries.get(tag, tag): [per_day.get(day, 0) for day in labels] for tag, per_day in sorted(counts.items())}
+    return bars_svg(series, labels, f"Alerts per day over {days} days, by topic and watch")
 
 
 @router.get("/subscriptions", response_class=HTMLResponse)
@@ -329,7 +342,18 @@ async def status_page(request: Request) -> HTMLResponse:
     status = service.status(ctx.db, ctx.heartbeat_seconds)
     kafka = await kafka_status(ctx.kafka_bootstrap)
     failed = service.list_deliveries(ctx.db, actor, failed_only=True, limit=50)
-    return _page(request, "status.html", actor, status=status, kafka=kafka, failed=failed)
+    return _page(request, "status.html", actor, status=status, kafka=kafka, failed=failed, chart=messages_chart(kafka))
+
+
+def messages_chart(kafka: Any) -> Markup:
+    """Messages per hour over the last 24 hours, a row per Kafka topic."""
+    from radar_api.charts import bars_svg, hour_labels
+    from radar_api.kafka_status import HOURS
+
+    if not kafka.per_hour:
+        return Markup("")
+    labels = hour_labels(datetime.fromtimestamp(kafka.hours_from, UTC) + timedelta(hours=HOURS - 1), HOURS)
+    return bars_svg(kafka.per_hour, labels, f"Messages per hour over {HOURS} hours, by topic (UTC)")
 
 
 @router.post("/deliveries/{delivery_id}/resend")
