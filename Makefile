@@ -7,10 +7,11 @@ UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: run test test-fast setup kafka-jars kafka-start kafka-stop kafka-status migrate lint contracts clean help
+.PHONY: run demo test test-fast setup kafka-jars kafka-start kafka-stop kafka-status migrate lint contracts clean help
 
 help:
 	@echo "make run    - Kafka, database, all services, with the default feeds and topics (Ctrl-C stops all)"
+	@echo "make demo   - the same with no internet: local demo feeds, a local mail server and Slack, a demo user"
 	@echo "make test   - the whole suite, on a throwaway Kafka on free ports"
 	@echo "make test-fast - unit and contract tests on SQLite: no broker, no PostgreSQL, no browser (the inner loop)"
 	@echo "make setup  - virtualenv and locked dependencies only"
@@ -31,6 +32,9 @@ kafka-jars: setup
 
 run: setup kafka-jars
 	deploy/run.sh
+
+demo: setup kafka-jars
+	deploy/demo.sh
 
 test: setup kafka-jars
 	deploy/postgres.sh ensure

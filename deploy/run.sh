@@ -27,7 +27,7 @@ mkdir -p .run
 deploy/kafka.sh start "$KAFKA_PORT"
 deploy/kafka.sh topics "$KAFKA_PORT"
 "$BIN/radar" db upgrade
-"$BIN/radar" seed
+if [ -n "${RADAR_SEED_COMMAND:-}" ]; then $RADAR_SEED_COMMAND; else "$BIN/radar" seed; fi  # make demo seeds its own feeds
 # The first run makes an admin and keeps its token (shown once by radar) in .run/admin-token.
 if [ -z "$("$BIN/radar" users list)" ]; then
   "$BIN/radar" users add admin --admin >&2

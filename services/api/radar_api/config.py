@@ -17,3 +17,4 @@ class ApiSettings(BaseSettings):
         description="Apprise mail URL (your SMTP server) that the web page adds `&to=ADDRESS` to when a user gives only an email address.",
     )
     cookie_secure: bool = Field(False, description="Mark the web page's sign-in cookie Secure (set true behind HTTPS).")
+    demo_inbox: str = Field("", description="`make demo` only: the JSON Lines file of what the demo's SMTP catcher and Slack stand-in received, shown at /demo.")

@@ -132,6 +132,35 @@ def alerts_chart(db: str, actor: Actor, days: int = 30) -> Markup:
     return bars_svg(series, labels, f"Alerts per day over {days} days, by topic and watch")
 
 
+def read_inbox(path: str, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest `limit` messages of the demo's inbox (JSON Lines; a torn last line is skipped)."""
+    import json
+
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    messages = []
+    for line in reversed(lines):
+        try:
+            messages.append(json.loads(line))
+        except ValueError:
+            continue
+        if len(messages) == limit:
+            break
+    return messages
+
+
+@router.get("/demo", response_class=HTMLResponse)
+def demo_inbox(request: Request) -> HTMLResponse:
+    """`make demo`: what the local SMTP catcher and Slack stand-in received."""
+    actor = _actor(request)
+    path = get_context(request).settings.demo_inbox
+    if not path:
+        return HTMLResponse("Not a demo: set API_DEMO_INBOX (make demo does).", status_code=404)
+    return _page(request, "demo.html", actor, messages=read_inbox(path))
+
+
 @router.get("/subscriptions", response_class=HTMLResponse)
 def subscriptions(request: Request) -> HTMLResponse:
     actor = _actor(request)

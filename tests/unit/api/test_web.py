@@ -150,3 +150,24 @@ def test_status_shows_feeds_with_capped_entries_failed_entries_and_deadline_erro
     assert "fine.example" not in page.split("Feeds that need attention")[1]
     printed = CliRunner().invoke(main, ["status"], env={"DATABASE_URL": web.db, "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"}).output  # type: ignore[attr-defined]
     assert "DEADLINE x2" in printed and "3 entries capped" in printed and "1 entry not published" in printed
+
+
+def test_the_demo_inbox_page_shows_what_the_sinks_received(sqlite_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    inbox = tmp_path / "inbox.jsonl"
+    inbox.write_text(
+        '{"at": "2026-12-01T10:00:00+00:00", "channel": "email", "to": "a@demo.invalid", "subject": "[Radar] dprk-sanctions: <b>Tanker</b>", "body": "evidence"}\n'
+        '{"at": "2026-12-01T10:00:01+00:00", "channel": "slack", "to": "T0", "subject": "second", "body": "Rich Glory"}\n{"torn',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    with TestClient(create_app(sqlite_url, ApiSettings(demo_inbox=str(inbox))), headers={"Origin": "http://testserver"}) as demo:
+        demo.db = sqlite_url  # type: ignore[attr-defined]
+        sign_in(demo, "demo")
+        page = demo.get("/demo").text
+        assert page.index("second") < page.index("dprk-sanctions"), "newest first"
+        assert "&lt;b&gt;Tanker&lt;/b&gt;" in page and 'href="/demo"' in page
+    with TestClient(create_app(sqlite_url, ApiSettings()), headers={"Origin": "http://testserver"}) as plain:
+        plain.db = sqlite_url  # type: ignore[attr-defined]
+        answer = plain.post("/signin", data={"token": auth.create_token(sqlite_url, "demo")[1]}, follow_redirects=False)
+        assert answer.status_code == 303
+        assert plain.get("/demo").status_code == 404 and 'href="/demo"' not in plain.get("/alerts").text
