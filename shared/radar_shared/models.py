@@ -211,6 +211,22 @@ class Delivery(SQLModel, table=True):
     batch_id: str | None = Field(default=None, max_length=64, index=True, description="The digest this row is being sent in.")
 
 
+class FeedbackVote(SQLModel, table=True):
+    """Control plane: an analyst's word on one alert (a delivery): relevant or not. One per delivery and user;
+    a second vote replaces the first. `nonce` is the signed link's, so that one link counts once."""
+
+    __tablename__ = "feedback_vote"
+    __table_args__ = (sa.UniqueConstraint("delivery_id", "user_id", name="uq_feedback_delivery_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    vote: str = Field(max_length=20, description="relevant | not_relevant")
+    via: str = Field(default="web", max_length=20, description="web (signed in) or link (a signed link in an email or Slack)")
+    nonce: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
 class AlertOutbox(SQLModel, table=True):
     """Notifier: the alerts.delivered.v1 / alerts.failed.v1 events, written in the transaction that marks the
     delivery sent or failed, and published from here (the same outbox as the feed-watcher's seen_entry)."""

@@ -36,6 +36,24 @@ class SharedSettings(BaseSettings):
         return None
 
 
+DEVELOPMENT_FEEDBACK_SECRET = "radar-development-feedback-secret"
+
+
+class FeedbackSettings(BaseSettings):
+    """Feedback links: written by the notifier into alerts, checked by the control plane (FEEDBACK_*)."""
+
+    model_config = SettingsConfigDict(env_prefix="FEEDBACK_", env_file=".env", extra="ignore")
+
+    secret: str = Field(DEVELOPMENT_FEEDBACK_SECRET, description="HMAC key of feedback links; the notifier and the control plane must share it. Refused by default outside development.")
+    public_url: str = Field("http://127.0.0.1:8080", description="Where people reach the web page; feedback links in alerts point there.")
+    link_days: float = Field(14, gt=0, description="Days a feedback link in an alert stays valid.")
+
+    def checked_secret(self, environment: str) -> str:
+        if environment != "development" and self.secret == DEVELOPMENT_FEEDBACK_SECRET:
+            raise ValueError("FEEDBACK_SECRET: set a secret of your own outside development (the default one is public)")
+        return self.secret
+
+
 class ChannelSettings(BaseSettings):
     """Channel rules that the notifier (when it sends) and the control plane (when a channel is stored) both
     apply, so they are read from the same `NOTIFIER_*` variables by both processes."""

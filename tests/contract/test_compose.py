@@ -10,7 +10,7 @@ from radar_api.config import ApiSettings
 from radar_classifier.config import ClassifierSettings
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_notifier.config import NotifierSettings
-from radar_shared.settings import SharedSettings
+from radar_shared.settings import FeedbackSettings, SharedSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -19,7 +19,7 @@ SERVICES = {"feed-watcher": FeedWatcherSettings, "classifier": ClassifierSetting
 
 def known_variables() -> set[str]:
     names = {f.upper() for f in SharedSettings.model_fields}
-    for cls in SERVICES.values():
+    for cls in (*SERVICES.values(), FeedbackSettings):  # feedback links: the notifier writes them, the API reads them
         prefix = cls.model_config["env_prefix"]
         names |= {prefix + f.upper() for f in cls.model_fields}
     return names

@@ -7,7 +7,7 @@ from radar_api.config import ApiSettings
 from radar_classifier.config import ClassifierSettings
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_notifier.config import NotifierSettings
-from radar_shared.settings import SharedSettings
+from radar_shared.settings import FeedbackSettings, SharedSettings
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
@@ -15,7 +15,7 @@ README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding=
 def test_configuration_table_matches_the_settings() -> None:
     documented = dict(re.findall(r"^\| `([A-Z_]+)` \| `([^`]*)` \|", README, flags=re.M))
     expected = {}
-    for cls in (SharedSettings, FeedWatcherSettings, ClassifierSettings, NotifierSettings, ApiSettings):
+    for cls in (SharedSettings, FeedWatcherSettings, ClassifierSettings, NotifierSettings, ApiSettings, FeedbackSettings):
         prefix = cls.model_config.get("env_prefix", "")
         for name, field in cls.model_fields.items():
             default = field.default_factory() if field.default_factory else field.default  # type: ignore[call-arg]

@@ -14,7 +14,7 @@ from radar_api.routes import Context, install
 def create_app(database_url: str | None = None, settings: ApiSettings | None = None) -> FastAPI:
     from radar_feed_watcher.config import FeedWatcherSettings
     from radar_shared.channel_urls import ChannelRules
-    from radar_shared.settings import ChannelSettings, SharedSettings
+    from radar_shared.settings import ChannelSettings, FeedbackSettings, SharedSettings
 
     app = FastAPI(
         title="Radar control plane",
@@ -23,7 +23,7 @@ def create_app(database_url: str | None = None, settings: ApiSettings | None = N
     )
     shared = SharedSettings()
     context = Context(database_url or shared.database_url, settings or ApiSettings(), ChannelRules.from_settings(ChannelSettings()), FeedWatcherSettings().allowed_networks,
-                      shared.kafka_bootstrap_servers, shared.heartbeat_seconds)
+                      shared.kafka_bootstrap_servers, shared.heartbeat_seconds, FeedbackSettings().checked_secret(shared.environment))
     install(app, context)
     web.install(app)
     browser_policy.install(app)

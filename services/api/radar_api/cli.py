@@ -581,8 +581,6 @@ def _print_report(name: str, report: Any) -> None:
     click.echo("")
 
 
-if __name__ == "__main__":
-    main()
 
 
 @main.group()
@@ -654,3 +652,45 @@ def api(host: str | None, port: int | None) -> None:
     from radar_shared.settings import SharedSettings
 
     uvicorn.run(create_app(), host=host or SharedSettings().http_host, port=port or ApiSettings().http_port, log_level="info")
+
+
+@main.group()
+def topics() -> None:
+    """Built-in topics and watches, and how analysts rate their alerts."""
+
+
+@topics.command("stats")
+@click.option("--json", "as_json", is_flag=True)
+def topics_stats(as_json: bool) -> None:
+    """Per topic and watch: alerts sent, alerts voted on, and precision from the votes, over 7 and 30 days."""
+    from radar_api.feedback import precision_by_tag
+
+    rows = precision_by_tag(_db())
+    if as_json:
+        for r in rows:
+            click.echo(json.dumps({"tag": r.tag, "days": r.days, "alerts": r.alerts, "voted": r.voted, "relevant": r.relevant, "precision": r.precision}))
+        return
+    if not rows:
+        click.echo("no alerts sent in the last 30 days")
+    click.echo(f"{'topic or watch':<28}{'days':>5}{'alerts':>8}{'voted':>7}{'relevant':>9}{'precision':>10}")
+    for r in rows:
+        precision = f"{r.precision:.2f}" if r.precision is not None else "–"
+        click.echo(f"{r.tag:<28}{r.days:>5}{r.alerts:>8}{r.voted:>7}{r.relevant:>9}{precision:>10}")
+
+
+@main.group()
+def feedback() -> None:
+    """Analysts' votes on alerts."""
+
+
+@feedback.command("export")
+def feedback_export() -> None:
+    """The voted articles as JSON Lines in the corpus's format (for `radar eval`), on standard output."""
+    from radar_api.feedback import export_votes
+
+    for row in export_votes(_db()):
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -25,8 +25,9 @@ class Context:
     """What the routes need: the database, settings, the channel rules, and the request log for rate limiting."""
 
     def __init__(self, db: str, settings: ApiSettings, channel_rules: ChannelRules, feed_networks: list[str], kafka_bootstrap: str = "localhost:9092",
-                 heartbeat_seconds: float = 10.0) -> None:
+                 heartbeat_seconds: float = 10.0, feedback_secret: str = "") -> None:
         self.db = db
+        self.feedback_secret = feedback_secret  # checks the signed "relevant / not relevant" links of alerts
         self.kafka_bootstrap = kafka_bootstrap
         self.heartbeat_seconds = heartbeat_seconds
         self.settings = settings

@@ -62,9 +62,9 @@ def _actor(request: Request) -> Actor:
     return actor
 
 
-def _page(request: Request, name: str, actor: Actor | None, **context: Any) -> HTMLResponse:
+def _page(request: Request, name: str, actor: Actor | None, status_code: int = 200, **context: Any) -> HTMLResponse:
     return templates.TemplateResponse(request, name, {"actor": actor, "flash": request.query_params.get("flash"),
-                                                      "error": request.query_params.get("error"), **context})
+                                                      "error": request.query_params.get("error"), **context}, status_code=status_code)
 
 
 def _back(path: str, flash: str | None = None, error: str | None = None) -> RedirectResponse:
@@ -117,8 +117,11 @@ def signout() -> Response:
 def alerts(request: Request) -> HTMLResponse:
     actor = _actor(request)
     db = get_context(request).db
+    from radar_api.feedback import votes_of
+
     rows = service.list_deliveries(db, actor, limit=100)
-    return _page(request, "alerts.html", actor, deliveries=rows, chart=alerts_chart(db, actor))
+    votes = votes_of(db, actor, [d.id for d in rows if d.id is not None])
+    return _page(request, "alerts.html", actor, deliveries=rows, chart=alerts_chart(db, actor), votes=votes)
 
 
 def alerts_chart(db: str, actor: Actor, days: int = 30) -> Markup:
@@ -159,6 +162,43 @@ def demo_inbox(request: Request) -> HTMLResponse:
     if not path:
         return HTMLResponse("Not a demo: set API_DEMO_INBOX (make demo does).", status_code=404)
     return _page(request, "demo.html", actor, messages=read_inbox(path))
+
+
+@router.post("/alerts/{delivery_id}/vote")
+def vote_on_alert(request: Request, delivery_id: int, vote: Annotated[str, Form()]) -> Response:
+    """Relevant or not, from My alerts (signed in)."""
+    from radar_api import feedback
+
+    actor = _actor(request)
+    try:
+        feedback.vote(get_context(request).db, delivery_id, vote, actor)
+    except (service.ConfigError, service.NotFoundError) as error:
+        return _back("/alerts", error=str(error))
+    return _back("/alerts", flash=f"alert {delivery_id}: thank you, noted as {vote.replace('_', ' ')}")
+
+
+@router.get("/feedback/{token}", response_class=HTMLResponse)
+def feedback_link(request: Request, token: str) -> HTMLResponse:
+    """A signed link from an email or Slack: no sign-in; the vote is taken by the button, so that a mail
+    scanner or a link preview that opens the link does not vote."""
+    from radar_api import feedback
+
+    try:
+        delivery_id, choice, title = feedback.vote_by_link(get_context(request).db, get_context(request).feedback_secret, token)
+    except feedback.FeedbackError as error:
+        return _page(request, "feedback.html", None, error=str(error), status_code=400)
+    return _page(request, "feedback.html", None, token=token, choice=choice, title=title, delivery_id=delivery_id)
+
+
+@router.post("/feedback/{token}", response_class=HTMLResponse)
+def feedback_confirm(request: Request, token: str) -> HTMLResponse:
+    from radar_api import feedback
+
+    try:
+        delivery_id, choice, title = feedback.vote_by_link(get_context(request).db, get_context(request).feedback_secret, token, choice="confirm")
+    except feedback.FeedbackError as error:
+        return _page(request, "feedback.html", None, error=str(error), status_code=400)
+    return _page(request, "feedback.html", None, done=True, choice=choice, title=title, delivery_id=delivery_id)
 
 
 @router.get("/subscriptions", response_class=HTMLResponse)
@@ -371,7 +411,9 @@ async def status_page(request: Request) -> HTMLResponse:
     status = service.status(ctx.db, ctx.heartbeat_seconds)
     kafka = await kafka_status(ctx.kafka_bootstrap)
     failed = service.list_deliveries(ctx.db, actor, failed_only=True, limit=50)
-    return _page(request, "status.html", actor, status=status, kafka=kafka, failed=failed, chart=messages_chart(kafka))
+    from radar_api.feedback import precision_by_tag
+
+    return _page(request, "status.html", actor, status=status, kafka=kafka, failed=failed, chart=messages_chart(kafka), precision=precision_by_tag(ctx.db))
 
 
 def messages_chart(kafka: Any) -> Markup:

@@ -5,11 +5,11 @@ from prometheus_client import CollectorRegistry
 from radar_notifier import store
 from radar_notifier.channels import configure_slack
 from radar_notifier.config import SERVICE, NotifierSettings
-from radar_notifier.deliver import DeliveryMetrics, Notifier
+from radar_notifier.deliver import DeliveryMetrics, FeedbackSigner, Notifier
 from radar_shared.broker import consumer_options, make_broker
 from radar_shared.messages import AlertDelivered, AlertFailed, ArticleClassified
 from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
-from radar_shared.settings import SharedSettings
+from radar_shared.settings import FeedbackSettings, SharedSettings
 from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED, ARTICLES_CLASSIFIED
 
 shared = SharedSettings()
@@ -30,7 +30,9 @@ async def publish_failed(event: AlertFailed) -> None:
     await to_alert_failed.publish(event, key=event.article_id.encode())
 
 
-notifier = Notifier(settings, shared.database_url, publish_delivered, publish_failed, DeliveryMetrics(registry))
+feedback = FeedbackSettings()
+notifier = Notifier(settings, shared.database_url, publish_delivered, publish_failed, DeliveryMetrics(registry),
+                    feedback=FeedbackSigner(feedback.checked_secret(shared.environment), feedback.public_url, feedback.link_days))
 reloader = ConfigReloader("subscriptions", lambda: store.load_subscriptions(shared.database_url), notifier.apply_subscriptions, shared.config_reload_seconds)
 
 

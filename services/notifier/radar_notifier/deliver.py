@@ -22,6 +22,7 @@ import random
 import socket
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,11 +32,12 @@ from radar_notifier import store
 from radar_notifier.channels import Sender, SendResult, slack_webhook
 from radar_notifier.config import NotifierSettings
 from radar_notifier.policy import hold_until, next_digest_at, quiet_until
-from radar_notifier.render import DigestItem, render_alert, render_digest
+from radar_notifier.render import DigestItem, FeedbackLinks, render_alert, render_digest, with_feedback
 from radar_notifier.routing import SubscriptionView, match_subscriptions
 from radar_shared import outbox
 from radar_shared.backoff import backoff_delay
 from radar_shared.channel_urls import ChannelRules, mask, scheme
+from radar_shared.feedback import VOTES, sign_vote
 from radar_shared.messages import AlertDelivered, AlertFailed, Article, ArticleClassified, Tag, utcnow
 from radar_shared.models import AlertOutbox
 from radar_shared.runtime import repeat
@@ -59,6 +61,19 @@ class DeliveryMetrics:
             buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
             registry=registry,
         )
+
+
+@dataclass(frozen=True)
+class FeedbackSigner:
+    """Signs the "relevant / not relevant" links of an alert (radar_shared.feedback); the control plane checks them."""
+
+    secret: str
+    public_url: str
+    days: float
+
+    def links(self, delivery_id: int, now: datetime) -> FeedbackLinks:
+        base = self.public_url.rstrip("/")
+        return FeedbackLinks(*(f"{base}/feedback/{sign_vote(self.secret, delivery_id, None, vote, now, self.days)}" for vote in VOTES))
 
 
 def next_step(result: SendResult, attempts: int, settings: NotifierSettings, now: datetime, jitter: float) -> tuple[str, datetime | None]:
@@ -85,8 +100,10 @@ class Notifier:
         clock: Callable[[], datetime] = utcnow,
         sender: Sender | None = None,
         owner: str | None = None,
+        feedback: FeedbackSigner | None = None,
     ) -> None:
         self.settings = settings
+        self.feedback = feedback
         self.db = database_url
         self.publish_delivered = publish_delivered
         self.publish_failed = publish_failed
@@ -236,7 +253,10 @@ class Notifier:
             self.metrics.held.labels("quiet_hours" if reason.startswith("quiet") else "rate_limit").inc()
             log.info("alert held", extra={**ctx, "reason": reason})
             return False
-        result = await self.sender.send(sub.channel_url, render_alert(article, tags))
+        rendered = render_alert(article, tags)
+        if self.feedback is not None:
+            rendered = with_feedback(rendered, self.feedback.links(delivery_id, self.clock()))
+        result = await self.sender.send(sub.channel_url, rendered)
         attempts += 1
         kind = scheme(sub.channel_url)
         ctx["channel"] = result.service

@@ -99,6 +99,24 @@ def render_alert(article: Article, tags: list[Tag]) -> RenderedAlert:
     return RenderedAlert(subject=subject, text=text, html=html, slack=slack)
 
 
+@dataclass(frozen=True)
+class FeedbackLinks:
+    relevant: str
+    not_relevant: str
+
+
+def with_feedback(alert: RenderedAlert, links: FeedbackLinks) -> RenderedAlert:
+    """The alert with "relevant / not relevant" links (signed per delivery) in its text, HTML and Slack message.
+    Applied after rendering, so that one rendering serves every subscriber of an article."""
+    relevant, not_relevant = safe_url(links.relevant), safe_url(links.not_relevant)
+    text = f"{alert.text.rstrip()}\n\nWas this alert useful? Relevant: {relevant}\nNot relevant: {not_relevant}\n"
+    footer = Markup('<p style="color:#57606a">Was this alert useful? <a href="{}">Relevant</a> · <a href="{}">Not relevant</a></p>').format(relevant, not_relevant)
+    html = alert.html.replace("</body>", f"{footer}</body>", 1) if "</body>" in alert.html else alert.html + footer
+    block = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Was this alert useful? {_slack_link(relevant, 'Relevant')} · {_slack_link(not_relevant, 'Not relevant')}"}]}
+    slack = {**alert.slack, "blocks": [*alert.slack.get("blocks", []), block]}
+    return RenderedAlert(alert.subject, text, html, slack)
+
+
 MAX_SLACK_STORIES = 45  # Block Kit allows 50 blocks per message
 
 

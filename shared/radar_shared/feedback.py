@@ -1,0 +1,69 @@
+"""Signed, expiring, single-use feedback links (pure): "relevant / not relevant" on an alert, from an email or a
+Slack message, with no sign-in.
+
+A token is `<claims>.<signature>`: the claims (delivery, user, vote, expiry, nonce) in URL-safe base64 JSON, signed
+with HMAC-SHA256 under FEEDBACK_SECRET, which the notifier (that writes links) and the control plane (that reads
+them) share. Nobody without the secret can forge a vote or change one; an expired token is refused; the control
+plane records each nonce once, so a link counts once however often it is opened.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+VOTES = ("relevant", "not_relevant")
+
+
+class FeedbackTokenError(ValueError):
+    """A feedback link that cannot be used; the message says why (forged, expired, malformed)."""
+
+
+@dataclass(frozen=True)
+class FeedbackClaims:
+    delivery_id: int
+    user_id: int | None
+    vote: str
+    expires_at: datetime
+    nonce: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(secret: str, body: str) -> str:
+    return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+
+
+def sign_vote(secret: str, delivery_id: int, user_id: int | None, vote: str, now: datetime, days: float) -> str:
+    if vote not in VOTES:
+        raise ValueError(f"vote: {vote!r} is not one of {', '.join(VOTES)}")
+    claims = {"d": delivery_id, "u": user_id, "v": vote, "e": int((now + timedelta(days=days)).timestamp()), "n": secrets.token_urlsafe(12)}
+    body = _b64(json.dumps(claims, separators=(",", ":")).encode())
+    return f"{body}.{_signature(secret, body)}"
+
+
+def verify_vote(secret: str, token: str, now: datetime) -> FeedbackClaims:
+    """The claims of a valid token; FeedbackTokenError for a forged, altered, malformed or expired one."""
+    body, _, signature = token.partition(".")
+    if not body or not signature or not hmac.compare_digest(signature, _signature(secret, body)):
+        raise FeedbackTokenError("feedback link: the signature does not match (the link was altered or not made by this Radar)")
+    try:
+        claims = json.loads(_unb64(body))
+        parsed = FeedbackClaims(int(claims["d"]), None if claims["u"] is None else int(claims["u"]), str(claims["v"]),
+                                datetime.fromtimestamp(int(claims["e"]), UTC), str(claims["n"]))
+    except (ValueError, KeyError, TypeError) as error:
+        raise FeedbackTokenError(f"feedback link: malformed ({type(error).__name__})") from None
+    if parsed.vote not in VOTES:
+        raise FeedbackTokenError(f"feedback link: unknown vote {parsed.vote!r}")
+    if parsed.expires_at < now:
+        raise FeedbackTokenError(f"feedback link: expired on {parsed.expires_at:%Y-%m-%d %H:%M} UTC")
+    return parsed

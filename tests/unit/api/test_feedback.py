@@ -1,0 +1,148 @@
+"""Feedback that measures precision: signed, expiring, single-use links; votes once per delivery and person;
+precision per topic and watch; the voted articles exported as labelled data."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from radar_api import auth, feedback
+from radar_api.app import create_app
+from radar_api.cli import main
+from radar_api.config import ApiSettings
+from radar_classifier.evaluate import read_corpus
+from radar_notifier.deliver import FeedbackSigner
+from radar_notifier.render import render_alert, with_feedback
+from radar_shared.db import session_scope
+from radar_shared.feedback import FeedbackTokenError, sign_vote, verify_vote
+from radar_shared.messages import Article, Snippet, Span, Tag
+from radar_shared.models import Channel, Delivery, FeedbackVote, Subscription, User
+from radar_shared.settings import DEVELOPMENT_FEEDBACK_SECRET, FeedbackSettings
+from tests.support.sinks import free_port
+
+SECRET = "test-feedback-secret"
+NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+
+
+def test_links_are_signed_expiring_and_unforgeable() -> None:
+    token = sign_vote(SECRET, 7, None, "relevant", NOW, days=14)
+    claims = verify_vote(SECRET, token, NOW + timedelta(days=13))
+    assert (claims.delivery_id, claims.vote) == (7, "relevant")
+    with pytest.raises(FeedbackTokenError, match="expired"):
+        verify_vote(SECRET, token, NOW + timedelta(days=15))
+    with pytest.raises(FeedbackTokenError, match="signature does not match"):
+        verify_vote("another-secret", token, NOW)
+    body, signature = token.split(".")
+    forged = sign_vote(SECRET, 7, None, "not_relevant", NOW, days=14).split(".")[0] + "." + signature  # a vote swapped under the old signature
+    with pytest.raises(FeedbackTokenError, match="signature does not match"):
+        verify_vote(SECRET, forged, NOW)
+    with pytest.raises(FeedbackTokenError):
+        verify_vote(SECRET, "garbage", NOW)
+
+
+def test_the_default_secret_is_refused_outside_development() -> None:
+    assert FeedbackSettings().checked_secret("development") == DEVELOPMENT_FEEDBACK_SECRET
+    with pytest.raises(ValueError, match="FEEDBACK_SECRET: set a secret of your own"):
+        FeedbackSettings().checked_secret("production")
+
+
+def test_alerts_carry_the_links_in_email_and_slack() -> None:
+    article = Article(article_id="a", story_id="s", feed_id=1, feed_url="https://f.example/rss", entry_key="k", url="https://news.example/a", title="Tanker seized")
+    tag = Tag(tag="dprk-sanctions", score=0.9, snippets=[Snippet(text="Tanker seized near Nampo.", highlights=[Span(start=0, end=6)])])
+    links = FeedbackSigner(SECRET, "https://radar.example.org/", 14).links(42, NOW)
+    assert links.relevant.startswith("https://radar.example.org/feedback/") and links.relevant != links.not_relevant
+    assert verify_vote(SECRET, links.not_relevant.rsplit("/", 1)[1], NOW).vote == "not_relevant"
+    alert = with_feedback(render_alert(article, [tag]), links)
+    assert links.relevant in alert.text and f'href="{links.not_relevant}"' in alert.html and alert.html.rstrip().endswith("</body></html>")
+    assert links.relevant in json.dumps(alert.slack) and alert.slack["blocks"][-1]["type"] == "context"
+
+
+@pytest.fixture
+def alerts(sqlite_url: str) -> dict[str, int]:
+    """Alice's three alerts (two on dprk-sanctions, one on a watch) and Bob's one."""
+    with session_scope(sqlite_url) as s:
+        alice, bob = User(name="alice"), User(name="bob")
+        s.add_all([alice, bob])
+        s.flush()
+        channel = Channel(url="slack://T0/B0/x", kind="slack")
+        s.add(channel)
+        s.flush()
+        mine, theirs = Subscription(channel_id=channel.id, owner_id=alice.id), Subscription(channel_id=channel.id, owner_id=bob.id)
+        s.add_all([mine, theirs])
+        s.flush()
+        ids = {}
+        for name, sub, tags, text, sent in [
+            ("a1", mine, ["dprk-sanctions"], "UN sanctions on North Korean tankers.", NOW - timedelta(days=1)),
+            ("a2", mine, ["dprk-sanctions", "russia-dprk-smuggling"], "Russia shipped oil to North Korea.", NOW - timedelta(days=10)),
+            ("a3", mine, ["watch:1"], "Rich Glory seen.", NOW - timedelta(days=2)),
+            ("b1", theirs, ["dprk-sanctions"], "Bob's story.", NOW - timedelta(days=1)),
+        ]:
+            d = Delivery(subscription_id=sub.id, story_id=f"s-{name}", article_id=f"{name}-article", status="sent", title=f"Story {name}", tags=tags, sent_at=sent,
+                         alert={"article": {"url": f"https://news.example/{name}", "title": f"Story {name}", "text": text, "lang": "en", "published_at": "2026-11-30T00:00:00Z"}})
+            s.add(d)
+            s.flush()
+            ids[name] = d.id
+        ids["alice"], ids["bob"] = alice.id, bob.id
+    return ids
+
+
+def test_a_link_counts_once_and_only_with_a_click(sqlite_url: str, alerts: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    monkeypatch.setenv("FEEDBACK_SECRET", SECRET)
+    token = sign_vote(SECRET, alerts["a1"], None, "relevant", datetime.now(UTC), 14)
+    with TestClient(create_app(sqlite_url, ApiSettings()), headers={"Origin": "http://testserver"}) as web:
+        page = web.get(f"/feedback/{token}")
+        assert page.status_code == 200 and "Mark it relevant" in page.text and "Story a1" in page.text
+        with session_scope(sqlite_url) as s:
+            assert s.query(FeedbackVote).count() == 0, "opening the link (a mail scanner, a preview) does not vote"
+        assert "noted as <strong>relevant</strong>" in web.post(f"/feedback/{token}").text
+        again = web.post(f"/feedback/{token}")
+        assert again.status_code == 400 and "already used" in again.text
+        assert "already used" in web.get(f"/feedback/{token}").text
+        forged = web.get(f"/feedback/{sign_vote('not-the-secret', alerts['a1'], None, 'relevant', datetime.now(UTC), 14)}")
+        assert forged.status_code == 400 and "signature does not match" in forged.text
+        expired = web.get(f"/feedback/{sign_vote(SECRET, alerts['a1'], None, 'relevant', datetime.now(UTC) - timedelta(days=30), 14)}")
+        assert expired.status_code == 400 and "expired" in expired.text
+    with session_scope(sqlite_url) as s:
+        [vote] = s.query(FeedbackVote).all()
+        assert (vote.delivery_id, vote.user_id, vote.vote, vote.via) == (alerts["a1"], alerts["alice"], "relevant", "link"), "the subscription's owner votes"
+
+
+def test_votes_on_the_web_page_are_one_per_person_and_own_alerts_only(sqlite_url: str, alerts: dict[str, int]) -> None:
+    alice, bob = auth.Actor(alerts["alice"], "alice", False), auth.Actor(alerts["bob"], "bob", False)
+    feedback.vote(sqlite_url, alerts["a2"], "relevant", alice)
+    feedback.vote(sqlite_url, alerts["a2"], "not_relevant", alice)  # a change of mind replaces the vote
+    assert feedback.votes_of(sqlite_url, alice, [alerts["a2"]]) == {alerts["a2"]: "not_relevant"}
+    with pytest.raises(Exception, match=f"alert {alerts['a2']} does not exist"):
+        feedback.vote(sqlite_url, alerts["a2"], "relevant", bob)
+    with pytest.raises(feedback.FeedbackError, match="vote: 'maybe'"):
+        feedback.vote(sqlite_url, alerts["a1"], "maybe", alice)
+
+
+def test_precision_per_topic_and_watch_over_7_and_30_days(sqlite_url: str, alerts: dict[str, int]) -> None:
+    alice = auth.Actor(alerts["alice"], "alice", False)
+    feedback.vote(sqlite_url, alerts["a1"], "relevant", alice)
+    feedback.vote(sqlite_url, alerts["a2"], "not_relevant", alice)
+    feedback.vote(sqlite_url, alerts["a3"], "relevant", alice)
+    rows = {(r.tag, r.days): (r.alerts, r.voted, r.relevant, r.precision) for r in feedback.precision_by_tag(sqlite_url, now=NOW)}
+    assert rows[("dprk-sanctions", 7)] == (2, 1, 1, 1.0), "a1 and b1 (unvoted) in 7 days"
+    assert rows[("dprk-sanctions", 30)] == (3, 2, 1, 0.5)
+    assert rows[("russia-dprk-smuggling", 30)] == (1, 1, 0, 0.0) and ("russia-dprk-smuggling", 7) not in rows
+    assert rows[("watch:1", 7)] == (1, 1, 1, 1.0)
+
+
+def test_export_is_a_corpus_that_radar_eval_reads(sqlite_url: str, alerts: dict[str, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    alice = auth.Actor(alerts["alice"], "alice", False)
+    feedback.vote(sqlite_url, alerts["a1"], "relevant", alice)
+    feedback.vote(sqlite_url, alerts["a2"], "not_relevant", alice)
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    out = CliRunner().invoke(main, ["feedback", "export"])
+    assert out.exit_code == 0, out.output
+    items = {i["title"]: i for i in read_corpus(out.output.splitlines())}
+    assert items["Story a1"]["dprk_sanctions"] is True and items["Story a1"]["text"] == "UN sanctions on North Korean tankers."
+    assert items["Story a2"]["dprk_sanctions"] is False and items["Story a2"]["russia_dprk_smuggling"] is False
+    assert "from votes (0 relevant, 1 not)" in items["Story a2"]["note"]
+    stats = CliRunner().invoke(main, ["topics", "stats"])
+    assert stats.exit_code == 0 and "dprk-sanctions" in stats.output
