@@ -334,9 +334,11 @@ class Notifier:
                                     result={"held": "quiet hours"}, next_attempt_at=until, now=now)
             self.metrics.held.labels("quiet_hours").inc()
             return False
+        now = self.clock()
         items = [
-            DigestItem(Article.model_validate(alert["article"]), [Tag.model_validate(t) for t in alert["tags"]], alert.get("coverage", []))
-            for _, _, alert in batch.rows
+            DigestItem(Article.model_validate(alert["article"]), [Tag.model_validate(t) for t in alert["tags"]], alert.get("coverage", []),
+                       self.feedback.links(delivery_id, now) if self.feedback is not None else None)
+            for delivery_id, _, alert in batch.rows
         ]
         result = await self.sender.send(sub.channel_url, render_digest(items, sub.policy.digest_schedule))
         attempts += 1

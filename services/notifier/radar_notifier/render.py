@@ -23,10 +23,17 @@ class RenderedAlert:
 
 
 @dataclass(frozen=True)
+class FeedbackLinks:
+    relevant: str
+    not_relevant: str
+
+
+@dataclass(frozen=True)
 class DigestItem:
     article: Article
     tags: list[Tag]
     coverage: list[dict[str, str]]  # later reports of the same story: source, title, url
+    feedback: FeedbackLinks | None = None  # this story's "relevant / not relevant" links
 
 
 def one_line(value: str, limit: int = 200) -> str:
@@ -99,12 +106,6 @@ def render_alert(article: Article, tags: list[Tag]) -> RenderedAlert:
     return RenderedAlert(subject=subject, text=text, html=html, slack=slack)
 
 
-@dataclass(frozen=True)
-class FeedbackLinks:
-    relevant: str
-    not_relevant: str
-
-
 def with_feedback(alert: RenderedAlert, links: FeedbackLinks) -> RenderedAlert:
     """The alert with "relevant / not relevant" links (signed per delivery) in its text, HTML and Slack message.
     Applied after rendering, so that one rendering serves every subscriber of an article."""
@@ -127,7 +128,8 @@ def render_digest(items: list[DigestItem], schedule: str) -> RenderedAlert:
     subject = one_line(f"[Radar] {schedule} digest: {n} {'story' if n == 1 else 'stories'} on {', '.join(topics)}", 250)
     stories = [
         {"article": i.article, "tags": i.tags, "published": _published(i.article), "url": safe_url(i.article.url),
-         "coverage": [{"source": c.get("source", ""), "title": c.get("title", ""), "url": safe_url(c.get("url", ""))} for c in i.coverage]}
+         "coverage": [{"source": c.get("source", ""), "title": c.get("title", ""), "url": safe_url(c.get("url", ""))} for c in i.coverage],
+         "feedback": FeedbackLinks(safe_url(i.feedback.relevant), safe_url(i.feedback.not_relevant)) if i.feedback else None}
         for i in items
     ]
     text = _env.get_template("digest.txt.j2").render(subject=subject, stories=stories, marked=lambda s: _marked(s, "**", "**", str))
@@ -137,6 +139,8 @@ def render_digest(items: list[DigestItem], schedule: str) -> RenderedAlert:
         story = _slack_story(i.article, i.tags, snippets=1)
         if i.coverage:
             story += "\nAlso: " + ", ".join(slack_escape(one_line(c.get("source", ""), 60)) for c in i.coverage[:5])
+        if i.feedback:
+            story += f"\nUseful? {_slack_link(safe_url(i.feedback.relevant), 'Relevant')} · {_slack_link(safe_url(i.feedback.not_relevant), 'Not relevant')}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": story[:2900]}})
     if n > MAX_SLACK_STORIES:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"and {n - MAX_SLACK_STORIES} more stories (see the email digest or the web page)"}]})

@@ -146,3 +146,15 @@ def test_export_is_a_corpus_that_radar_eval_reads(sqlite_url: str, alerts: dict[
     assert "from votes (0 relevant, 1 not)" in items["Story a2"]["note"]
     stats = CliRunner().invoke(main, ["topics", "stats"])
     assert stats.exit_code == 0 and "dprk-sanctions" in stats.output
+
+
+def test_each_story_of_a_digest_has_its_own_links() -> None:
+    from radar_notifier.render import DigestItem, render_digest
+
+    signer = FeedbackSigner(SECRET, "https://radar.example.org", 14)
+    article = Article(article_id="a", story_id="s", feed_id=1, feed_url="https://f.example/rss", entry_key="k", url="https://news.example/a", title="Tanker seized")
+    items = [DigestItem(article, [Tag(tag="dprk-sanctions", score=0.9)], [], signer.links(d, NOW)) for d in (5, 6)]
+    digest = render_digest(items, "daily")
+    for item in items:
+        assert item.feedback.relevant in digest.text and item.feedback.not_relevant in digest.html and item.feedback.relevant in json.dumps(digest.slack)
+    assert {verify_vote(SECRET, i.feedback.relevant.rsplit("/", 1)[1], NOW).delivery_id for i in items} == {5, 6}
