@@ -34,6 +34,7 @@ run: setup kafka-jars
 test: setup kafka-jars
 	deploy/postgres.sh ensure
 	deploy/chromium.sh ensure
+	deploy/helm.sh ensure >/dev/null
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 kafka-start: setup

@@ -2,6 +2,7 @@
 # Helm for the chart's tests, built from its Go module through the Go module proxy (no hand download).
 #
 #   deploy/helm.sh ensure    build helm once into .cache/helm/<version>/bin/helm; prints the binary's path
+#   deploy/helm.sh path      prints where that binary is (whether it is there or not)
 #
 # Needs Go (1.24 or newer) on PATH. HELM_VERSION overrides the pinned version; HELM_CACHE_DIR the cache.
 set -euo pipefail
@@ -21,6 +22,7 @@ case "${1:-}" in
     fi
     echo "$BIN"
     ;;
+  path) echo "$BIN" ;;
   *)
-    echo "usage: deploy/helm.sh ensure" >&2; exit 2 ;;
+    echo "usage: deploy/helm.sh ensure|path" >&2; exit 2 ;;
 esac
