@@ -3,10 +3,10 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy import update
+from sqlalchemy import func, or_, text, update
 from sqlmodel import col, select
 
 from radar_notifier.policy import Policy
@@ -76,6 +76,8 @@ def _mark_values(status: str, attempts: int, error: str | None, result: dict, ne
                     "next_attempt_at": next_attempt_at if status == "pending" else None}
     if status == "sent":
         values["sent_at"] = now
+    else:
+        values["rate_slot_at"] = None  # not sent: the rate-limit slot it took is free again
     return values
 
 
@@ -119,7 +121,8 @@ def hold(database_url: str, delivery_id: int, until: datetime, reason: str, now:
     """Put a claimed delivery back to wait (quiet hours, rate limit) without spending an attempt."""
     now = now or datetime.now(UTC)
     with session_scope(database_url) as s:
-        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(status="pending", next_attempt_at=until, updated_at=now, result={"held": reason}))
+        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(status="pending", next_attempt_at=until, updated_at=now, result={"held": reason},
+                                                                                   rate_slot_at=None))
 
 
 def suppress(database_url: str, delivery_ids: list[int], reason: str, now: datetime | None = None) -> None:
@@ -128,11 +131,39 @@ def suppress(database_url: str, delivery_ids: list[int], reason: str, now: datet
                                                                                   next_attempt_at=None, batch_id=None))
 
 
-def sent_since(database_url: str, subscription_id: int, since: datetime) -> list[datetime]:
-    """When the subscription's alerts of the last period were sent (for its rate limit)."""
+RATE_LOCK_CLASS = 0x52414452  # "RADR": pg_advisory_xact_lock(class, subscription_id) serialises one subscription's slots
+
+
+def take_rate_slot(database_url: str, subscription_id: int, delivery_id: int, max_per_hour: int, now: datetime) -> list[datetime]:
+    """Take one of the subscription's hourly slots for this delivery, or say why not.
+
+    Returns [] when the slot is taken (the delivery may be sent now), else the times of the slots held in the
+    last hour (at least `max_per_hour` of them) for policy.rate_limited_until. A slot is held by a delivery that
+    was sent, or that is being sent (a crashed notifier's claim keeps its slot until the claim is taken over).
+    Every notifier replica counts and takes in one transaction under the same lock, so replicas share the limit:
+    on PostgreSQL an advisory lock per subscription; on SQLite the database's single writer."""
+    since = now - timedelta(hours=1)
     with session_scope(database_url) as s:
-        rows = s.exec(select(Delivery.sent_at).where(Delivery.subscription_id == subscription_id, Delivery.status == "sent", col(Delivery.sent_at) >= since)).all()
-        return [as_utc(r) for r in rows if r is not None]  # type: ignore[misc]
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(:cls, :sub)"), {"cls": RATE_LOCK_CLASS, "sub": subscription_id})
+        else:  # take SQLite's write lock first, so that no other writer counts at the same time
+            s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(rate_slot_at=None))
+        held = s.exec(
+            select(Delivery.rate_slot_at).where(
+                Delivery.subscription_id == subscription_id, col(Delivery.id) != delivery_id, col(Delivery.rate_slot_at) >= since,
+                or_(Delivery.status == "sent", Delivery.status == "sending"),
+            )
+        ).all()
+        if len(held) >= max_per_hour:
+            return sorted(as_utc(t) for t in held if t is not None)  # type: ignore[misc]
+        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(rate_slot_at=now))
+        return []
+
+
+def rate_slots_since(database_url: str, subscription_id: int, since: datetime) -> int:
+    """How many rate-limit slots the subscription holds since `since` (for tests and `radar status`)."""
+    with session_scope(database_url) as s:
+        return s.exec(select(func.count()).select_from(Delivery).where(Delivery.subscription_id == subscription_id, col(Delivery.rate_slot_at) >= since)).one()
 
 
 def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_before: datetime | None = None) -> list[DueRetry]:
