@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy import func, or_, text, update
 from sqlmodel import col, select
 
@@ -91,7 +91,27 @@ def mark(database_url: str, delivery_id: int, *, status: str, attempts: int, err
 
 def mark_many(database_url: str, marks: list[dict]) -> None:
     """Several outcomes (the keyword arguments of `mark`) in one transaction. An outcome's `event` (an
-    alerts.delivered.v1 or alerts.failed.v1 event, {"topic", "event"}) goes to the outbox in that transaction."""
+    alerts.delivered.v1 or alerts.failed.v1 event, {"topic", "event"}) goes to the outbox in that transaction.
+    Rows are written in id order, as every multi-row write here locks them, so that replicas do not deadlock; a
+    deadlock that PostgreSQL still reports is retried: the mark of a sent alert must not be lost, or another
+    replica would take the claim over and send it again."""
+    marks = sorted(marks, key=lambda m: m["delivery_id"])
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            return _mark_many(database_url, marks)
+        except OperationalError as error:
+            if attempt == DEADLOCK_RETRIES or not _is_deadlock(error):
+                raise
+
+
+DEADLOCK_RETRIES = 5
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    return type(error.orig).__name__ in ("DeadlockDetected", "SerializationFailure")
+
+
+def _mark_many(database_url: str, marks: list[dict]) -> None:
     with session_scope(database_url) as s:
         for m in marks:
             now = m.get("now") or datetime.now(UTC)
@@ -102,10 +122,16 @@ def mark_many(database_url: str, marks: list[dict]) -> None:
 
 
 def renew(database_url: str, delivery_ids: list[int], now: datetime) -> None:
-    """Renew this notifier's claims (rows in 'sending'), so that they do not look like a crashed notifier's."""
+    """Renew this notifier's claims (rows in 'sending'), so that they do not look like a crashed notifier's.
+    A row locked right now is being marked (or claimed) by another transaction: it is skipped, not waited for, so
+    that renewing never deadlocks with the writes of this or another notifier (PostgreSQL)."""
     with session_scope(database_url) as s:
-        s.execute(update(Delivery).where(col(Delivery.id).in_(delivery_ids), Delivery.status == "sending").values(updated_at=now)
-                  .execution_options(synchronize_session=False))
+        free = s.exec(
+            select(Delivery.id).where(col(Delivery.id).in_(delivery_ids), Delivery.status == "sending")
+            .order_by(col(Delivery.id)).with_for_update(skip_locked=True)
+        ).all()
+        if free:
+            s.execute(update(Delivery).where(col(Delivery.id).in_(free)).values(updated_at=now).execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -182,6 +208,7 @@ def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_
             .where(due)
             .order_by(col(Delivery.next_attempt_at))
             .limit(limit)
+            .with_for_update(of=Delivery, skip_locked=True)  # PostgreSQL: rows another replica is writing are left to it
         ).all()
         for delivery, channel in rows:
             claimed = s.execute(

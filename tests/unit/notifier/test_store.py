@@ -97,3 +97,22 @@ def test_replicas_racing_for_slots_take_no_more_than_the_limit(postgresql_url: s
         taken = [r for r, held in zip(rows, pool.map(lambda d: store.take_rate_slot(postgresql_url, sub, d, 3, now), rows)) if held == []]
     assert len(taken) == 3, taken
     assert store.rate_slots_since(postgresql_url, sub, now - timedelta(hours=1)) == 3
+
+
+def test_renewing_skips_a_row_another_transaction_is_writing(postgresql_url: str) -> None:
+    """A renewal that waited for a row being marked could deadlock with that mark (they lock rows in different
+    orders); it leaves that row alone instead, and renews the rest."""
+    from sqlalchemy import text
+
+    from radar_shared.db import get_engine
+
+    sub = make_sub(postgresql_url)
+    locked, free = claimed_rows(postgresql_url, sub, 2, "lock")
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    with get_engine(postgresql_url).connect() as other:
+        other.execute(text("SELECT id FROM delivery WHERE id = :id FOR UPDATE"), {"id": locked})
+        store.renew(postgresql_url, [locked, free], later)  # returns at once: no wait for the lock above
+        other.rollback()
+    with session_scope(postgresql_url) as s:
+        renewed = {d.id: d.updated_at for d in s.query(Delivery).filter(Delivery.id.in_([locked, free]))}  # type: ignore[union-attr]
+    assert renewed[free] == later and renewed[locked] < later
