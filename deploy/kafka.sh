@@ -218,13 +218,18 @@ node_start() {
   launch "$dir" "$CLUSTER_HEAP"
 }
 
-node_wait() {
+node_wait() {  # until node N accepts clients and knows all three brokers; fails at once if it died
   local n=$1 b c
   read -r b c < <(node_ports "$n")
-  if ! "$PYTHON" "$ROOT/deploy/kafka_admin.py" wait --bootstrap "127.0.0.1:$b" --timeout 120 --brokers 3; then
-    tail -n 30 "$CLUSTER_DIR/node-$n/stdout.log" "$CLUSTER_DIR/node-$n/kafka.log" >&2 2>/dev/null || true
-    die "node $n did not accept clients on 127.0.0.1:$b with all three brokers registered within 120 s."
-  fi
+  for _ in $(seq 1 24); do
+    if ! node_running "$n"; then
+      grep -h "ERROR\|Exception" "$CLUSTER_DIR/node-$n/kafka.log" 2>/dev/null | head -n 5 >&2 || true
+      die "node $n exited while starting (log: $CLUSTER_DIR/node-$n/kafka.log)."
+    fi
+    "$PYTHON" "$ROOT/deploy/kafka_admin.py" wait --bootstrap "127.0.0.1:$b" --timeout 5 --brokers 3 2>/dev/null && return 0
+  done
+  tail -n 30 "$CLUSTER_DIR/node-$n/stdout.log" "$CLUSTER_DIR/node-$n/kafka.log" >&2 2>/dev/null || true
+  die "node $n did not accept clients on 127.0.0.1:$b with all three brokers registered within 120 s."
 }
 
 node_signal() {
