@@ -66,6 +66,12 @@ def consumer_options(service: str) -> dict[str, Any]:
     }
 
 
+def kafka_client_options(settings: SharedSettings | None = None) -> dict[str, Any]:
+    """aiokafka keyword arguments for TLS/SASL (empty for PLAINTEXT), for the clients the control plane and the
+    CLI make themselves (status, dead letters, watch tests)."""
+    return parse_security(kafka_security(settings or SharedSettings()))
+
+
 def kafka_security(settings: SharedSettings) -> BaseSecurity | None:
     """The TLS/SASL settings as faststream's security object (None for PLAINTEXT), for an external Kafka."""
     protocol = settings.kafka_security_protocol

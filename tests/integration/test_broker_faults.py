@@ -24,6 +24,7 @@ from radar_shared.models import AlertOutbox, FeedState
 from radar_shared.topics import ALERTS_DELIVERED
 from tests.support.events import produce_classified, read_events
 from tests.support.feeds import rss
+from tests.support.notifier import local_rules
 from tests.support.services import ServiceProcess, service_env, wait_for
 from tests.support.sinks import FeedServer, SMTPSink, free_port
 
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.kafka
 
 def subscribe_mail(db: str, port: int, desks: int) -> None:
     for i in range(desks):
-        service.add_subscription(db, f"mailto://127.0.0.1:{port}?to=desk{i}@example.org&from=radar@example.org", ["dprk-sanctions"], [], 0.0, ["mailto"])
+        service.add_subscription(db, f"mailto://127.0.0.1:{port}?to=desk{i}@example.org&from=radar@example.org", ["dprk-sanctions"], [], 0.0, local_rules("mailto"))
 
 
 def delivered_events(bootstrap: str) -> Counter:

@@ -35,3 +35,13 @@ def test_a_missing_ca_file_fails_at_start_naming_it(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("KAFKA_SSL_CAFILE", str(tmp_path / "absent-ca.pem"))
     with pytest.raises(FileNotFoundError):
         kafka_security(SharedSettings(_env_file=None))  # type: ignore[call-arg]
+
+
+def test_the_control_planes_own_clients_get_the_same_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    from radar_shared.broker import kafka_client_options
+
+    assert kafka_client_options(SharedSettings(_env_file=None)) == {}  # type: ignore[call-arg]
+    monkeypatch.setenv("KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT")
+    monkeypatch.setenv("KAFKA_SASL_USERNAME", "radar")
+    options = kafka_client_options(SharedSettings(_env_file=None))  # type: ignore[call-arg]
+    assert options["security_protocol"] == "SASL_PLAINTEXT" and options["sasl_plain_username"] == "radar"
