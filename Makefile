@@ -39,9 +39,11 @@ demo: setup kafka-jars
 test: setup kafka-jars
 	deploy/postgres.sh ensure
 	deploy/chromium.sh ensure
+	deploy/helm.sh ensure >/dev/null
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 test-fast: setup
+	deploy/helm.sh ensure >/dev/null
 	.venv/bin/python -m pytest tests/unit tests/contract -q -k "not postgresql" -m "not kafka and not e2e" $(PYTEST_ARGS)
 
 kafka-start: setup

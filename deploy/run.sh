@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
 # `make run`: local Kafka, SQLite, migrations, default feeds, and all services in the foreground.
 # Ctrl-C (or SIGTERM) stops the services, then Kafka, cleanly.
+# KAFKA_NODES=3 runs a three-broker cluster (deploy/kafka.sh cluster; topics with replication factor 3 and
+# min.insync.replicas=2) instead of the single node.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 [ -f .env ] && set -a && . ./.env && set +a
 export KAFKA_PORT="${KAFKA_PORT:-9092}"
-export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}"
+KAFKA_NODES="${KAFKA_NODES:-1}"
+case "$KAFKA_NODES" in
+  1) export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$KAFKA_PORT}" ;;
+  3) export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_BOOTSTRAP_SERVERS:-$(deploy/kafka.sh cluster bootstrap)}" ;;
+  *) echo "run.sh: KAFKA_NODES must be 1 (one broker) or 3 (a cluster); got $KAFKA_NODES" >&2; exit 2 ;;
+esac
+kafka() {  # kafka start|stop|topics, on the node or the cluster
+  if [ "$KAFKA_NODES" = 3 ]; then deploy/kafka.sh cluster "$1"; else deploy/kafka.sh "$1" "$KAFKA_PORT"; fi
+}
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/.run/radar.db}"
 export LOG_FORMAT="${LOG_FORMAT:-console}"
 BIN="$ROOT/.venv/bin"
@@ -19,13 +29,13 @@ stop_all() {
   echo "run.sh: stopping services" >&2
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  deploy/kafka.sh stop "$KAFKA_PORT" || true
+  kafka stop || true
 }
 trap stop_all INT TERM EXIT
 
 mkdir -p .run
-deploy/kafka.sh start "$KAFKA_PORT"
-deploy/kafka.sh topics "$KAFKA_PORT"
+kafka start
+kafka topics
 "$BIN/radar" db upgrade
 if [ -n "${RADAR_SEED_COMMAND:-}" ]; then $RADAR_SEED_COMMAND; else "$BIN/radar" seed; fi  # make demo seeds its own feeds
 # The first run makes an admin and keeps its token (shown once by radar) in .run/admin-token.

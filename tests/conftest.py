@@ -151,3 +151,66 @@ def outside_connections(monkeypatch: pytest.MonkeyPatch) -> list:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
     return attempts
+
+
+def listening_port() -> int:
+    """A free port below the ephemeral range: a broker's port from free_port() (an ephemeral one) can be taken by
+    another node's outgoing connection before that broker binds it."""
+    import random
+    import socket
+
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0]) if Path("/proc/sys/net/ipv4/ip_local_port_range").exists() else 32768
+    while True:
+        port = random.randrange(20000, low)
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+
+
+class KafkaCluster:
+    """Three KRaft broker-controllers started by `deploy/kafka.sh cluster` on free ports, with their own data."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.ports = [(listening_port(), listening_port()) for _ in range(3)]
+        self.run_dir = run_dir
+        self.env = {**os.environ, "KAFKA_RUN_DIR": str(run_dir), "RADAR_PYTHON": sys.executable,
+                    "KAFKA_CLUSTER_PORTS": ",".join(f"{b}:{c}" for b, c in self.ports)}
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(f"127.0.0.1:{b}" for b, _ in self.ports)
+
+    def run(self, *args: str) -> str:
+        return subprocess.run([str(KAFKA_SH), "cluster", *args], env=self.env, check=True, timeout=600, stdout=subprocess.PIPE, text=True).stdout
+
+    def start(self) -> "KafkaCluster":
+        self.run("start")
+        self.run("topics")
+        return self
+
+    def kill(self, node: int) -> None:
+        """SIGKILL one node: a crash, no controlled shutdown."""
+        self.run("kill", str(node))
+
+    def restart(self, node: int) -> None:
+        self.run("restart", str(node))
+
+    def leaders(self, topic: str) -> dict[int, int]:
+        """Partitions of `topic` that each node leads, busiest first."""
+        return {int(node): int(count) for node, count in (line.split() for line in self.run("leaders", topic).splitlines())}
+
+    def stop(self) -> None:
+        self.run("stop")
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def kafka_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaCluster]:
+    cluster = KafkaCluster(tmp_path_factory.mktemp("kafka-cluster"))
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()  # also the nodes of a start that failed half-way

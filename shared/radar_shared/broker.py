@@ -10,6 +10,10 @@ growing pause; a message that cannot be decoded or validated, or that keeps fail
 take the message (larger than its limit), a small JSON envelope naming it (topic, partition, offset, key, size,
 errors) is dead-lettered instead, so the partition moves on even then.
 
+Every producer waits for all in-sync replicas (acks=all, with min.insync.replicas=2 on a three-broker cluster)
+and is idempotent; every consumer reads committed records only. TLS and SASL settings (KAFKA_SECURITY_PROTOCOL
+and friends) reach every aiokafka client the broker makes, including the start-up probe.
+
 A service started while Kafka is down does not fail once and idle: start() retries with back-off until the
 broker answers and the topics it uses exist, and only then starts producers and consumers.
 """
@@ -22,15 +26,19 @@ from typing import Any
 
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
+from aiokafka.helpers import create_ssl_context
 from faststream import AckPolicy
 from faststream.message import AckStatus
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.kafka.security import parse_security
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from faststream.middlewares import BaseMiddleware
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import ValidationError
 
 from radar_shared.backoff import backoff_delay
+from radar_shared.settings import SharedSettings
 from radar_shared.topics import dlq
 
 log = logging.getLogger("radar.broker")
@@ -53,8 +61,31 @@ def consumer_options(service: str) -> dict[str, Any]:
     return {
         "group_id": service,
         "auto_offset_reset": "earliest",
+        "isolation_level": "read_committed",
         "ack_policy": AckPolicy.NACK_ON_ERROR,
     }
+
+
+def kafka_client_options(settings: SharedSettings | None = None) -> dict[str, Any]:
+    """aiokafka keyword arguments for TLS/SASL (empty for PLAINTEXT), for the clients the control plane and the
+    CLI make themselves (status, dead letters, watch tests)."""
+    return parse_security(kafka_security(settings or SharedSettings()))
+
+
+def kafka_security(settings: SharedSettings) -> BaseSecurity | None:
+    """The TLS/SASL settings as faststream's security object (None for PLAINTEXT), for an external Kafka."""
+    protocol = settings.kafka_security_protocol
+    if protocol == "PLAINTEXT":
+        return None
+    ssl_context = None
+    if protocol.endswith("SSL"):
+        ssl_context = create_ssl_context(
+            cafile=settings.kafka_ssl_cafile or None, certfile=settings.kafka_ssl_certfile or None, keyfile=settings.kafka_ssl_keyfile or None
+        )
+    if not protocol.startswith("SASL"):
+        return BaseSecurity(ssl_context=ssl_context, use_ssl=True)
+    sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}[settings.kafka_sasl_mechanism]
+    return sasl(settings.kafka_sasl_username, settings.kafka_sasl_password, ssl_context=ssl_context, use_ssl=protocol == "SASL_SSL")
 
 
 COMMIT_INTERVAL = 0.2
@@ -208,6 +239,7 @@ class PatientKafkaBroker(KafkaBroker):
     service idle for ever ("Unable to bootstrap")."""
 
     bootstrap: list[str]
+    client_security: dict[str, Any]
     start_retry_max_seconds = 5.0  # waiting is cheap; a service that comes up late is not
 
     def used_topics(self) -> set[str]:
@@ -216,7 +248,7 @@ class PatientKafkaBroker(KafkaBroker):
 
     async def missing_topics(self) -> set[str]:
         """Topics this broker uses that Kafka does not have yet; raises KafkaError while Kafka does not answer."""
-        client = AIOKafkaClient(bootstrap_servers=self.bootstrap, client_id="radar-start")
+        client = AIOKafkaClient(bootstrap_servers=self.bootstrap, client_id="radar-start", **self.client_security)
         try:
             await client.bootstrap()
             return self.used_topics() - (await client.fetch_all_metadata()).topics()
@@ -256,17 +288,21 @@ def make_broker(
     *,
     max_attempts: int = 5,
     retry_base_delay: float = 0.5,
+    security: BaseSecurity | None = None,
 ) -> KafkaBroker:
-    """A KafkaBroker for `service`, with Prometheus and dead-letter middleware, that waits for Kafka at start."""
+    """A KafkaBroker for `service`, with Prometheus and dead-letter middleware, that waits for Kafka at start.
+    `security` (from kafka_security()) is TLS and SASL for an external Kafka; None is PLAINTEXT."""
     broker = PatientKafkaBroker(
         bootstrap_servers.split(","),
         acks="all",
         enable_idempotence=True,
         client_id=service,
+        security=security,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="radar")],
         logger=logging.getLogger(f"radar.{service}.faststream"),
     )
     broker.bootstrap = bootstrap_servers.split(",")
+    broker.client_security = parse_security(security)
     dead_letters = DeadLetters(broker, service, registry, max_attempts, retry_base_delay)
 
     def dead_letter_middleware(msg: Any, /, *, context: Any) -> DeadLetterMiddleware:

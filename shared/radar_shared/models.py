@@ -191,7 +191,10 @@ class Delivery(SQLModel, table=True):
     status: pending (due at next_attempt_at: a retry, or held by quiet hours or a rate limit) → sending → sent |
     failed; queued (waits for its subscription's digest at next_attempt_at); suppressed (subscription removed)."""
 
-    __table_args__ = (sa.UniqueConstraint("subscription_id", "story_id", name="uq_delivery_subscription_story"),)
+    __table_args__ = (
+        sa.UniqueConstraint("subscription_id", "story_id", name="uq_delivery_subscription_story"),
+        sa.Index("ix_delivery_subscription_rate_slot", "subscription_id", "rate_slot_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     subscription_id: int = Field(foreign_key="subscription.id", index=True)
@@ -209,6 +212,9 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime | None = _ts(index=True)
     alert: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True), description="The article and tags to (re-)send.")
     batch_id: str | None = Field(default=None, max_length=64, index=True, description="The digest this row is being sent in.")
+    rate_slot_at: datetime | None = _ts(
+        description="When this alert took one of its subscription's hourly rate-limit slots (kept when sent, freed otherwise)."
+    )
 
 
 class FeedbackVote(SQLModel, table=True):

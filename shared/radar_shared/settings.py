@@ -15,6 +15,15 @@ class SharedSettings(BaseSettings):
     environment: Literal["development", "test", "production"] = Field("development", description="development, test or production.")
     kafka_bootstrap_servers: str = Field("127.0.0.1:9092", description="Comma-separated host:port list.")
     kafka_topic_partitions: int = Field(6, ge=1, description="Partitions of each topic created by deploy/kafka.sh topics.")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (a managed or Strimzi Kafka)."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field("PLAIN", description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, with SASL_*.")
+    kafka_sasl_username: str = Field("", description="SASL user name, with SASL_*.")
+    kafka_sasl_password: str = Field("", description="SASL password, with SASL_* (a secret: pass it from a Kubernetes Secret).")
+    kafka_ssl_cafile: str = Field("", description="CA bundle that signs the brokers' certificates, with SSL or SASL_SSL (empty: the system's).")
+    kafka_ssl_certfile: str = Field("", description="Client certificate for mutual TLS (Strimzi's tls authentication); empty: none.")
+    kafka_ssl_keyfile: str = Field("", description="The client certificate's private key; empty: none.")
     database_url: str = Field("sqlite:///.run/radar.db", description="SQLAlchemy URL; SQLite or PostgreSQL.")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR.")
     log_format: Literal["json", "console"] = Field("json", description="json (stable keys) or console (make run).")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.structs import OffsetAndMetadata
 
+from radar_shared.broker import kafka_client_options
 from radar_shared.topics import CONSUMED, dlq
 
 REPLAY_GROUP = "radar-dlq-replay"
@@ -62,7 +63,7 @@ def dlq_topics(topic: str | None) -> list[str]:
 
 async def list_dead_letters(bootstrap: str, topic: str | None = None) -> list[DeadLetter]:
     topics = dlq_topics(topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **kafka_client_options())
     try:
         await consumer.start()
         partitions = await _partitions(consumer, topics)
@@ -76,8 +77,8 @@ async def list_dead_letters(bootstrap: str, topic: str | None = None) -> list[De
 async def replay(bootstrap: str, topic: str | None = None, dry_run: bool = False) -> list[DeadLetter]:
     """Re-publish the dead letters not replayed before; return them."""
     topics = dlq_topics(topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=REPLAY_GROUP, enable_auto_commit=False, auto_offset_reset="earliest")
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=REPLAY_GROUP, enable_auto_commit=False, **kafka_client_options(), auto_offset_reset="earliest")
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, **kafka_client_options())
     try:
         await consumer.start()
         await producer.start()

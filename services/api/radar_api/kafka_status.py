@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
+from radar_shared.broker import kafka_client_options
 from radar_shared.topics import ALERTS_DELIVERED, ARTICLES_CLASSIFIED, ARTICLES_DISCOVERED, CONSUMED, dlq
 
 GROUPS = {"classifier": [CONSUMED[0]], "notifier": [CONSUMED[1]]}
@@ -55,8 +56,8 @@ def counts_between(boundaries: list[dict], end: dict) -> list[int]:
 
 async def kafka_status(bootstrap: str, timeout_ms: int = 5000) -> KafkaStatus:
     """Lag per consumer group and partition, and DLQ sizes; an unreachable broker is reported, not raised."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=timeout_ms)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=timeout_ms, **kafka_client_options())
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=timeout_ms, **kafka_client_options())
     try:
         await admin.start()
         await consumer.start()

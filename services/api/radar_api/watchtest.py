@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from radar_classifier.classify import Classifier, compile_watches
 from radar_classifier.query import parse_query
+from radar_shared.broker import kafka_client_options
 from radar_shared.messages import Article
 from radar_shared.topics import ARTICLES_DISCOVERED
 
@@ -21,7 +22,7 @@ TEST_WATCH_ID = 0
 
 async def recent_articles(bootstrap: str, limit: int) -> list[Article]:
     """The last `limit` articles discovered (spread over the partitions), newest last."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=10_000)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, request_timeout_ms=10_000, **kafka_client_options())
     try:
         await consumer.start()
         partitions = [TopicPartition(ARTICLES_DISCOVERED, p) for p in sorted(consumer.partitions_for_topic(ARTICLES_DISCOVERED) or [])]

@@ -8,7 +8,7 @@ from radar_classifier.classify import Classifier
 from radar_classifier.config import SERVICE, ClassifierSettings
 from radar_classifier.handlers import apply_watches, classify_event
 from radar_classifier.store import load_watches, load_watchlists
-from radar_shared.broker import consumer_options, make_broker
+from radar_shared.broker import consumer_options, kafka_security, make_broker
 from radar_shared.messages import ArticleClassified, ArticleDiscovered
 from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
 from radar_shared.settings import SharedSettings
@@ -26,7 +26,7 @@ reloader = ConfigReloader(
 watchlists = ConfigReloader(
     "watchlists", lambda: load_watchlists(shared.database_url), lambda entities: setattr(classifier, "watchlist", entities), shared.config_reload_seconds * 6
 )
-broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry)
+broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry, security=kafka_security(shared))
 to_article_classified = broker.publisher(ARTICLES_CLASSIFIED, title="to_article_classified", schema=ArticleClassified, description="Tagged articles, key = article_id")
 
 

@@ -8,7 +8,7 @@ from radar_feed_watcher.fetcher import make_client
 from radar_feed_watcher.isolation import ParserPool
 from radar_feed_watcher.metrics import FeedMetrics
 from radar_feed_watcher.poller import Poller
-from radar_shared.broker import make_broker
+from radar_shared.broker import kafka_security, make_broker
 from radar_shared.messages import ArticleDiscovered
 from radar_shared.runtime import ServiceRuntime, make_app
 from radar_shared.settings import SharedSettings
@@ -19,7 +19,7 @@ settings = FeedWatcherSettings()
 registry = CollectorRegistry()
 runtime = ServiceRuntime(SERVICE, shared, registry)
 metrics = FeedMetrics(registry)
-broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry)
+broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry, security=kafka_security(shared))
 to_article_discovered = broker.publisher(ARTICLES_DISCOVERED, title="to_article_discovered", schema=ArticleDiscovered, description="New articles, key = article_id")
 
 

@@ -6,7 +6,7 @@ from radar_notifier import store
 from radar_notifier.channels import configure_slack
 from radar_notifier.config import SERVICE, NotifierSettings
 from radar_notifier.deliver import DeliveryMetrics, FeedbackSigner, Notifier
-from radar_shared.broker import consumer_options, make_broker
+from radar_shared.broker import consumer_options, kafka_security, make_broker
 from radar_shared.messages import AlertDelivered, AlertFailed, ArticleClassified
 from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
 from radar_shared.settings import FeedbackSettings, SharedSettings
@@ -17,7 +17,7 @@ settings = NotifierSettings()
 configure_slack(settings.slack_webhook_url)
 registry = CollectorRegistry()
 runtime = ServiceRuntime(SERVICE, shared, registry)
-broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry)
+broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry, security=kafka_security(shared))
 to_alert_delivered = broker.publisher(ALERTS_DELIVERED, title="to_alert_delivered", schema=AlertDelivered, description="Alerts sent, key = article_id")
 to_alert_failed = broker.publisher(ALERTS_FAILED, title="to_alert_failed", schema=AlertFailed, description="Alerts that failed, key = article_id")
 

@@ -7,6 +7,9 @@ channels run concurrently. The only window for a duplicate is a crash after the 
 is retried from the delivery log (status pending, next_attempt_at) by a loop of its own, so a channel that is
 down never holds the Kafka partition. The same loop sends what quiet hours or a rate limit held back, and the
 digests that are due (rows 'queued' until their subscription's digest time).
+Every state that quiet hours, digests and rate limits need is in the database, so notifier replicas share it:
+the hourly rate limit's slots are delivery rows (rate_slot_at) taken under a per-subscription lock
+(store.take_rate_slot), never a count in one process's memory.
 
 The alerts.delivered.v1 / alerts.failed.v1 event of an outcome is written to the outbox (alert_outbox) in the
 transaction that marks the delivery, and a loop of its own publishes it (radar_shared.outbox): every sent or
@@ -113,7 +116,6 @@ class Notifier:
         self.sender = sender or Sender(ChannelRules.from_settings(settings), settings.send_workers, settings.channel_concurrency, settings.slack_interval_seconds, settings.send_timeout_seconds)
         self.subscriptions: list[SubscriptionView] = []
         self.by_id: dict[int, SubscriptionView] = {}
-        self.limits: dict[int, asyncio.Lock] = {}
         self.inflight: set[asyncio.Task] = set()
         self.in_hand: set[int] = set()  # deliveries this notifier has claimed and not yet marked
         self.marks: list[tuple[dict, asyncio.Future]] = []
@@ -236,18 +238,18 @@ class Notifier:
         """One send of a claimed delivery, unless quiet hours or the rate limit hold it back; then sent, or a
         retry scheduled in the delivery log (the partition is not held), or failed when the budget is spent or
         the failure is permanent."""
-        if sub.policy.max_per_hour is None:
-            return await self._attempt(delivery_id, sub, attempts, alert)
-        async with self.limits.setdefault(sub.id, asyncio.Lock()):  # count and send as one step per subscription
-            return await self._attempt(delivery_id, sub, attempts, alert)
+        return await self._attempt(delivery_id, sub, attempts, alert)
 
     async def _attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: dict) -> bool:
         article = Article.model_validate(alert["article"])
         tags = [Tag.model_validate(t) for t in alert["tags"]]
         ctx = {"subscription_id": sub.id, "story_id": article.story_id, "article_id": article.article_id, "delivery_id": delivery_id}
         now = self.clock()
-        recent = await self.db_call(store.sent_since, self.db, sub.id, now - timedelta(hours=1)) if sub.policy.max_per_hour else []
-        if held := hold_until(sub.policy, now, recent):
+        held = hold_until(sub.policy, now)  # quiet hours
+        if not held and sub.policy.max_per_hour:  # the rate limit: a slot taken in the database, shared by every replica
+            recent = await self.db_call(store.take_rate_slot, self.db, sub.id, delivery_id, sub.policy.max_per_hour, now)
+            held = hold_until(sub.policy, now, recent)
+        if held:
             until, reason = held
             await self.db_call(store.hold, self.db, delivery_id, until, reason, now)
             self.metrics.held.labels("quiet_hours" if reason.startswith("quiet") else "rate_limit").inc()
@@ -375,7 +377,14 @@ class Notifier:
         return sent + await self.digest_due()
 
     async def retry_forever(self) -> None:
-        await repeat(self.send_due, self.settings.retry_poll_seconds, "delivery loop")
+        """The delivery loop, and beside it the renewal of this notifier's claims on a clock of its own: a tick
+        of the delivery loop waits for its sends (Slack's pacing can hold one for minutes), and claims renewed only
+        between ticks went stale under it, so that another replica took them over and sent them twice."""
+        renew_every = min(self.settings.retry_poll_seconds, self.settings.sending_stale_seconds / 4)
+        await asyncio.gather(
+            repeat(self.renew_leases, renew_every, "renewing claims"),
+            repeat(self.send_due, self.settings.retry_poll_seconds, "delivery loop"),
+        )
 
     async def relay_events(self) -> int:
         """Publish the delivered and failed events that the outbox holds; return how many were published."""

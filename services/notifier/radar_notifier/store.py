@@ -3,10 +3,10 @@
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import func, or_, text, update
 from sqlmodel import col, select
 
 from radar_notifier.policy import Policy
@@ -76,6 +76,8 @@ def _mark_values(status: str, attempts: int, error: str | None, result: dict, ne
                     "next_attempt_at": next_attempt_at if status == "pending" else None}
     if status == "sent":
         values["sent_at"] = now
+    else:
+        values["rate_slot_at"] = None  # not sent: the rate-limit slot it took is free again
     return values
 
 
@@ -89,7 +91,27 @@ def mark(database_url: str, delivery_id: int, *, status: str, attempts: int, err
 
 def mark_many(database_url: str, marks: list[dict]) -> None:
     """Several outcomes (the keyword arguments of `mark`) in one transaction. An outcome's `event` (an
-    alerts.delivered.v1 or alerts.failed.v1 event, {"topic", "event"}) goes to the outbox in that transaction."""
+    alerts.delivered.v1 or alerts.failed.v1 event, {"topic", "event"}) goes to the outbox in that transaction.
+    Rows are written in id order, as every multi-row write here locks them, so that replicas do not deadlock; a
+    deadlock that PostgreSQL still reports is retried: the mark of a sent alert must not be lost, or another
+    replica would take the claim over and send it again."""
+    marks = sorted(marks, key=lambda m: m["delivery_id"])
+    for attempt in range(1, DEADLOCK_RETRIES + 1):
+        try:
+            return _mark_many(database_url, marks)
+        except OperationalError as error:
+            if attempt == DEADLOCK_RETRIES or not _is_deadlock(error):
+                raise
+
+
+DEADLOCK_RETRIES = 5
+
+
+def _is_deadlock(error: OperationalError) -> bool:
+    return type(error.orig).__name__ in ("DeadlockDetected", "SerializationFailure")
+
+
+def _mark_many(database_url: str, marks: list[dict]) -> None:
     with session_scope(database_url) as s:
         for m in marks:
             now = m.get("now") or datetime.now(UTC)
@@ -100,10 +122,16 @@ def mark_many(database_url: str, marks: list[dict]) -> None:
 
 
 def renew(database_url: str, delivery_ids: list[int], now: datetime) -> None:
-    """Renew this notifier's claims (rows in 'sending'), so that they do not look like a crashed notifier's."""
+    """Renew this notifier's claims (rows in 'sending'), so that they do not look like a crashed notifier's.
+    A row locked right now is being marked (or claimed) by another transaction: it is skipped, not waited for, so
+    that renewing never deadlocks with the writes of this or another notifier (PostgreSQL)."""
     with session_scope(database_url) as s:
-        s.execute(update(Delivery).where(col(Delivery.id).in_(delivery_ids), Delivery.status == "sending").values(updated_at=now)
-                  .execution_options(synchronize_session=False))
+        free = s.exec(
+            select(Delivery.id).where(col(Delivery.id).in_(delivery_ids), Delivery.status == "sending")
+            .order_by(col(Delivery.id)).with_for_update(skip_locked=True)
+        ).all()
+        if free:
+            s.execute(update(Delivery).where(col(Delivery.id).in_(free)).values(updated_at=now).execution_options(synchronize_session=False))
 
 
 @dataclass(frozen=True)
@@ -119,7 +147,8 @@ def hold(database_url: str, delivery_id: int, until: datetime, reason: str, now:
     """Put a claimed delivery back to wait (quiet hours, rate limit) without spending an attempt."""
     now = now or datetime.now(UTC)
     with session_scope(database_url) as s:
-        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(status="pending", next_attempt_at=until, updated_at=now, result={"held": reason}))
+        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(status="pending", next_attempt_at=until, updated_at=now, result={"held": reason},
+                                                                                   rate_slot_at=None))
 
 
 def suppress(database_url: str, delivery_ids: list[int], reason: str, now: datetime | None = None) -> None:
@@ -128,11 +157,39 @@ def suppress(database_url: str, delivery_ids: list[int], reason: str, now: datet
                                                                                   next_attempt_at=None, batch_id=None))
 
 
-def sent_since(database_url: str, subscription_id: int, since: datetime) -> list[datetime]:
-    """When the subscription's alerts of the last period were sent (for its rate limit)."""
+RATE_LOCK_CLASS = 0x52414452  # "RADR": pg_advisory_xact_lock(class, subscription_id) serialises one subscription's slots
+
+
+def take_rate_slot(database_url: str, subscription_id: int, delivery_id: int, max_per_hour: int, now: datetime) -> list[datetime]:
+    """Take one of the subscription's hourly slots for this delivery, or say why not.
+
+    Returns [] when the slot is taken (the delivery may be sent now), else the times of the slots held in the
+    last hour (at least `max_per_hour` of them) for policy.rate_limited_until. A slot is held by a delivery that
+    was sent, or that is being sent (a crashed notifier's claim keeps its slot until the claim is taken over).
+    Every notifier replica counts and takes in one transaction under the same lock, so replicas share the limit:
+    on PostgreSQL an advisory lock per subscription; on SQLite the database's single writer."""
+    since = now - timedelta(hours=1)
     with session_scope(database_url) as s:
-        rows = s.exec(select(Delivery.sent_at).where(Delivery.subscription_id == subscription_id, Delivery.status == "sent", col(Delivery.sent_at) >= since)).all()
-        return [as_utc(r) for r in rows if r is not None]  # type: ignore[misc]
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(:cls, :sub)"), {"cls": RATE_LOCK_CLASS, "sub": subscription_id})
+        else:  # take SQLite's write lock first, so that no other writer counts at the same time
+            s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(rate_slot_at=None))
+        held = s.exec(
+            select(Delivery.rate_slot_at).where(
+                Delivery.subscription_id == subscription_id, col(Delivery.id) != delivery_id, col(Delivery.rate_slot_at) >= since,
+                or_(Delivery.status == "sent", Delivery.status == "sending"),
+            )
+        ).all()
+        if len(held) >= max_per_hour:
+            return sorted(as_utc(t) for t in held if t is not None)  # type: ignore[misc]
+        s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(rate_slot_at=now))
+        return []
+
+
+def rate_slots_since(database_url: str, subscription_id: int, since: datetime) -> int:
+    """How many rate-limit slots the subscription holds since `since` (for tests and `radar status`)."""
+    with session_scope(database_url) as s:
+        return s.exec(select(func.count()).select_from(Delivery).where(Delivery.subscription_id == subscription_id, col(Delivery.rate_slot_at) >= since)).one()
 
 
 def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_before: datetime | None = None) -> list[DueRetry]:
@@ -151,6 +208,7 @@ def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_
             .where(due)
             .order_by(col(Delivery.next_attempt_at))
             .limit(limit)
+            .with_for_update(of=Delivery, skip_locked=True)  # PostgreSQL: rows another replica is writing are left to it
         ).all()
         for delivery, channel in rows:
             claimed = s.execute(

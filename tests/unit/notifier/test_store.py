@@ -63,3 +63,56 @@ def test_later_coverage_joins_a_queued_digest_story(database_url: str) -> None:
     with session_scope(database_url) as s:
         row = s.query(Delivery).one()
         assert row.status == "queued" and [c["source"] for c in row.alert["coverage"]] == ["b.example"]
+
+
+def claimed_rows(db: str, sub: int, count: int, prefix: str) -> list[int]:
+    rows = [store.record(db, f"{prefix}{n}", f"{prefix}a{n}", "T", [(sub, [], ALERT, None)], claim=True)[0][1] for n in range(count)]
+    return rows
+
+
+def test_rate_slots_are_shared_through_the_database_and_freed_when_not_sent(database_url: str) -> None:
+    sub = make_sub(database_url)
+    d1, d2, d3 = claimed_rows(database_url, sub, 3, "rs")
+    now = datetime.now(UTC)
+    assert store.take_rate_slot(database_url, sub, d1, 2, now) == []
+    assert store.take_rate_slot(database_url, sub, d2, 2, now) == []
+    held = store.take_rate_slot(database_url, sub, d3, 2, now)
+    assert len(held) == 2, "a third alert in the hour waits; the two held slots say until when"
+    store.mark(database_url, d1, status="sent", attempts=1, error=None, result={"ok": True})
+    store.mark(database_url, d2, status="pending", attempts=1, error="SMTP down", result={"ok": False}, next_attempt_at=now)
+    assert store.take_rate_slot(database_url, sub, d3, 2, now) == [], "the slot of a send that failed is free again"
+    assert store.take_rate_slot(database_url, sub, d3, 2, now) == [], "taking its own slot again (a resend after a crash) is no second slot"
+    assert store.rate_slots_since(database_url, sub, now - timedelta(hours=1)) == 2
+    assert store.take_rate_slot(database_url, sub, d2, 2, now + timedelta(hours=1, seconds=1)) == [], "an hour later the old slots have passed"
+
+
+def test_replicas_racing_for_slots_take_no_more_than_the_limit(postgresql_url: str) -> None:
+    """Eight notifier replicas' worth of threads, each with its own connections, for one subscription limited to 3/hour."""
+    import concurrent.futures
+
+    sub = make_sub(postgresql_url)
+    rows = claimed_rows(postgresql_url, sub, 24, "race")
+    now = datetime.now(UTC)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        taken = [r for r, held in zip(rows, pool.map(lambda d: store.take_rate_slot(postgresql_url, sub, d, 3, now), rows)) if held == []]
+    assert len(taken) == 3, taken
+    assert store.rate_slots_since(postgresql_url, sub, now - timedelta(hours=1)) == 3
+
+
+def test_renewing_skips_a_row_another_transaction_is_writing(postgresql_url: str) -> None:
+    """A renewal that waited for a row being marked could deadlock with that mark (they lock rows in different
+    orders); it leaves that row alone instead, and renews the rest."""
+    from sqlalchemy import text
+
+    from radar_shared.db import get_engine
+
+    sub = make_sub(postgresql_url)
+    locked, free = claimed_rows(postgresql_url, sub, 2, "lock")
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    with get_engine(postgresql_url).connect() as other:
+        other.execute(text("SELECT id FROM delivery WHERE id = :id FOR UPDATE"), {"id": locked})
+        store.renew(postgresql_url, [locked, free], later)  # returns at once: no wait for the lock above
+        other.rollback()
+    with session_scope(postgresql_url) as s:
+        renewed = {d.id: d.updated_at for d in s.query(Delivery).filter(Delivery.id.in_([locked, free]))}  # type: ignore[union-attr]
+    assert renewed[free] == later and renewed[locked] < later
