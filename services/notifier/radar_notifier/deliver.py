@@ -194,7 +194,7 @@ class Notifier:
         due_now = []
         for article, by_sub, new in zip(batch, alerts, recorded, strict=True):
             ctx = {"story_id": article.story_id, "article_id": article.article_id, "matched": len(article.items), "new": len(new)}
-            log.debug("deliveries recorded" if new else "already delivered or queued; nothing new to send", extra=ctx)
+            log.debug("deliveries recorded" if new else "already delivered; skipped", extra=ctx)
             due_now += [store.DueRetry(delivery_id, sub_id, self.by_id[sub_id].channel_url, 0, by_sub[sub_id]) for sub_id, delivery_id in new]
         self.summary.add(articles=len(events), matched=len(batch), recorded=sum(len(n) for n in recorded))
         if due_now and claim:
