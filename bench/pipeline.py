@@ -9,7 +9,9 @@ One run, one broker, the same messages. Each round runs, in turn:
    (a local stand-in that keeps connections alive; Slack's one-per-second pacing off).
 4. pipeline: classifier + notifier together; 20 % of the articles name a subscribed watch (one alert each).
 
-Raw and system runs are interleaved round by round, and the figures are medians over the rounds. Throughput is
+Raw and system runs are interleaved round by round, and the figures are medians over the rounds. Each service
+is warmed up after it starts (it joins its group and handles a few messages) before it is measured, and its
+CPU time per message is printed too: on a shared machine that figure moves less than the rates. Throughput is
 from the first produce to the last commit (raw, classifier: the group's committed offsets reach the end) or to
 the last alert's arrival (notifier, pipeline). Then latency at steady rates through classifier + notifier:
 produce → ArticleClassified published (all articles, from the record's timestamp) and produce → alert at
@@ -196,6 +198,12 @@ def peak_rss_mb(proc: ServiceProcess) -> float:
     return float("nan")
 
 
+def cpu_seconds(proc: ServiceProcess) -> float:
+    """User + system CPU time of a service process so far."""
+    fields = Path(f"/proc/{proc.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()  # type: ignore[union-attr]
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, max(0, round(q * len(values)) - 1))]
@@ -254,9 +262,23 @@ def main() -> None:
     def service_proc(name: str) -> ServiceProcess:
         return ServiceProcess(name, env, work / f"{name}.log").start(120)
 
+    def warm_classifier() -> ServiceProcess:
+        """A classifier that has joined its group and handled a few articles (caches, connections): not measured."""
+        proc = service_proc("classifier")
+        asyncio.run(produce(bootstrap, ARTICLES_DISCOVERED, articles_batch(100, None)))
+        asyncio.run(wait_committed(bootstrap, "classifier", ARTICLES_DISCOVERED, 300))
+        return proc
+
+    def warm_notifier() -> ServiceProcess:
+        proc = service_proc("notifier")
+        warm = [(n, classified(n, watch_ids[n % WEBHOOKS])) for n in (next(counter) for _ in range(20))]
+        wait_alerts(slack, set(asyncio.run(produce(bootstrap, ARTICLES_CLASSIFIED, warm))), 120)
+        return proc
+
     counter = iter(range(10**9))
     results: dict[str, list[float]] = {"raw": [], "classifier": [], "notifier": [], "pipeline": []}
     rss: dict[str, float] = {"classifier": 0.0, "notifier": 0.0}
+    cpu_ms: dict[str, list[float]] = {"classifier": [], "notifier": []}
 
     def articles_batch(count: int, tag_every: int | None) -> list[tuple[int, bytes]]:
         out = []
@@ -289,21 +311,24 @@ def main() -> None:
             results["raw"].append(raw)
             print(f"  raw loop            {raw:7.0f} msgs/s", flush=True)
 
-            classifier = service_proc("classifier")
+            classifier = warm_classifier()
             procs.append(classifier)
             batch = articles_batch(args.articles, None)
+            cpu = cpu_seconds(classifier)
             began = time.time()
             asyncio.run(produce(bootstrap, ARTICLES_DISCOVERED, batch))
             ended = asyncio.run(wait_committed(bootstrap, "classifier", ARTICLES_DISCOVERED, 600))
             results["classifier"].append(len(batch) / (ended - began))
+            cpu_ms["classifier"].append((cpu_seconds(classifier) - cpu) / len(batch) * 1000)
             note_rss(classifier)
-            print(f"  classifier alone    {results['classifier'][-1]:7.0f} articles/s", flush=True)
+            print(f"  classifier alone    {results['classifier'][-1]:7.0f} articles/s, {cpu_ms['classifier'][-1]:.2f} ms CPU each", flush=True)
             classifier.stop()
             procs.remove(classifier)
 
             asyncio.run(skip_to_end(bootstrap, "notifier", ARTICLES_CLASSIFIED))  # not the classifier run's output
-            notifier = service_proc("notifier")
+            notifier = warm_notifier()
             procs.append(notifier)
+            cpu = cpu_seconds(notifier)
             alerts = []
             for _ in range(args.alerts):
                 n = next(counter)
@@ -311,9 +336,10 @@ def main() -> None:
             sent = asyncio.run(produce(bootstrap, ARTICLES_CLASSIFIED, alerts))
             got = wait_alerts(slack, set(sent), 600)
             results["notifier"].append(len(sent) / (max(got[n] for n in sent if n in got) - min(sent.values())))
-            print(f"  notifier alone      {results['notifier'][-1]:7.0f} alerts/s", flush=True)
+            cpu_ms["notifier"].append((cpu_seconds(notifier) - cpu) / len(sent) * 1000)
+            print(f"  notifier alone      {results['notifier'][-1]:7.0f} alerts/s, {cpu_ms['notifier'][-1]:.2f} ms CPU each", flush=True)
 
-            classifier = service_proc("classifier")
+            classifier = warm_classifier()
             procs.append(classifier)
             batch = articles_batch(args.articles, 5)
             tagged = {n for i, (n, _) in enumerate(batch) if i % 5 == 0}
@@ -362,6 +388,7 @@ def main() -> None:
         c = f"p50 {pct(classify_ms, .5):5.0f} p95 {pct(classify_ms, .95):5.0f} p99 {pct(classify_ms, .99):5.0f}" if classify_ms else "none"
         a = f"p50 {pct(alert_ms, .5):5.0f} p95 {pct(alert_ms, .95):5.0f} p99 {pct(alert_ms, .99):5.0f}" if alert_ms else "none"
         print(f"  {rate:4.0f} articles/s: {c} | {a} ({len(alert_ms)}/{expected} alerts)")
+    print(f"CPU per message (median): classifier {statistics.median(cpu_ms['classifier']):.2f} ms an article, notifier {statistics.median(cpu_ms['notifier']):.2f} ms an alert")
     print(f"peak RSS: classifier {rss['classifier']:.0f} MB, notifier {rss['notifier']:.0f} MB")
 
 
