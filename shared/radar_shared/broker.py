@@ -64,6 +64,14 @@ def consumer_options(service: str) -> dict[str, Any]:
     }
 
 
+def batch_consumer_options(service: str, max_records: int) -> dict[str, Any]:
+    """consumer_options for a batch subscriber. When a fetch finds nothing, faststream sleeps for as long as it
+    waited (batch_timeout_ms) before fetching again, so that wait is kept short: a message arriving on a quiet
+    topic waits at most twice BATCH_WAIT_MS. A busy topic fills batches without waiting."""
+    return {**consumer_options(service), "batch": True, "max_records": max_records, "batch_timeout_ms": BATCH_WAIT_MS}
+
+
+BATCH_WAIT_MS = 10
 COMMIT_INTERVAL = 0.2
 
 

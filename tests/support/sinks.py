@@ -73,6 +73,7 @@ class SMTPSink:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # like a real server: many clients may connect at once
     allow_reuse_address = True
 
 

@@ -15,7 +15,7 @@ from radar_classifier.classify import Classifier
 from radar_classifier.config import SERVICE, ClassifierSettings
 from radar_classifier.handlers import apply_watches, classify_event
 from radar_classifier.store import load_watches, load_watchlists
-from radar_shared.broker import batch_decoder, consumer_options, make_broker
+from radar_shared.broker import batch_consumer_options, batch_decoder, make_broker
 from radar_shared.logging import PeriodicSummary
 from radar_shared.messages import ArticleClassified, ArticleDiscovered
 from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
@@ -41,8 +41,8 @@ to_article_classified = broker.publisher(ARTICLES_CLASSIFIED, title="to_article_
 
 
 @broker.subscriber(
-    ARTICLES_DISCOVERED, title="on_article_discovered", batch=True, max_records=settings.batch_size,
-    decoder=batch_decoder(broker, ArticleDiscovered), **consumer_options(SERVICE),
+    ARTICLES_DISCOVERED, title="on_article_discovered", decoder=batch_decoder(broker, ArticleDiscovered),
+    **batch_consumer_options(SERVICE, settings.batch_size),
 )
 async def on_article_discovered(events: list[ArticleDiscovered]) -> None:
     acks = []

@@ -6,7 +6,7 @@ from radar_notifier import store
 from radar_notifier.channels import configure_slack
 from radar_notifier.config import SERVICE, NotifierSettings
 from radar_notifier.deliver import DeliveryMetrics, Notifier
-from radar_shared.broker import batch_decoder, consumer_options, make_broker
+from radar_shared.broker import batch_consumer_options, batch_decoder, make_broker
 from radar_shared.messages import AlertDelivered, AlertFailed, ArticleClassified
 from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
 from radar_shared.settings import SharedSettings
@@ -35,8 +35,8 @@ reloader = ConfigReloader("subscriptions", lambda: store.load_subscriptions(shar
 
 
 @broker.subscriber(
-    ARTICLES_CLASSIFIED, title="on_article_classified", batch=True, max_records=settings.batch_size,
-    decoder=batch_decoder(broker, ArticleClassified), **consumer_options(SERVICE),
+    ARTICLES_CLASSIFIED, title="on_article_classified", decoder=batch_decoder(broker, ArticleClassified),
+    **batch_consumer_options(SERVICE, settings.batch_size),
 )
 async def on_article_classified(events: list[ArticleClassified]) -> None:
     """A batch's deliveries are recorded in one transaction; the batch's offsets are committed after it."""

@@ -211,7 +211,7 @@ class ChannelGate:
         self.slots.release()
 
 
-HOST_CONNECTIONS = 8  # keep-alive connections (and requests in flight) per webhook host
+HOST_CONNECTIONS = 16  # keep-alive connections (and requests in flight) per webhook host
 
 
 class Sender:
