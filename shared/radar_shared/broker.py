@@ -14,6 +14,12 @@ Every producer waits for all in-sync replicas (acks=all, with min.insync.replica
 and is idempotent; every consumer reads committed records only. TLS and SASL settings (KAFKA_SECURITY_PROTOCOL
 and friends) reach every aiokafka client the broker makes, including the start-up probe.
 
+Batch subscribers (the classifier's) get the same guarantees: their decoder (`batch_decoder`) validates each
+record and dead-letters the ones that are poison at once, so one bad message never fails its batch; the
+batch's offsets (the highest per partition) are queued for the grouped commit only after the handler returned,
+which for the classifier is after every publish of the batch was acknowledged; a batch that keeps failing is
+dead-lettered record by record.
+
 A service started while Kafka is down does not fail once and idle: start() retries with back-off until the
 broker answers and the topics it uses exist, and only then starts producers and consumers.
 """
@@ -22,6 +28,7 @@ import asyncio
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, TopicPartition
@@ -35,7 +42,7 @@ from faststream.kafka.security import parse_security
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 from faststream.middlewares import BaseMiddleware
 from prometheus_client import CollectorRegistry, Counter
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from radar_shared.backoff import backoff_delay
 from radar_shared.settings import SharedSettings
@@ -88,6 +95,14 @@ def kafka_security(settings: SharedSettings) -> BaseSecurity | None:
     return sasl(settings.kafka_sasl_username, settings.kafka_sasl_password, ssl_context=ssl_context, use_ssl=protocol == "SASL_SSL")
 
 
+def batch_consumer_options(service: str, max_records: int) -> dict[str, Any]:
+    """consumer_options for a batch subscriber. When a fetch finds nothing, faststream sleeps for as long as it
+    waited (batch_timeout_ms) before fetching again, so that wait is kept short: a message arriving on a quiet
+    topic waits at most twice BATCH_WAIT_MS. A busy topic fills batches without waiting."""
+    return {**consumer_options(service), "batch": True, "max_records": max_records, "batch_timeout_ms": BATCH_WAIT_MS}
+
+
+BATCH_WAIT_MS = 10
 COMMIT_INTERVAL = 0.2
 
 
@@ -190,47 +205,71 @@ class DeadLetters:
         )
 
 
+def batch_decoder(broker: KafkaBroker, model: type[BaseModel]) -> Callable[[Any], Awaitable[list[Any]]]:
+    """A decoder for a batch subscriber: each record validated as `model`. A record that is not valid is
+    dead-lettered at once and left out of the batch, so one poison message never fails the others."""
+    dead_letters: DeadLetters = broker.radar_dead_letters  # type: ignore[attr-defined]
+
+    async def decode(msg: Any) -> list[Any]:
+        valid = []
+        for record in msg.raw_message:
+            try:
+                valid.append(model.model_validate_json(record.value or b""))
+            except POISON_ERRORS as error:
+                await dead_letters.send(record, error, attempts=1)
+        return valid
+
+    return decode
+
+
 class DeadLetterMiddleware(BaseMiddleware):
     def __init__(self, msg: Any, /, *, context: Any, dead_letters: DeadLetters) -> None:
         super().__init__(msg, context=context)
         self.dead_letters = dead_letters
 
     async def consume_scope(self, call_next: Any, msg: Any) -> Any:
-        record = msg.raw_message
-        key = (record.topic, record.partition, record.offset)
+        raw = msg.raw_message
+        records = tuple(raw) if isinstance(raw, tuple | list) else (raw,)  # a batch subscriber's message: several records
+        if not records:
+            return await call_next(msg)
+        first = records[0]
+        key = (first.topic, first.partition, first.offset)
         try:
             result = await call_next(msg)
         except asyncio.CancelledError:
             raise
         except POISON_ERRORS as error:
-            await self.dead_letters.send(record, error, attempts=1)
+            for record in records:
+                await self.dead_letters.send(record, error, attempts=1)
             self.dead_letters.forget(key)
-            self._done(msg, record)
+            self._done(msg, records)
             return None
         except Exception as error:
             attempts = self.dead_letters.record_failure(key)
             if attempts >= self.dead_letters.max_attempts:
-                await self.dead_letters.send(record, error, attempts=attempts)
+                for record in records:
+                    await self.dead_letters.send(record, error, attempts=attempts)
                 self.dead_letters.forget(key)
-                self._done(msg, record)
+                self._done(msg, records)
                 return None
             delay = backoff_delay(attempts, self.dead_letters.base_delay, 30.0)
             log.warning(
                 "handler failed; the message will be read again",
-                extra={"topic": record.topic, "error": f"{type(error).__name__}: {error}", "attempt": attempts, "retry_in": delay},
+                extra={"topic": first.topic, "error": f"{type(error).__name__}: {error}", "attempt": attempts, "retry_in": delay, "messages": len(records)},
             )
             await asyncio.sleep(delay)
             raise
         self.dead_letters.forget(key)
-        self._done(msg, record)
+        self._done(msg, records)
         return result
 
-    def _done(self, msg: Any, record: Any) -> None:
-        """The message's effects are durable: queue its offset for the next grouped commit, and tell faststream
-        that it is acknowledged (so it does not commit this one message on its own)."""
+    def _done(self, msg: Any, records: tuple[Any, ...]) -> None:
+        """The messages' effects are durable: queue their offsets for the next grouped commit, and tell faststream
+        that they are acknowledged (so it does not commit them on its own)."""
         consumer = getattr(msg, "consumer", None)
         if isinstance(consumer, AIOKafkaConsumer) and getattr(msg, "committed", AckStatus.ACKED) is None:
-            self.dead_letters.commits.add(consumer, record.topic, record.partition, record.offset + 1)
+            for record in records:
+                self.dead_letters.commits.add(consumer, record.topic, record.partition, record.offset + 1)
             msg.committed = AckStatus.ACKED
 
 
@@ -300,6 +339,7 @@ def make_broker(
         security=security,
         middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=service, metrics_prefix="radar")],
         logger=logging.getLogger(f"radar.{service}.faststream"),
+        log_level=logging.DEBUG,  # faststream's "Received"/"Processed" lines per message; INFO has the services' summaries
     )
     broker.bootstrap = bootstrap_servers.split(",")
     broker.client_security = parse_security(security)
@@ -309,5 +349,6 @@ def make_broker(
         return DeadLetterMiddleware(msg, context=context, dead_letters=dead_letters)
 
     broker.add_middleware(dead_letter_middleware)
+    broker.radar_dead_letters = dead_letters  # type: ignore[attr-defined]  # for batch_decoder
     broker.radar_commits = dead_letters.commits  # type: ignore[attr-defined]  # flushed by make_app on shutdown
     return broker

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import apprise
-from apprise.manager_plugins import NotificationManager
 
 from radar_shared.netpolicy import Network, host_refusal, parse_networks
 from radar_shared.settings import ChannelSettings
@@ -52,6 +50,8 @@ def scheme(url: str) -> str:
 
 
 def _plugin(url: str) -> Any:
+    import apprise  # imported when a channel URL is first parsed: commands that parse none start faster
+
     return apprise.Apprise.instantiate(url, suppress_exceptions=True)
 
 
@@ -68,6 +68,8 @@ def names_a_server(kind: str) -> bool:
     """True when the scheme's URL names the server to connect to (mailto://smtp.example.org, json://host), as
     opposed to a hosted service whose URL holds only tokens (slack://T/B/C, discord://id/token)."""
     try:
+        from apprise.manager_plugins import NotificationManager
+
         plugin_class = NotificationManager()[kind]
     except KeyError:
         return False

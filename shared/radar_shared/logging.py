@@ -2,6 +2,9 @@
 
 import logging
 import sys
+import time
+from collections import Counter
+from collections.abc import Callable
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -48,3 +51,26 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root.setLevel(level.upper())
     for noisy in ("aiokafka", "httpx", "httpcore", "apprise", "uvicorn.access"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class PeriodicSummary:
+    """What a service did, logged at INFO once per `interval` seconds (at the first event after it has passed),
+    so that INFO stays readable at a thousand messages a second; each message has its own line at DEBUG."""
+
+    def __init__(self, logger: logging.Logger, what: str, interval: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.logger = logger
+        self.what = what
+        self.interval = interval
+        self.clock = clock
+        self.since = clock()
+        self.counts: Counter[str] = Counter()
+
+    def add(self, **counts: int) -> None:
+        self.counts.update(counts)
+        now = self.clock()
+        if now - self.since >= self.interval:
+            seconds = now - self.since
+            figures = ", ".join(f"{name} {count}" for name, count in self.counts.items())
+            self.logger.info(f"{self.what} in the last {seconds:.0f} s: {figures}", extra={**self.counts, "seconds": round(seconds, 1)})
+            self.counts = Counter()
+            self.since = now

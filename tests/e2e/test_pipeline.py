@@ -135,7 +135,7 @@ def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url
         total = asyncio.run(rewind_group(kafka.bootstrap, "notifier", ARTICLES_CLASSIFIED))
         assert total >= 1
         assert asyncio.run(committed_total(kafka.bootstrap, "notifier", ARTICLES_CLASSIFIED)) == 0
-        procs["notifier"] = ServiceProcess("notifier", env, tmp_path / "notifier-2.log").start()
+        procs["notifier"] = ServiceProcess("notifier", {**env, "LOG_LEVEL": "DEBUG"}, tmp_path / "notifier-2.log").start()  # a line per message is DEBUG
         wait_for(lambda: asyncio.run(committed_total(kafka.bootstrap, "notifier", ARTICLES_CLASSIFIED)) >= total, 60, "the restarted notifier to re-read every message")
         time.sleep(2)
         assert len(smtp.snapshot()) == 1

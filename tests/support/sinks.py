@@ -73,6 +73,7 @@ class SMTPSink:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # like a real server: many clients may connect at once
     allow_reuse_address = True
 
 
@@ -96,6 +97,7 @@ class HTTPSink:
     port: int = field(default_factory=free_port)
     requests: list[dict[str, Any]] = field(default_factory=list)
     responder: Callable[[str, bytes], tuple[int, dict[str, str], bytes]] | None = None
+    keep_alive: bool = False  # HTTP/1.1 persistent connections, as Slack keeps them (benchmarks)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _server: _Server | None = None
 
@@ -107,6 +109,8 @@ class HTTPSink:
         sink = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if sink.keep_alive else "HTTP/1.0"
+
             def log_message(self, *args: Any) -> None:
                 pass
 

@@ -1,25 +1,55 @@
-"""`radar`: the command line of Radar's control plane."""
+"""`radar`: the command line of Radar's control plane.
 
+Start-up is lazy: `radar --help` imports only click, and each command imports what it uses (the service layer,
+SQLAlchemy, Apprise, the classifier) when it runs, so that a simple command answers in well under a second.
+"""
+
+import importlib.util
 import json
 import sys
 from datetime import datetime
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import click
-from aiokafka.errors import KafkaError
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from radar_api import service
-from radar_shared.channel_urls import ChannelRules
-from radar_shared.db import upgrade
-from radar_shared.settings import ChannelSettings, SharedSettings
+if TYPE_CHECKING:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from radar_shared.channel_urls import ChannelRules
+
+
+def _lazy_module(name: str) -> ModuleType:
+    """`name`, imported on first use of one of its attributes (the recipe of importlib's documentation)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+service = _lazy_module("radar_api.service")
+
+
+def _shared() -> Any:
+    from radar_shared.settings import SharedSettings
+
+    return SharedSettings()
 
 
 def _db() -> str:
-    return SharedSettings().database_url
+    return _shared().database_url
 
 
-def _channel_rules() -> ChannelRules:
+def _channel_rules() -> "ChannelRules":
+    from radar_shared.channel_urls import ChannelRules
+    from radar_shared.settings import ChannelSettings
+
     return ChannelRules.from_settings(ChannelSettings())
 
 
@@ -28,12 +58,25 @@ def _fail(error: Exception | str) -> None:
     sys.exit(2)
 
 
+def _duration(seconds: float) -> str:
+    """A poll interval as people say it: 45 s, 15 min, 2 h 30 min."""
+    if round(seconds) < 60:
+        return f"{round(seconds)} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
-def database_problem(error: SQLAlchemyError) -> str:
+def database_problem(error: "SQLAlchemyError") -> str:
     """What is wrong with DATABASE_URL, in one line, without the URL itself (it may hold a password)."""
+    from sqlalchemy.exc import ArgumentError
+
     if isinstance(error, ArgumentError):
         return "not a database URL Radar can use (sqlite:///PATH or postgresql://USER:PASSWORD@HOST/NAME)"
     reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
@@ -48,10 +91,21 @@ class RadarCommands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except SQLAlchemyError as error:
-            _fail(f"DATABASE_URL: {database_problem(error)}")
-        except KafkaError as error:
-            _fail(f"KAFKA_BOOTSTRAP_SERVERS: cannot use Kafka at {SharedSettings().kafka_bootstrap_servers}: {error}")
+        except Exception as error:
+            # SQLAlchemy and aiokafka are imported only if the command used them, and only then can they fail
+            if "sqlalchemy" in sys.modules:
+                from sqlalchemy.exc import SQLAlchemyError
+
+                if isinstance(error, SQLAlchemyError):
+                    _fail(f"DATABASE_URL: {database_problem(error)}")
+            if "aiokafka" in sys.modules:
+                from aiokafka.errors import KafkaError
+
+                from radar_shared.settings import SharedSettings
+
+                if isinstance(error, KafkaError):
+                    _fail(f"KAFKA_BOOTSTRAP_SERVERS: cannot use Kafka at {SharedSettings().kafka_bootstrap_servers}: {error}")
+            raise
 
 
 @click.group(cls=RadarCommands)
@@ -67,6 +121,8 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply the Alembic migrations (safe to run twice)."""
+    from radar_shared.db import upgrade
+
     upgrade(_db())
     click.echo("database is up to date")
 
@@ -88,7 +144,7 @@ def feeds() -> None:
 @feeds.command("add")
 @click.argument("url")
 @click.option("--title", default="")
-@click.option("--interval", type=int, default=None, help="Seconds between polls (default: FEED_WATCHER_POLL_INTERVAL_SECONDS).")
+@click.option("--interval", type=click.IntRange(min=30), default=None, help="Seconds between polls, at least 30 (default: FEED_WATCHER_POLL_INTERVAL_SECONDS).")
 @click.option("--full-text-below", "full_text_below", type=int, default=None, metavar="CHARS",
               help="For summary-only feeds: fetch the article page and use its main text when an entry has fewer characters than this.")
 def feeds_add(url: str, title: str, interval: int | None, full_text_below: int | None) -> None:
@@ -218,7 +274,7 @@ def watches_test(query: str, source: Any, recent: int) -> None:
     except QuerySyntaxError as error:
         _fail(ValueError(f"query: {error}"))
     try:
-        articles = articles_from_lines(source) if source else asyncio.run(recent_articles(SharedSettings().kafka_bootstrap_servers, recent))
+        articles = articles_from_lines(source) if source else asyncio.run(recent_articles(_shared().kafka_bootstrap_servers, recent))
     except ValueError as error:  # a line of --file that is not an article
         _fail(error)
     matches = match_query(query, articles)
@@ -408,7 +464,7 @@ def dlq_list(topic: str | None) -> None:
     from radar_api.dlq import UnknownTopicError, list_dead_letters
 
     try:
-        letters = asyncio.run(list_dead_letters(SharedSettings().kafka_bootstrap_servers, topic))
+        letters = asyncio.run(list_dead_letters(_shared().kafka_bootstrap_servers, topic))
     except UnknownTopicError as error:
         _fail(error)
     for d in letters:
@@ -428,7 +484,7 @@ def dlq_replay(topic: str | None, dry_run: bool) -> None:
     from radar_api.dlq import UnknownTopicError, replay
 
     try:
-        letters = asyncio.run(replay(SharedSettings().kafka_bootstrap_servers, topic, dry_run))
+        letters = asyncio.run(replay(_shared().kafka_bootstrap_servers, topic, dry_run))
     except UnknownTopicError as error:
         _fail(error)
     for d in letters:
@@ -444,7 +500,7 @@ def status(as_json: bool) -> None:
     """Each service: up or down, last activity. Each feed: last poll, last error."""
     from radar_feed_watcher.config import FeedWatcherSettings
 
-    settings, fw = SharedSettings(), FeedWatcherSettings()
+    settings, fw = _shared(), FeedWatcherSettings()
     st = service.status(settings.database_url, settings.heartbeat_seconds, stale_factor=fw.stale_factor, stale_min_seconds=fw.stale_min_seconds)
     if as_json:
         def enc(o: Any) -> Any:
@@ -462,7 +518,7 @@ def status(as_json: bool) -> None:
         click.echo(f"  {s.service:<13} {'up' if s.up else 'DOWN':<5} seen {_when(s.last_seen_at)}  last activity {_when(s.last_activity_at)} {s.last_activity or ''}")
     click.echo("FEEDS")
     for f in st.feeds:
-        every = f"every {f.interval_seconds / 60:.0f} min" if f.interval_seconds else ""
+        every = f"every {_duration(f.interval_seconds)}" if f.interval_seconds else ""
         click.echo(f"  {f.id:>4} {f.health:<13} polled {_when(f.last_poll_at)}  next {_when(f.next_poll_at)}  {every:<14} {f.url}")
         if f.error_streak and f.last_error:
             click.echo(f"       last error: {f.last_error}")

@@ -1,5 +1,12 @@
-"""classifier wiring: consume articles.discovered.v1, publish articles.classified.v1."""
+"""classifier wiring: consume articles.discovered.v1 in batches, publish articles.classified.v1.
 
+A batch's tagged articles are published without waiting for each acknowledgement; the handler returns, and
+the batch's offsets are queued for commit, only when every one of them is acknowledged (acks=all), so an
+offset is never committed before its article's event is durable. A crash re-reads at most the batches whose
+offsets were not committed yet, and the notifier's delivery log makes the repeats harmless.
+"""
+
+import asyncio
 import logging
 
 from prometheus_client import CollectorRegistry, Counter
@@ -8,7 +15,8 @@ from radar_classifier.classify import Classifier
 from radar_classifier.config import SERVICE, ClassifierSettings
 from radar_classifier.handlers import apply_watches, classify_event
 from radar_classifier.store import load_watches, load_watchlists
-from radar_shared.broker import consumer_options, kafka_security, make_broker
+from radar_shared.broker import batch_consumer_options, batch_decoder, kafka_security, make_broker
+from radar_shared.logging import PeriodicSummary
 from radar_shared.messages import ArticleClassified, ArticleDiscovered
 from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
 from radar_shared.settings import SharedSettings
@@ -19,7 +27,9 @@ shared = SharedSettings()
 registry = CollectorRegistry()
 runtime = ServiceRuntime(SERVICE, shared, registry)
 tags_total = Counter("radar_tags_total", "Tags given, by tag kind and topic", ["kind", "tag"], registry=registry)
-classifier = Classifier.default(max_chars=ClassifierSettings().max_chars)
+settings = ClassifierSettings()
+classifier = Classifier.default(max_chars=settings.max_chars)
+summary = PeriodicSummary(log, "articles classified")
 reloader = ConfigReloader(
     "watches", lambda: load_watches(shared.database_url), lambda rows: apply_watches(classifier, rows), shared.config_reload_seconds
 )
@@ -30,16 +40,25 @@ broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry, security
 to_article_classified = broker.publisher(ARTICLES_CLASSIFIED, title="to_article_classified", schema=ArticleClassified, description="Tagged articles, key = article_id")
 
 
-@broker.subscriber(ARTICLES_DISCOVERED, title="on_article_discovered", **consumer_options(SERVICE))
-async def on_article_discovered(event: ArticleDiscovered) -> None:
-    classified = classify_event(classifier, event)
-    runtime.activity(f"classified {event.article.article_id}")
-    if classified is None:
-        return
-    await to_article_classified.publish(classified, key=event.article.article_id.encode())
-    for tag in classified.tags:
-        tags_total.labels(tag.kind, tag.tag if tag.kind == "topic" else tag.kind).inc()
-    log.info("article classified", extra={"article_id": event.article.article_id, "tags": [t.tag for t in classified.tags]})
+@broker.subscriber(
+    ARTICLES_DISCOVERED, title="on_article_discovered", decoder=batch_decoder(broker, ArticleDiscovered),
+    **batch_consumer_options(SERVICE, settings.batch_size),
+)
+async def on_article_discovered(events: list[ArticleDiscovered]) -> None:
+    acks = []
+    for event in events:
+        classified = classify_event(classifier, event)
+        if classified is None:
+            log.debug("article classified", extra={"article_id": event.article.article_id, "tags": []})
+            continue
+        acks.append(await to_article_classified.publish(classified, key=event.article.article_id.encode(), no_confirm=True))
+        for tag in classified.tags:
+            tags_total.labels(tag.kind, tag.tag if tag.kind == "topic" else tag.kind).inc()
+        log.debug("article classified", extra={"article_id": event.article.article_id, "tags": [t.tag for t in classified.tags]})
+    await asyncio.gather(*(ack for ack in acks if asyncio.isfuture(ack)))  # durable before the offsets are committed
+    if events:
+        runtime.activity(f"classified {events[-1].article.article_id}")
+    summary.add(articles=len(events), tagged=len(acks))
 
 
 app = make_app(broker, runtime, title="Radar classifier", description="Tags articles with topics and watches, with evidence.")

@@ -10,4 +10,5 @@ class ClassifierSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLASSIFIER_", env_file=".env", extra="ignore")
 
     http_port: int = Field(8082, description="/healthz, /readyz, /metrics, /asyncapi.")
+    batch_size: int = Field(100, ge=1, le=10_000, description="Articles read from Kafka at most per batch; their offsets are committed after all their events are acknowledged.")
     max_chars: int = Field(100_000, ge=1_000, description="Classify at most this many characters of an article's text; a tag says where it stopped.")

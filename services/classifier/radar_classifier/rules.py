@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from radar_classifier.lexicon import Lexicon, load_lexicon
+from radar_classifier.lexicon import Lexicon, SAFE_LOADER, load_lexicon
 from radar_classifier.termindex import TermIndex
 from radar_classifier.text import WORD_REACH, Document, Term, compile_term
 from radar_shared.messages import Match, Snippet, Span, Tag
@@ -124,7 +124,7 @@ def _compile(path: Path, data: dict[str, Any], lexicon: Lexicon) -> TopicRules:
 
 def load_topics(directory: Path = TOPICS_DIR, lexicon: Lexicon | None = None) -> list[TopicRules]:
     lexicon = lexicon or load_lexicon()
-    return [_compile(p, yaml.safe_load(p.read_text(encoding="utf-8")) or {}, lexicon) for p in sorted(directory.glob("*.yaml"))]
+    return [_compile(p, yaml.load(p.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}, lexicon) for p in sorted(directory.glob("*.yaml"))]
 
 
 def classifier_version(topics: list[TopicRules]) -> str:

@@ -1,4 +1,4 @@
-"""notifier wiring: consume articles.classified.v1, deliver through Apprise, publish alerts.delivered/failed.v1."""
+"""notifier wiring: consume articles.classified.v1 in batches, deliver through Apprise, publish alerts.delivered/failed.v1."""
 
 from prometheus_client import CollectorRegistry
 
@@ -6,7 +6,7 @@ from radar_notifier import store
 from radar_notifier.channels import configure_slack
 from radar_notifier.config import SERVICE, NotifierSettings
 from radar_notifier.deliver import DeliveryMetrics, FeedbackSigner, Notifier
-from radar_shared.broker import consumer_options, kafka_security, make_broker
+from radar_shared.broker import batch_consumer_options, batch_decoder, kafka_security, make_broker
 from radar_shared.messages import AlertDelivered, AlertFailed, ArticleClassified
 from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
 from radar_shared.settings import FeedbackSettings, SharedSettings
@@ -36,10 +36,15 @@ notifier = Notifier(settings, shared.database_url, publish_delivered, publish_fa
 reloader = ConfigReloader("subscriptions", lambda: store.load_subscriptions(shared.database_url), notifier.apply_subscriptions, shared.config_reload_seconds)
 
 
-@broker.subscriber(ARTICLES_CLASSIFIED, title="on_article_classified", **consumer_options(SERVICE))
-async def on_article_classified(event: ArticleClassified) -> None:
-    sent = await notifier.handle(event)
-    runtime.activity(f"article {event.article.article_id}: {sent} alert(s) sent")
+@broker.subscriber(
+    ARTICLES_CLASSIFIED, title="on_article_classified", decoder=batch_decoder(broker, ArticleClassified),
+    **batch_consumer_options(SERVICE, settings.batch_size),
+)
+async def on_article_classified(events: list[ArticleClassified]) -> None:
+    """A batch's deliveries are recorded in one transaction; the batch's offsets are committed after it."""
+    started = await notifier.handle_batch(events)
+    if events:
+        runtime.activity(f"article {events[-1].article.article_id}: {started} alert(s) started for {len(events)} article(s)")
 
 
 app = make_app(broker, runtime, title="Radar notifier", description="Fans alerts out to email, Slack and any Apprise URL.")

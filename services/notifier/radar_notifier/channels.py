@@ -7,6 +7,7 @@ refused send carries only Radar's own reason, never anything a host outside the 
 """
 
 import asyncio
+from urllib.parse import urlsplit
 import contextvars
 import functools
 import logging
@@ -210,6 +211,9 @@ class ChannelGate:
         self.slots.release()
 
 
+HOST_CONNECTIONS = 16  # keep-alive connections (and requests in flight) per webhook host
+
+
 class Sender:
     """Sends rendered alerts. Channels are independent: each has its own gate (Slack: one message per second
     per webhook), and Apprise's blocking sends run on a pool of their own, so a channel that hangs until its
@@ -220,7 +224,8 @@ class Sender:
         self.rules = rules
         self.networks = list(rules.networks)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
-        self.http = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
+        self.timeout = timeout
+        self.clients: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
         self.channel_concurrency = channel_concurrency
         self.slack_interval = slack_interval
         self.gates: dict[str, ChannelGate] = {}
@@ -230,17 +235,30 @@ class Sender:
             self.gates[url] = ChannelGate(1, self.slack_interval) if slack else ChannelGate(self.channel_concurrency, 0.0)
         return self.gates[url]
 
+    def client(self, webhook: str) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        """A keep-alive client per webhook host, and the slot that keeps its requests within its pool: httpcore
+        checks every pooled connection each time it places a request, so a pool with a queue behind it costs
+        more CPU than the POSTs themselves."""
+        host = urlsplit(webhook).netloc
+        if host not in self.clients:
+            limits = httpx.Limits(max_connections=HOST_CONNECTIONS, max_keepalive_connections=HOST_CONNECTIONS)
+            self.clients[host] = (httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, limits=limits), asyncio.Semaphore(HOST_CONNECTIONS))
+        return self.clients[host]
+
     async def send(self, url: str, alert: RenderedAlert) -> SendResult:
         if reason := static_refusal(url, self.rules):
             return refused(mask(url), reason)
         webhook = slack_webhook(url)
         async with self.gate(url, webhook is not None):
             if webhook is not None:
-                return await post_slack(self.http, webhook, mask(url), alert.slack, self.networks)
+                client, slot = self.client(webhook)
+                async with slot:
+                    return await post_slack(client, webhook, mask(url), alert.slack, self.networks)
             return await asyncio.get_running_loop().run_in_executor(self.executor, _send_apprise, url, alert, self.networks)
 
     async def close(self) -> None:
-        await self.http.aclose()
+        for client, _ in self.clients.values():
+            await client.aclose()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -24,3 +24,4 @@ class NotifierSettings(ChannelSettings):
     channel_concurrency: int = Field(4, ge=1, description="Sends in flight to one (non-Slack) channel at a time.")
     slack_interval_seconds: float = Field(1.0, ge=0, description="Least time between two messages to one Slack webhook (Slack allows about 1/s).")
     send_timeout_seconds: float = Field(15.0, gt=0, description="Timeout of one Slack webhook POST.")
+    batch_size: int = Field(100, ge=1, le=10_000, description="Classified articles read from Kafka at most per batch; their deliveries are recorded in one transaction.")

@@ -19,10 +19,12 @@ waits for the broker.
 
 import asyncio
 import functools
+import json
 import logging
 import os
 import random
 import socket
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,12 +37,13 @@ from radar_notifier import store
 from radar_notifier.channels import Sender, SendResult, slack_webhook
 from radar_notifier.config import NotifierSettings
 from radar_notifier.policy import hold_until, next_digest_at, quiet_until
-from radar_notifier.render import DigestItem, FeedbackLinks, render_alert, render_digest, with_feedback
+from radar_notifier.render import DigestItem, FeedbackLinks, RenderedAlert, render_alert, render_digest, with_feedback
 from radar_notifier.routing import SubscriptionView, match_subscriptions
 from radar_shared import outbox
 from radar_shared.backoff import backoff_delay
 from radar_shared.channel_urls import ChannelRules, mask, scheme
 from radar_shared.feedback import VOTES, sign_vote
+from radar_shared.logging import PeriodicSummary
 from radar_shared.messages import AlertDelivered, AlertFailed, Article, ArticleClassified, Tag, utcnow
 from radar_shared.models import AlertOutbox
 from radar_shared.runtime import repeat
@@ -48,6 +51,7 @@ from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED
 
 log = logging.getLogger("radar.notifier")
 MAX_INFLIGHT = 256  # handle() calls whose sends run in the background at once
+RENDER_CACHE = 1024  # rendered alerts kept, per (article, tags)
 
 
 class DeliveryMetrics:
@@ -119,6 +123,8 @@ class Notifier:
         self.inflight: set[asyncio.Task] = set()
         self.in_hand: set[int] = set()  # deliveries this notifier has claimed and not yet marked
         self.marks: list[tuple[dict, asyncio.Future]] = []
+        self.summary = PeriodicSummary(log, "notifier")
+        self.rendered: OrderedDict[tuple[str, str], RenderedAlert] = OrderedDict()  # per (article, tags): one rendering for every subscriber
         self.mark_writer: asyncio.Task | None = None
         # SQLite has one writer: several threads writing at once wait in its busy handler, which sleeps in steps of
         # up to 100 ms. One thread for SQLite keeps its writes back to back; PostgreSQL gets a pool.
@@ -172,39 +178,50 @@ class Notifier:
             await asyncio.wait(set(self.inflight), timeout=timeout)
 
     async def handle(self, event: ArticleClassified) -> int:
-        """Record the article's deliveries in one transaction, then start sending them and return: the offset
-        is committed once the rows are durable. The rows to send now are recorded as claimed by this notifier
-        (its lease is renewed while it works on them); after a crash they are taken over once the lease is
-        NOTIFIER_SENDING_STALE_SECONDS old. Return how many new alerts were started."""
-        a = event.article
+        """handle_batch for one event."""
+        return await self.handle_batch([event])
+
+    async def handle_batch(self, events: list[ArticleClassified]) -> int:
+        """Record the deliveries of a batch of articles in one transaction, then start sending them and return:
+        the batch's offsets are committed once the rows are durable. The rows to send now are recorded as claimed
+        by this notifier (its lease is renewed while it works on them); after a crash they are taken over once
+        the lease is NOTIFIER_SENDING_STALE_SECONDS old. Return how many new alerts were started."""
         now = self.clock()
-        items = []
-        alerts: dict[int, dict] = {}
-        article_json = a.model_dump(mode="json", exclude={"text", "summary_html"})  # alerts show the evidence, not the whole text
-        for sub, tags in match_subscriptions(self.subscriptions, event.tags):
-            alert = {"article": article_json, "tags": [t.model_dump(mode="json") for t in tags], "discovered_at": event.discovered_at.isoformat()}
-            due = next_digest_at(sub.policy, now) if sub.policy.mode == "digest" else None
-            items.append((sub.id, [t.tag for t in tags], alert, due))
-            alerts[sub.id] = alert
-        if not items:
+        batch: list[store.ArticleDeliveries] = []
+        alerts: list[dict[int, dict]] = []
+        queued = 0
+        for event in events:
+            a = event.article
+            items = []
+            by_sub: dict[int, dict] = {}
+            article_json = a.model_dump(mode="json", exclude={"text", "summary_html"})  # alerts show the evidence, not the whole text
+            for sub, tags in match_subscriptions(self.subscriptions, event.tags):
+                alert = {"article": article_json, "tags": [t.model_dump(mode="json") for t in tags], "discovered_at": event.discovered_at.isoformat()}
+                due = next_digest_at(sub.policy, now) if sub.policy.mode == "digest" else None
+                items.append((sub.id, [t.tag for t in tags], alert, due))
+                by_sub[sub.id] = alert
+                queued += due is not None
+            if items:
+                batch.append(store.ArticleDeliveries(a.story_id, a.article_id, a.title, items))
+                alerts.append(by_sub)
+        if not batch:
             return 0
         claim = len(self.inflight) < MAX_INFLIGHT  # beyond that, rows stay 'pending' and the delivery loop sends them
-        new = await self.db_call(store.record, self.db, a.story_id, a.article_id, a.title, items, now, claim)
-        queued = sum(1 for i in items if i[3] is not None)
+        recorded = await self.db_call(store.record_many, self.db, batch, now, claim)
         if queued:
             self.metrics.queued.inc(queued)
-        ctx = {"story_id": a.story_id, "article_id": a.article_id, "matched": len(items), "new": len(new)}
-        if new or queued:
-            log.info("deliveries recorded", extra=ctx)
-        else:
-            log.info("already delivered; skipped", extra=ctx)
-        if new and claim:
-            due_now = [store.DueRetry(delivery_id, sub_id, self.by_id[sub_id].channel_url, 0, alerts[sub_id]) for sub_id, delivery_id in new]
+        due_now = []
+        for article, by_sub, new in zip(batch, alerts, recorded, strict=True):
+            ctx = {"story_id": article.story_id, "article_id": article.article_id, "matched": len(article.items), "new": len(new)}
+            log.debug("deliveries recorded" if new else "already delivered; skipped", extra=ctx)
+            due_now += [store.DueRetry(delivery_id, sub_id, self.by_id[sub_id].channel_url, 0, by_sub[sub_id]) for sub_id, delivery_id in new]
+        self.summary.add(articles=len(events), matched=len(batch), recorded=sum(len(n) for n in recorded))
+        if due_now and claim:
             self.in_hand.update(d.delivery_id for d in due_now)  # leased from the moment the rows exist
             task = asyncio.create_task(self._attempt_all(due_now))
             self.inflight.add(task)
             task.add_done_callback(self.inflight.discard)
-        return len(new)
+        return len(due_now)
 
     async def _in_hand(self, delivery_id: int, work: Awaitable[bool]) -> bool:
         """Keep the claim's lease alive while the delivery waits for its channel and is sent."""
@@ -255,8 +272,8 @@ class Notifier:
             self.metrics.held.labels("quiet_hours" if reason.startswith("quiet") else "rate_limit").inc()
             log.info("alert held", extra={**ctx, "reason": reason})
             return False
-        rendered = render_alert(article, tags)
-        if self.feedback is not None:
+        rendered = self.render(article, tags, alert)
+        if self.feedback is not None:  # the links are this delivery's own: added to the shared rendering
             rendered = with_feedback(rendered, self.feedback.links(delivery_id, self.clock()))
         result = await self.sender.send(sub.channel_url, rendered)
         attempts += 1
@@ -268,7 +285,8 @@ class Notifier:
             event = self._delivered_event(delivery_id, sub, article, tags, attempts, alert)
             await self.mark(delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict(), event=outbox_entry(ALERTS_DELIVERED, event))
             self._delivered(kind, alert)
-            log.info("alert delivered", extra={**ctx, "attempts": attempts})
+            log.debug("alert delivered", extra={**ctx, "attempts": attempts})
+            self.summary.add(delivered=1)
             return True
         if status == "retry":
             await self.mark(delivery_id, status="pending", attempts=attempts, error=error, result=result.as_dict(), next_attempt_at=retry_at)
@@ -280,6 +298,17 @@ class Notifier:
         self.metrics.failed.labels(kind).inc()
         log.error("alert delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
         return False
+
+    def render(self, article: Article, tags: list[Tag], alert: dict) -> RenderedAlert:
+        """render_alert, once per article and set of tags (the subscribers of one article share it)."""
+        key = (article.article_id, json.dumps(alert["tags"], sort_keys=True))
+        if (rendered := self.rendered.get(key)) is None:
+            rendered = self.rendered[key] = render_alert(article, tags)
+            while len(self.rendered) > RENDER_CACHE:
+                self.rendered.popitem(last=False)
+        else:
+            self.rendered.move_to_end(key)
+        return rendered
 
     def _delivered(self, kind: str, alert: dict) -> None:
         self.metrics.sent.labels(kind).inc()

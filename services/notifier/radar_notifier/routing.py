@@ -1,6 +1,7 @@
 """Which subscriptions an article's tags reach (pure)."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from radar_notifier.policy import Policy
 from radar_shared.messages import Tag
@@ -16,10 +17,15 @@ class SubscriptionView:
     enabled: bool = True
     policy: Policy = Policy()
 
+    @cached_property
+    def wanted(self) -> frozenset[str]:
+        """The tags this subscription follows: its topics and `watch:<id>` for its watches."""
+        return frozenset(self.topics) | {f"watch:{w}" for w in self.watch_ids}
+
 
 def matching_tags(subscription: SubscriptionView, tags: list[Tag]) -> list[Tag]:
     """The tags that make this subscription fire: its topics or its watches, at or above its minimum score."""
-    wanted = set(subscription.topics) | {f"watch:{w}" for w in subscription.watch_ids}
+    wanted = subscription.wanted
     return [t for t in tags if t.tag in wanted and t.score >= subscription.min_score]
 
 

@@ -29,32 +29,53 @@ def load_subscriptions(database_url: str) -> list[SubscriptionView]:
 
 def record(database_url: str, story_id: str, article_id: str, title: str, items: list[tuple[int, list[str], dict, datetime | None]],
            now: datetime | None = None, claim: bool = False) -> list[tuple[int, int]]:
-    """Record one article's deliveries in one transaction: per (subscription, tags, alert, digest due time), a row
-    `pending` now, or `queued` for the digest due then. A (subscription, story) that has a row already is not
-    recorded again (a redelivered message, another outlet's copy of the story); a later report of a story still
-    queued for a digest is added to it as coverage. With `claim`, the rows to send now are inserted already
-    claimed ('sending') by the caller, which saves a statement per alert. Return (subscription id, delivery id)
-    of the new rows to send now."""
+    """Record one article's deliveries in one transaction; see record_many."""
+    return record_many(database_url, [ArticleDeliveries(story_id, article_id, title, items)], now, claim)[0]
+
+
+@dataclass
+class ArticleDeliveries:
+    """One article's deliveries to record: per (subscription id, tags, alert, digest due time or None)."""
+
+    story_id: str
+    article_id: str
+    title: str
+    items: list[tuple[int, list[str], dict, datetime | None]]
+
+
+def record_many(database_url: str, articles: Sequence[ArticleDeliveries], now: datetime | None = None, claim: bool = False) -> list[list[tuple[int, int]]]:
+    """Record the deliveries of a batch of articles in one transaction: per (subscription, tags, alert, digest due
+    time), a row `pending` now, or `queued` for the digest due then. A (subscription, story) that has a row already
+    is not recorded again (a redelivered message, another outlet's copy of the story, in this batch or before);
+    a later report of a story still queued for a digest is added to it as coverage. With `claim`, the rows to
+    send now are inserted already claimed ('sending') by the caller, which saves a statement per alert. Return,
+    per article, (subscription id, delivery id) of its new rows to send now."""
     now = now or datetime.now(UTC)
     for attempt in (1, 2):
         try:
             with session_scope(database_url) as s:
-                subs = [i[0] for i in items]
-                existing = {d.subscription_id: d for d in s.exec(select(Delivery).where(Delivery.story_id == story_id, col(Delivery.subscription_id).in_(subs))).all()}
-                new: list[Delivery] = []
-                for sub_id, tags, alert, due in items:
-                    row = existing.get(sub_id)
-                    if row is None:
-                        row = Delivery(subscription_id=sub_id, story_id=story_id, article_id=article_id, status="queued" if due else ("sending" if claim else "pending"),
-                                       title=title[:1000], tags=tags, created_at=now, updated_at=now, alert=alert, next_attempt_at=due or now)
-                        s.add(row)
-                        if due is None:
-                            new.append(row)
-                    elif row.status == "queued" and row.alert and article_id != row.article_id:
-                        _add_coverage(row, article_id, alert, now)
-                        s.add(row)
+                stories = sorted({a.story_id for a in articles})
+                subs = sorted({i[0] for a in articles for i in a.items})
+                existing = {(d.story_id, d.subscription_id): d for d in s.exec(
+                    select(Delivery).where(col(Delivery.story_id).in_(stories), col(Delivery.subscription_id).in_(subs))).all()}
+                new: list[list[Delivery]] = []
+                for a in articles:
+                    new.append([])
+                    for sub_id, tags, alert, due in a.items:
+                        row = existing.get((a.story_id, sub_id))
+                        if row is None:
+                            row = Delivery(subscription_id=sub_id, story_id=a.story_id, article_id=a.article_id,
+                                           status="queued" if due else ("sending" if claim else "pending"), title=a.title[:1000], tags=tags,
+                                           created_at=now, updated_at=now, alert=alert, next_attempt_at=due or now)
+                            s.add(row)
+                            existing[(a.story_id, sub_id)] = row
+                            if due is None:
+                                new[-1].append(row)
+                        elif row.status == "queued" and row.alert and a.article_id != row.article_id:
+                            _add_coverage(row, a.article_id, alert, now)
+                            s.add(row)
                 s.flush()
-                return [(r.subscription_id, r.id) for r in new]  # type: ignore[misc]
+                return [[(r.subscription_id, r.id) for r in rows] for rows in new]  # type: ignore[misc]
         except IntegrityError:
             if attempt == 2:
                 raise

@@ -89,3 +89,19 @@ def test_a_feed_opts_in_to_full_text_with_a_threshold(db: str) -> None:
     assert "full text < 500" in CliRunner().invoke(main, ["feeds", "list"]).output
     refused = CliRunner().invoke(main, ["feeds", "add", "https://www.38north.org/feed/", "--full-text-below", "0"])
     assert refused.exit_code != 0 and "full_text_below: between 1 and 100000" in refused.output and "Traceback" not in refused.output
+
+
+def test_feeds_add_says_in_its_help_that_an_interval_is_at_least_30_seconds_and_refuses_less(db: str) -> None:
+    runner = CliRunner()
+    assert "at least 30" in runner.invoke(main, ["feeds", "add", "--help"]).output
+    refused = runner.invoke(main, ["feeds", "add", "https://www.nknews.org/feed/", "--interval", "29"])
+    assert refused.exit_code == 2 and "30" in refused.output
+    added = runner.invoke(main, ["feeds", "add", "https://www.nknews.org/feed/", "--interval", "30"])
+    assert added.exit_code == 0, added.output
+
+
+@pytest.mark.parametrize(("seconds", "said"), [(45, "45 s"), (59.4, "59 s"), (59.6, "1 min"), (60, "1 min"), (900, "15 min"), (3600, "1 h"), (9000, "2 h 30 min")])
+def test_status_says_a_poll_interval_in_units_that_are_not_zero(seconds: float, said: str) -> None:
+    from radar_api.cli import _duration
+
+    assert _duration(seconds) == said

@@ -116,3 +116,23 @@ def test_renewing_skips_a_row_another_transaction_is_writing(postgresql_url: str
     with session_scope(postgresql_url) as s:
         renewed = {d.id: d.updated_at for d in s.query(Delivery).filter(Delivery.id.in_([locked, free]))}  # type: ignore[union-attr]
     assert renewed[free] == later and renewed[locked] < later
+
+
+def test_a_batch_is_recorded_in_one_go_once_per_subscription_and_story(database_url: str) -> None:
+    sub = make_sub(database_url)
+    with session_scope(database_url) as s:
+        second = Subscription(channel_id=s.get(Subscription, sub).channel_id, topics=["russia-dprk-smuggling"])  # type: ignore[union-attr]
+        s.add(second)
+        s.flush()
+        other: int = second.id  # type: ignore[assignment]
+    batch = [
+        store.ArticleDeliveries("s1", "a1", "T", [(sub, [], ALERT, None), (other, [], ALERT, None)]),
+        store.ArticleDeliveries("s1", "a1-copy", "T", [(sub, [], ALERT, None)]),  # another outlet's copy, in the same batch
+        store.ArticleDeliveries("s2", "a2", "T", [(sub, [], ALERT, None)]),
+    ]
+    first, copy, second = store.record_many(database_url, batch, claim=True)
+    assert [s for s, _ in first] == [sub, other] and copy == [] and [s for s, _ in second] == [sub]
+    assert store.record_many(database_url, batch) == [[], [], []], "a redelivered batch records nothing"
+    with session_scope(database_url) as s:
+        rows = s.query(Delivery).all()
+    assert sorted((d.story_id, d.subscription_id, d.status) for d in rows) == [("s1", sub, "sending"), ("s1", other, "sending"), ("s2", sub, "sending")]
