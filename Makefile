@@ -6,7 +6,8 @@ TOOLS := .cache/tools
 UV := $(TOOLS)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
-export UV_COMPILE_BYTECODE := 1  # installed packages byte-compiled once: `radar` starts in half the time where PYTHONDONTWRITEBYTECODE is set
+# Installed packages byte-compiled once: `radar` starts in half the time where PYTHONDONTWRITEBYTECODE is set.
+export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run demo test test-fast setup kafka-jars kafka-start kafka-stop kafka-status migrate lint contracts clean help
 
