@@ -10,7 +10,8 @@ from radar_api.auth import Actor
 from radar_api.charts import bars_svg, day_labels, hour_labels
 from radar_api.kafka_status import counts_between, hour_starts
 from radar_shared.db import session_scope
-from radar_shared.models import Channel, Delivery, Subscription, User
+from radar_shared.models import Delivery
+from tests.support.owners import two_owners
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -49,18 +50,11 @@ def test_hourly_counts_from_offsets() -> None:
 def test_alerts_per_day_by_tag_for_the_owner_only(sqlite_url: str) -> None:
     now = datetime(2026, 12, 1, 12, tzinfo=UTC)
     with session_scope(sqlite_url) as s:
-        alice, bob = User(name="alice"), User(name="bob")
-        s.add_all([alice, bob])
-        s.flush()
-        channel = Channel(url="slack://T0/B0/x", kind="slack")
-        s.add(channel)
-        s.flush()
-        mine, theirs = Subscription(channel_id=channel.id, owner_id=alice.id), Subscription(channel_id=channel.id, owner_id=bob.id)
-        s.add_all([mine, theirs])
-        s.flush()
-        rows = [(mine.id, ["dprk-sanctions", "watch:1"], now), (mine.id, ["dprk-sanctions"], now - timedelta(days=1)),
-                (mine.id, ["dprk-sanctions"], now - timedelta(days=40)), (theirs.id, ["russia-dprk-smuggling"], now)]
+        owners = two_owners(s)
+        mine, theirs = owners.alice_subscription, owners.bob_subscription
+        rows = [(mine, ["dprk-sanctions", "watch:1"], now), (mine, ["dprk-sanctions"], now - timedelta(days=1)),
+                (mine, ["dprk-sanctions"], now - timedelta(days=40)), (theirs, ["russia-dprk-smuggling"], now)]
         for n, (sub, tags, when) in enumerate(rows):
             s.add(Delivery(subscription_id=sub, story_id=f"s{n}", article_id=f"a{n}", status="sent", tags=tags, created_at=when))
-    counts = service.alerts_per_day(sqlite_url, Actor(1, "alice", False), 30, now)
+    counts = service.alerts_per_day(sqlite_url, Actor(owners.alice, "alice", False), 30, now)
     assert counts == {"dprk-sanctions": {"2026-12-01": 1, "2026-11-30": 1}, "watch:1": {"2026-12-01": 1}}

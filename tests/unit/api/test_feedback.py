@@ -18,7 +18,8 @@ from radar_notifier.render import render_alert, with_feedback
 from radar_shared.db import session_scope
 from radar_shared.feedback import FeedbackTokenError, sign_vote, verify_vote
 from radar_shared.messages import Article, Snippet, Span, Tag
-from radar_shared.models import Channel, Delivery, FeedbackVote, Subscription, User
+from radar_shared.models import Delivery, FeedbackVote
+from tests.support.owners import two_owners
 from radar_shared.settings import DEVELOPMENT_FEEDBACK_SECRET, FeedbackSettings
 from tests.support.sinks import free_port
 
@@ -63,28 +64,20 @@ def test_alerts_carry_the_links_in_email_and_slack() -> None:
 def alerts(sqlite_url: str) -> dict[str, int]:
     """Alice's three alerts (two on dprk-sanctions, one on a watch) and Bob's one."""
     with session_scope(sqlite_url) as s:
-        alice, bob = User(name="alice"), User(name="bob")
-        s.add_all([alice, bob])
-        s.flush()
-        channel = Channel(url="slack://T0/B0/x", kind="slack")
-        s.add(channel)
-        s.flush()
-        mine, theirs = Subscription(channel_id=channel.id, owner_id=alice.id), Subscription(channel_id=channel.id, owner_id=bob.id)
-        s.add_all([mine, theirs])
-        s.flush()
+        owners = two_owners(s)
         ids = {}
         for name, sub, tags, text, sent in [
-            ("a1", mine, ["dprk-sanctions"], "UN sanctions on North Korean tankers.", NOW - timedelta(days=1)),
-            ("a2", mine, ["dprk-sanctions", "russia-dprk-smuggling"], "Russia shipped oil to North Korea.", NOW - timedelta(days=10)),
-            ("a3", mine, ["watch:1"], "Rich Glory seen.", NOW - timedelta(days=2)),
-            ("b1", theirs, ["dprk-sanctions"], "Bob's story.", NOW - timedelta(days=1)),
+            ("a1", owners.alice_subscription, ["dprk-sanctions"], "UN sanctions on North Korean tankers.", NOW - timedelta(days=1)),
+            ("a2", owners.alice_subscription, ["dprk-sanctions", "russia-dprk-smuggling"], "Russia shipped oil to North Korea.", NOW - timedelta(days=10)),
+            ("a3", owners.alice_subscription, ["watch:1"], "Rich Glory seen.", NOW - timedelta(days=2)),
+            ("b1", owners.bob_subscription, ["dprk-sanctions"], "Bob's story.", NOW - timedelta(days=1)),
         ]:
-            d = Delivery(subscription_id=sub.id, story_id=f"s-{name}", article_id=f"{name}-article", status="sent", title=f"Story {name}", tags=tags, sent_at=sent,
+            d = Delivery(subscription_id=sub, story_id=f"s-{name}", article_id=f"{name}-article", status="sent", title=f"Story {name}", tags=tags, sent_at=sent,
                          alert={"article": {"url": f"https://news.example/{name}", "title": f"Story {name}", "text": text, "lang": "en", "published_at": "2026-11-30T00:00:00Z"}})
             s.add(d)
             s.flush()
             ids[name] = d.id
-        ids["alice"], ids["bob"] = alice.id, bob.id
+        ids["alice"], ids["bob"] = owners.alice, owners.bob
     return ids
 
 
