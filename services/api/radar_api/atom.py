@@ -11,6 +11,8 @@ from html import escape
 from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from radar_api.highlight import highlight
+
 ATOM = "http://www.w3.org/2005/Atom"
 
 
@@ -19,22 +21,11 @@ def _when(value: datetime | None) -> str:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _marked(snippet: dict[str, Any]) -> str:
-    text, out, pos = str(snippet.get("text", "")), [], 0
-    for span in sorted(snippet.get("highlights", []), key=lambda s: s.get("start", 0)):
-        start, end = int(span.get("start", 0)), int(span.get("end", 0))
-        if start < pos or end > len(text):
-            continue
-        out += [escape(text[pos:start]), "<mark>", escape(text[start:end]), "</mark>"]
-        pos = end
-    return "".join(out) + escape(text[pos:])
-
-
 def _content(alert: dict[str, Any]) -> str:
     parts = []
     for tag in alert.get("tags", []):
         parts.append(f"<p><strong>{escape(str(tag.get('tag', '')))}</strong> score {float(tag.get('score', 0)):.2f}</p>")
-        parts += [f"<blockquote>{_marked(s)}</blockquote>" for s in tag.get("snippets", [])[:3]]
+        parts += [f"<blockquote>{highlight(s)}</blockquote>" for s in tag.get("snippets", [])[:3]]
     return "".join(parts)
 
 

@@ -81,17 +81,20 @@ async def kafka_status(bootstrap: str, timeout_ms: int = 5000) -> KafkaStatus:
         starts = hour_starts(now)
         last_hour: dict[str, int] = {}
         per_hour: dict[str, list[int]] = {}
-        for topic in (ARTICLES_DISCOVERED, ARTICLES_CLASSIFIED, ALERTS_DELIVERED):
-            partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
-            if partitions:
-                end = await consumer.end_offsets(partitions)
-                since = await consumer.offsets_for_times({tp: hour_ago for tp in partitions})
-                last_hour[topic] = sum(end[tp] - (since[tp].offset if since.get(tp) else end[tp]) for tp in partitions)
-                boundaries = []
-                for start in starts:
-                    found = await consumer.offsets_for_times({tp: int(start * 1000) for tp in partitions})
-                    boundaries.append({tp: (found[tp].offset if found.get(tp) else None) for tp in partitions})
-                per_hour[topic] = counts_between(boundaries, end)
+        traffic = {topic: [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or [])]
+                   for topic in (ARTICLES_DISCOVERED, ARTICLES_CLASSIFIED, ALERTS_DELIVERED)}
+        partitions = [tp for tps in traffic.values() for tp in tps]
+        if partitions:
+            end = await consumer.end_offsets(partitions)
+            since = await consumer.offsets_for_times({tp: hour_ago for tp in partitions})
+            boundaries = []
+            for start in starts:  # one request per hour for every topic's partitions
+                found = await consumer.offsets_for_times({tp: int(start * 1000) for tp in partitions})
+                boundaries.append({tp: (found[tp].offset if found.get(tp) else None) for tp in partitions})
+            for topic, tps in traffic.items():
+                if tps:
+                    last_hour[topic] = sum(end[tp] - (since[tp].offset if since.get(tp) else end[tp]) for tp in tps)
+                    per_hour[topic] = counts_between([{tp: b[tp] for tp in tps} for b in boundaries], {tp: end[tp] for tp in tps})
         return KafkaStatus(lags, dead, None, last_hour, per_hour, starts[0])
     except Exception as error:  # noqa: BLE001 - the page shows the broker's state, whatever it is
         return KafkaStatus([], {}, f"{type(error).__name__}: {error}")

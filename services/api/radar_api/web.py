@@ -12,28 +12,16 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from pydantic import Field
 
 from radar_api import service
 from radar_api.auth import Actor, authenticate, hash_token
+from radar_api.highlight import highlight
 from radar_api.routes import SubscriptionOptions, get_context
 
 COOKIE = "radar_token"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-
-
-def highlight(snippet: dict) -> Markup:
-    """A stored snippet with its matches in <mark>; everything from the feed is escaped."""
-    text, out, pos = snippet.get("text", ""), [], 0
-    for span in sorted(snippet.get("highlights", []), key=lambda h: h.get("start", 0)):
-        start, end = span.get("start", 0), span.get("end", 0)
-        if start < pos or end > len(text):
-            continue
-        out += [escape(text[pos:start]), Markup("<mark>"), escape(text[start:end]), Markup("</mark>")]
-        pos = end
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
 
 
 templates.env.globals["highlight"] = highlight

@@ -36,4 +36,4 @@ def identify_language(title: str, text: str, declared: str | None, supported: tu
     sample = f"{title}\n{text[:SAMPLE_CHARS]}".strip()
     if not sample:
         return None
-    return str(_identifier(tuple(sorted(supported))).classify(sample)[0])
+    return str(_identifier(supported).classify(sample)[0])  # one identifier per set of languages (cached)
