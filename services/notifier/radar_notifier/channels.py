@@ -189,7 +189,9 @@ def _send_apprise(url: str, alert: RenderedAlert, networks: list[Network]) -> Se
 
 
 class ChannelGate:
-    """At most `concurrency` sends in flight to one channel, starting at least `interval` seconds apart."""
+    """At most `concurrency` sends in flight to one channel, starting at least `interval` seconds apart, and
+    `interval` after the previous send ended: a receiver that counts arrivals (Slack: one message per second per
+    webhook) sees them `interval` apart even when the first send was slow (a new connection, TLS) and the next fast."""
 
     def __init__(self, concurrency: int, interval: float) -> None:
         self.slots = asyncio.Semaphore(concurrency)
@@ -208,6 +210,8 @@ class ChannelGate:
                 await asyncio.sleep(wait)
 
     async def __aexit__(self, *exc: object) -> None:
+        if self.interval > 0:
+            self.next_start = max(self.next_start, time.monotonic() + self.interval)
         self.slots.release()
 
 
