@@ -1,11 +1,12 @@
-"""Scale-out on a real three-broker cluster: two classifiers and two notifiers on PostgreSQL, ≥ 500 alerts to an
-SMTP server and a Slack stand-in, while the test
+"""Scale-out on a real three-broker cluster: two feed-watchers, two classifiers and two notifiers on PostgreSQL,
+and the API, ≥ 500 alerts to an SMTP server and a Slack stand-in. Articles enter as a real deployment's do: new
+entries appear in RSS feeds that the feed-watchers poll. Meanwhile the test
 
 1. SIGKILLs the broker that leads the most partitions of articles.classified.v1, and times the recovery: from the
-   kill to the first alert at a sink for an article produced after it;
+   kill to the first alert at a sink for an article that appeared in a feed after it;
 2. restarts that broker;
 3. SIGKILLs one classifier and one notifier replica, and starts replacements (the consumer groups rebalance);
-4. roll-restarts every service, one at a time (SIGTERM, start, ready).
+4. roll-restarts every service, one at a time (SIGTERM, start, ready): feed-watchers, classifiers, notifiers, API.
 
 Counted at the sinks: nothing lost; a (subscription, story) pair arrives twice only if its delivery was in the
 documented window (claimed 'sending' when a notifier stopped), and those are counted; every sent delivery has its
@@ -14,74 +15,66 @@ alerts.delivered.v1 event. The test prints the figures.
 
 import asyncio
 import collections
+import random
 import re
 import signal
 import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
-from aiokafka.errors import KafkaError
 
 from radar_api import service
 from radar_shared.db import session_scope
-from radar_shared.messages import Article, ArticleDiscovered
 from radar_shared.models import Delivery
-from radar_shared.topics import ALERTS_DELIVERED, ARTICLES_CLASSIFIED, ARTICLES_DISCOVERED
+from radar_shared.topics import ALERTS_DELIVERED, ARTICLES_CLASSIFIED
 from tests.support.events import read_events
+from tests.support.feeds import rss
 from tests.support.notifier import local_rules
 from tests.support.services import ServiceProcess, service_env, wait_for
-from tests.support.sinks import HTTPSink, SMTPSink
+from tests.support.sinks import FeedServer, HTTPSink, SMTPSink
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
-EMAILS, SLACKS, MIN_ARTICLES = 5, 5, 50  # 10 subscriptions × ≥ 50 articles ≥ 500 alerts
+EMAILS, SLACKS, MIN_ARTICLES, FEEDS = 5, 5, 50, 5  # 10 subscriptions × ≥ 50 articles ≥ 500 alerts
 TITLE = re.compile(r"Fault story (\d+)")
+FILLER = [f"{a}{b}{c}" for a in ("kor", "vel", "mar", "dun", "pel", "sor", "tam", "rik") for b in ("ast", "obe", "ine", "ula", "ekt", "orn") for c in ("", "i", "o", "en", "ar")]
 
 
-def discovered(n: int) -> bytes:
-    article = Article(
-        article_id=f"fault{n}", story_id=f"fault-story-{n}", feed_id=1, feed_url="https://f.example/rss", entry_key=f"k{n}",
-        url=f"https://news.example/fault/{n}", title=f"Fault story {n}: tanker seized for smuggling oil to North Korea", lang="en",
-        text="A tanker was seized on Tuesday for transferring oil to a North Korean vessel at sea in violation of United Nations sanctions.",
-        source="news.example",
-    )
-    return ArticleDiscovered(article=article).model_dump_json().encode()
+def entry(n: int) -> dict:
+    """Article n: random filler keeps each one's fingerprint far from the others' (they are distinct stories),
+    and the title and the last sentence are what the dprk-sanctions topic is there to find."""
+    rng = random.Random(n)
+    filler = " ".join(rng.choice(FILLER) for _ in range(100))
+    return {
+        "title": f"Fault story {n}: {' '.join(rng.sample(FILLER, 4))} tanker seized for smuggling oil to North Korea",
+        "link": f"https://news.example/fault/{n}",
+        "text": f"{filler}. It broke United Nations sanctions on North Korea.",
+    }
 
 
-class Producer(threading.Thread):
-    """Plays the feed-watcher: one article a `pause`, until stopped and at least MIN_ARTICLES are in Kafka."""
+class Newsroom(threading.Thread):
+    """Publishes one new entry a `pause` in one of FEEDS feeds (round robin), until stopped and at least
+    MIN_ARTICLES are out; each feed shows its latest 30 entries, as news sites do."""
 
-    def __init__(self, bootstrap: str, pause: float = 0.5) -> None:
+    def __init__(self, server: FeedServer, pause: float = 0.5) -> None:
         super().__init__(daemon=True)
-        self.bootstrap, self.pause = bootstrap, pause
+        self.server, self.pause = server, pause
         self.produced = 0
         self.stopping = threading.Event()
-        self.error: BaseException | None = None
+        self.entries: dict[int, list[dict]] = {f: [] for f in range(FEEDS)}
+        for f in range(FEEDS):
+            server.feeds[f"/f{f}.xml"] = rss([])
 
     def run(self) -> None:
-        try:
-            asyncio.run(self._produce())
-        except BaseException as error:  # noqa: BLE001 - reported by the test
-            self.error = error
-
-    async def _produce(self) -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True, request_timeout_ms=60_000)
-        await producer.start()
-        try:
-            n = 0
-            while n < MIN_ARTICLES or not self.stopping.is_set():
-                try:
-                    await producer.send_and_wait(ARTICLES_DISCOVERED, discovered(n), key=f"fault{n}".encode())
-                except KafkaError:  # the leader died under this send: send again (the classifier and claims dedupe)
-                    await asyncio.sleep(0.5)
-                    continue
-                n += 1
-                self.produced = n
-                await asyncio.sleep(self.pause)
-        finally:
-            await producer.stop()
+        n = 0
+        while n < MIN_ARTICLES or not self.stopping.is_set():
+            feed = self.entries[n % FEEDS]
+            feed.insert(0, entry(n))
+            del feed[30:]
+            self.server.feeds[f"/f{n % FEEDS}.xml"] = rss(feed, title=f"Fault feed {n % FEEDS}")
+            n += 1
+            self.produced = n
+            time.sleep(self.pause)
 
 
 def rss_mb(proc: ServiceProcess) -> int:
@@ -92,13 +85,13 @@ def rss_mb(proc: ServiceProcess) -> int:
 
 def in_flight(db: str) -> set[tuple[int, str]]:
     with session_scope(db) as s:
-        return {(d.subscription_id, d.article_id) for d in s.query(Delivery).filter(Delivery.status == "sending").all()}
+        return {(d.subscription_id, f"fault{TITLE.search(d.title).group(1)}") for d in s.query(Delivery).filter(Delivery.status == "sending").all()}  # type: ignore[union-attr]
 
 
 def test_three_brokers_two_replicas_each_lose_nothing_through_kills_and_a_rolling_restart(kafka_cluster, postgresql_url: str, tmp_path: Path) -> None:
     started = time.monotonic()
     db = postgresql_url
-    smtp, slack = SMTPSink().start(), HTTPSink().start()
+    smtp, slack, feeds = SMTPSink().start(), HTTPSink().start(), FeedServer().start()
     subs: dict[str, int] = {}
     rules = local_rules("mailto", "slack")
     for i in range(EMAILS):
@@ -107,15 +100,19 @@ def test_three_brokers_two_replicas_each_lose_nothing_through_kills_and_a_rollin
     for i in range(SLACKS):
         url = f"slack://T{i:08d}/B{i:08d}/faultwebhooktoken{i:08d}"
         subs[f"/services/T{i:08d}/B{i:08d}/faultwebhooktoken{i:08d}"] = service.add_subscription(db, url, ["dprk-sanctions"], [], 0.0, rules).id  # type: ignore[assignment]
+    newsroom = Newsroom(feeds)
+    for f in range(FEEDS):
+        service.add_feed(db, feeds.url(f"/f{f}.xml"), allowed_networks=["127.0.0.0/8"])
     env = service_env(db, kafka_cluster.bootstrap, NOTIFIER_SLACK_WEBHOOK_URL=f"{slack.url}/services", NOTIFIER_SENDING_STALE_SECONDS="10",
-                      NOTIFIER_RETRY_POLL_SECONDS="0.3")
+                      NOTIFIER_RETRY_POLL_SECONDS="0.3", FEED_WATCHER_POLL_INTERVAL_SECONDS="1", FEED_WATCHER_MIN_INTERVAL_SECONDS="1",
+                      FEED_WATCHER_TICK_SECONDS="0.2", FEED_WATCHER_LEASE_SECONDS="3")
     runs = collections.Counter()
 
     def spawn(name: str) -> ServiceProcess:
         runs[name] += 1
         return ServiceProcess(name, env, tmp_path / f"{name}-{runs[name]}.log").launch()
 
-    services = {name: [spawn(name) for _ in range(2)] for name in ("classifier", "notifier")}
+    services = {name: [spawn(name) for _ in range(1 if name == "api" else 2)] for name in ("feed-watcher", "classifier", "notifier", "api")}
     window: set[tuple[int, str]] = set()
 
     def arrivals() -> collections.Counter:
@@ -135,17 +132,16 @@ def test_three_brokers_two_replicas_each_lose_nothing_through_kills_and_a_rollin
             window.update(in_flight(db))
         services[name][index] = spawn(name).wait_ready(120)
 
-    producer = Producer(kafka_cluster.bootstrap)
     try:
         for proc in [p for group in services.values() for p in group]:
             proc.wait_ready(120)
-        producer.start()
+        newsroom.start()
         wait_for(lambda: len(arrivals()) >= 100, 120, "the first 100 alerts")
 
         # 1. The broker that leads the most partitions of the busiest topic dies.
         leaders = kafka_cluster.leaders(ARTICLES_CLASSIFIED)
         victim = next(iter(leaders))
-        produced_before = producer.produced
+        produced_before = newsroom.produced
         killed_at = time.monotonic()
         kafka_cluster.kill(victim)
         wait_for(lambda: any(int(article.removeprefix("fault")) >= produced_before for _, article in arrivals()), 120,
@@ -160,14 +156,14 @@ def test_three_brokers_two_replicas_each_lose_nothing_through_kills_and_a_rollin
         replace("notifier", 0, signal.SIGKILL)
 
         # 4. Every service restarts in turn, as a rolling deployment does.
-        for name in ("classifier", "notifier"):
-            for index in range(2):
+        for name, group in services.items():
+            for index in range(len(group)):
                 replace(name, index, signal.SIGTERM)
 
-        producer.stopping.set()
-        producer.join(120)
-        assert not producer.is_alive() and producer.error is None, producer.error
-        articles = producer.produced
+        newsroom.stopping.set()
+        newsroom.join(120)
+        assert not newsroom.is_alive()
+        articles = newsroom.produced
         expected = {(sub, f"fault{n}") for sub in subs.values() for n in range(articles)}
         deadline = time.monotonic() + 180
         while not expected <= set(arrivals()):
@@ -197,9 +193,10 @@ def test_three_brokers_two_replicas_each_lose_nothing_through_kills_and_a_rollin
             print(f"----- {log.name} -----\n{log.read_text(errors='replace')[-4000:]}")
         raise
     finally:
-        producer.stopping.set()
+        newsroom.stopping.set()
         for proc in [p for group in services.values() for p in group]:
             if proc.proc and proc.proc.poll() is None:
                 proc.stop()
         smtp.stop()
         slack.stop()
+        feeds.stop()
