@@ -278,15 +278,32 @@ def normalise_encoding(body: bytes, content_type: str | None, content_language: 
     return _XML_DECL.sub(b"", text.encode("utf-8"), count=1), encoding
 
 
+def link_problem(link: str) -> str | None:
+    """Why an entry's link cannot be the article's address (not http(s), or malformed), or None."""
+    try:
+        parts = urlsplit(link)
+        parts.port  # noqa: B018 - raises on a port out of range or not a number
+    except ValueError as error:
+        return f"malformed ({error})"
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return "not an http(s) address"
+    return None
+
+
 def _entry(
     feed_url: str, limits: EntryLimits, guid: str | None, link: str, raw_title: str, raw_html: str, lang: str | None,
-    published_at: datetime | None, reused_guid: bool,
+    published_at: datetime | None, reused_guid: bool, warnings: list[str],
 ) -> ParsedEntry | None:
-    """One entry, bounded and storable, from its raw fields (RSS, Atom or JSON Feed alike); None when it is empty."""
+    """One entry, bounded and storable, from its raw fields (RSS, Atom or JSON Feed alike); None when it is empty.
+    A link that cannot be an article's address is dropped with a warning: the entry is kept, as one without a
+    link (one bad item never fails its feed)."""
     title = strip_controls(html_to_text(strip_controls(raw_title or "")).replace("\n", " ").strip())
     html = strip_controls(sanitize_html(strip_controls(raw_html)))
     text = strip_controls(html_to_text(html))
-    link = strip_controls(link or "")
+    link = strip_controls(link or "").strip()
+    if link and (problem := link_problem(link)):
+        warnings.append(f"feed {feed_url}: entry {title[:80]!r}: link {link[:200]!r} is {problem}; kept without a link")
+        link = ""
     key = entry_key(guid, link, title, text, reused_guid)
     if link:
         canonical = canonical_url(link)
@@ -372,6 +389,7 @@ def parse_json_feed(body: bytes, feed_url: str, limits: EntryLimits = EntryLimit
         entry = _entry(
             feed_url, limits, guid or None, _json_str(item, "url") or _json_str(item, "external_url"), _json_str(item, "title"), html,
             _json_str(item, "language") or feed_lang, _json_time(item.get("date_published")) or _json_time(item.get("date_modified")), guid in reused,
+            warnings,
         )
         if entry is not None:
             entries.append(entry)
@@ -418,7 +436,7 @@ def parse_feed(
     reused = _reused(guids)
     for entry, guid in zip(entries, guids, strict=True):
         parsed_entry = _entry(feed_url, limits, entry.get("id"), entry.get("link") or "", entry.get("title", "") or "", _best_html(entry),
-                              entry.get("language") or feed_lang, _when(entry), guid in reused)
+                              entry.get("language") or feed_lang, _when(entry), guid in reused, warnings)
         if parsed_entry is not None:
             result.append(parsed_entry)
     ttl = parsed.feed.get("ttl")

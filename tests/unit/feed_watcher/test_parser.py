@@ -190,3 +190,20 @@ def test_oversized_fields_are_capped_and_marked_truncated() -> None:
     assert big.truncated and not small.truncated and feed.truncated_entries == 1
     assert len(big.title) == 1000 and len(big.summary_html) <= 50_000 and len(big.text) <= 100_000
     assert big.summary_html.endswith("</p>"), "the cut HTML is sanitised again, which closes its tags"
+
+
+@pytest.mark.parametrize(("link", "problem"), [
+    ("https://news.example:99999/b", "malformed (Port out of range"),
+    ("http://[::1/c", "malformed (Invalid IPv6 URL"),
+    ("javascript:alert(1)", "not an http(s) address"),
+    ("ftp://news.example/file", "not an http(s) address"),
+])
+def test_an_entry_with_an_unusable_link_is_kept_without_it_and_the_feed_goes_on(link: str, problem: str) -> None:
+    body = rss([{"title": "First story", "text": "a", "link": "https://news.example/a"},
+                {"title": "Second story", "text": "b", "link": link, "guid": "second"},
+                {"title": "Third story", "text": "c", "link": "https://news.example/c"}])
+    parsed = parse_feed(body, "https://feed.example/rss")
+    assert [e.title for e in parsed.entries] == ["First story", "Second story", "Third story"]
+    second = parsed.entries[1]
+    assert second.url == "" and second.story_id and second.article_id
+    assert any(w.startswith("feed https://feed.example/rss: entry 'Second story': link") and problem in w for w in parsed.warnings), parsed.warnings
