@@ -134,21 +134,11 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def guess_lang(declared: str | None, text: str) -> str | None:
-    """The declared language (`ko-KR` → `ko`), else a guess from the script for Hangul and Cyrillic."""
-    if declared:
-        return declared.split("-")[0].split("_")[0].lower() or None
-    sample = text[:2000]
-    letters = [c for c in sample if c.isalpha()]
-    if not letters:
-        return None
-    hangul = sum("\uac00" <= c <= "\ud7a3" or "\u1100" <= c <= "\u11ff" for c in letters)
-    cyrillic = sum("\u0400" <= c <= "\u04ff" for c in letters)
-    if hangul / len(letters) > 0.3:
-        return "ko"
-    if cyrillic / len(letters) > 0.3:
-        return "ru"
-    return None
+def declared_lang(declared: str | None) -> str | None:
+    """The feed's or entry's declared language as a bare code (`ko-KR` → `ko`), or None. Undeclared languages are
+    left to the classifier, which identifies them among the languages it has lexicons for: a guess from the script
+    here called every Cyrillic text Russian, and the classifier trusted it for Ukrainian, Bulgarian or Serbian."""
+    return (declared or "").strip().split("-")[0].split("_")[0].lower() or None
 
 
 def _when(entry: dict) -> datetime | None:
@@ -313,7 +303,7 @@ def _entry(
         aid = key
     if not title and not text and not link:
         return None
-    lang = guess_lang(lang, f"{title[:2000]}\n{text[:2000]}")
+    lang = declared_lang(lang)
     title, title_cut = cap(title or canonical, limits.title)
     html, html_cut = cap_html(html, limits.summary)
     text, text_cut = cap(text, limits.text)

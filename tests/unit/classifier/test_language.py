@@ -1,0 +1,26 @@
+"""Articles whose feed declares no language: the classifier identifies it among the languages it has lexicons for
+(the feed-watcher no longer guesses "ru" for every Cyrillic text)."""
+
+import pytest
+
+from radar_classifier.classify import Classifier
+from radar_classifier.language import identify_language
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.default()
+
+
+@pytest.mark.parametrize(("title", "text", "lang"), [
+    ("Російські танкери постачали пальне до КНДР", "Перевантаження відбувалося у відкритому морі, повідомили розвідники.", "uk"),
+    ("Российские танкеры поставляли топливо в КНДР", "Перевалка происходила в открытом море, сообщили источники.", "ru"),
+    ("북한, 러시아산 석유 밀수", "선박 간 환적이 공해상에서 이뤄졌다고 정보 당국이 밝혔다.", "ko"),
+])
+def test_an_undeclared_language_is_identified_from_the_text(classifier: Classifier, title: str, text: str, lang: str) -> None:
+    assert identify_language(title, text, None, classifier.languages) == lang
+
+
+def test_an_undeclared_ukrainian_article_is_tagged(classifier: Classifier) -> None:
+    tags = classifier.classify("Російські танкери постачали пальне до КНДР", "Перевантаження відбувалося у відкритому морі.", lang=None)
+    assert "russia-dprk-smuggling" in {t.tag for t in tags}
