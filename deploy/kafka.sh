@@ -94,6 +94,8 @@ share.coordinator.state.topic.min.isr=$isr
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=false
 unclean.leader.election.enable=false
+# a restarted broker takes its preferred leaderships back within 30 s, not Kafka's default 5 min
+leader.imbalance.check.interval.seconds=30
 PROPS
 }
 
