@@ -2,20 +2,24 @@
 
 Each `lexicon/<lang>.yaml` is written from its language (see lexicon/README.md). Country names come from CLDR
 through Babel, in every locale Radar has a lexicon for, so that `Nordkorea`, `Corée du Nord`, `朝鲜`, `北韓` and
-`Triều Tiên` need no one to type them. Words of a language with a Snowball stemmer match by stem, and also by
-their exact form, in case the document's language was misjudged.
+`Triều Tiên` need no one to type them. They are read from `lexicon/cldr-names.json`, which
+`python -m radar_classifier.lexicon` writes from Babel (loading sixteen CLDR locales took a quarter of a second
+of every start-up; a test fails when the file and the installed Babel disagree). Words of a language with a
+Snowball stemmer match by stem, and also by their exact form, in case the document's language was misjudged.
 """
 
 import functools
+import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from babel import Locale
 
 from radar_classifier.text import STEMMERS, Term, compile_term, stems_for
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
+CLDR_FILE = "cldr-names.json"
 # CLDR territory codes whose names in every locale join a concept.
 CLDR_TERRITORIES = {"dprk": ("KP",), "russia": ("RU",)}
 CLDR_LOCALES = {"zh": ("zh_Hans", "zh_Hant"), "pt": ("pt", "pt_PT")}
@@ -34,12 +38,37 @@ class Lexicon:
 
 
 def cldr_names(lang: str, territory: str) -> list[str]:
+    """The territory's names in the language's CLDR locales, from Babel."""
+    from babel import Locale  # only to write or check the table: start-up reads CLDR_FILE
+
     names = []
     for locale in CLDR_LOCALES.get(lang, (lang,)):
         name = Locale.parse(locale).territories.get(territory)
         if name:
             names.append(name)
     return names
+
+
+def lexicon_languages(directory: Path = LEXICON_DIR) -> list[str]:
+    return sorted(yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)["lang"] for path in directory.glob("*.yaml"))
+
+
+def cldr_table(languages: list[str]) -> dict[str, dict[str, list[str]]]:
+    """{lang: {concept: names}} of CLDR_TERRITORIES, from Babel."""
+    return {lang: {concept: [n for t in territories for n in cldr_names(lang, t)] for concept, territories in CLDR_TERRITORIES.items()}
+            for lang in languages}
+
+
+def write_cldr_table(directory: Path = LEXICON_DIR) -> Path:
+    path = directory / CLDR_FILE
+    path.write_text(json.dumps(cldr_table(lexicon_languages(directory)), ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return path
+
+
+def _read_cldr_table(directory: Path) -> dict[str, dict[str, list[str]]] | None:
+    """The stored table, or None for a lexicon directory of one's own without one (Babel is asked then)."""
+    path = directory / CLDR_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def _terms(path: Path, concept: str, sources: list[str], lang: str) -> list[Term]:
@@ -62,6 +91,7 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
     """The concepts of every lexicon file in `directory`, read once per process (the files are data of the release)."""
     concepts: dict[str, list[Term]] = {}
     languages = []
+    cldr = _read_cldr_table(directory)
     for path in sorted(directory.glob("*.yaml")):
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
         lang = data.get("lang")
@@ -77,7 +107,13 @@ def load_lexicon(directory: Path = LEXICON_DIR) -> Lexicon:
             if not isinstance(sources, list):
                 raise LexiconError(f"{path.name}: concepts.{concept}: a list of terms is needed")
             concepts.setdefault(concept, []).extend(_terms(path, concept, sources, lang))
-        for concept, territories in CLDR_TERRITORIES.items():
-            names = [name for t in territories for name in cldr_names(lang, t)]
-            concepts.setdefault(concept, []).extend(_terms(path, concept, names, lang))
+        names = cldr_table([lang])[lang] if cldr is None else cldr.get(lang)
+        if names is None:
+            raise LexiconError(f"{path.name}: no CLDR names for {lang!r} in {CLDR_FILE}: run `python -m radar_classifier.lexicon`")
+        for concept in CLDR_TERRITORIES:
+            concepts.setdefault(concept, []).extend(_terms(path, concept, names.get(concept, []), lang))
     return Lexicon(tuple(languages), {c: tuple(ts) for c, ts in concepts.items()})
+
+
+if __name__ == "__main__":  # python -m radar_classifier.lexicon: write the CLDR names of every lexicon language
+    print(f"wrote {write_cldr_table(Path(sys.argv[1]) if len(sys.argv) > 1 else LEXICON_DIR)}")
