@@ -4,8 +4,11 @@ command imports only what it uses (`radar --help` in well under 0.3 s; simple co
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+from radar_api.cli import main
 
 HEAVY = ("sqlalchemy", "sqlmodel", "apprise", "radar_classifier", "radar_notifier", "aiokafka", "radar_api.service")
 
@@ -24,7 +27,7 @@ def modules_after(*argv: str) -> set[str]:
     return set(json.loads(out.strip().splitlines()[-1]))
 
 
-@pytest.mark.parametrize("argv", [("--help",), ("feeds", "--help"), ("classify", "--help")])
+@pytest.mark.parametrize("argv", [("--help",), ("feeds", "--help"), ("classify", "--help"), ("status", "--help"), ("users", "--help")])
 def test_help_imports_nothing_heavy(argv: tuple[str, ...]) -> None:
     loaded = modules_after(*argv)
     assert not {m for m in loaded for heavy in HEAVY if m == heavy or m.startswith(heavy + ".")}
@@ -34,3 +37,18 @@ def test_a_database_command_does_not_import_apprise_or_kafka() -> None:
     loaded = modules_after("feeds", "list")
     assert "sqlmodel" in loaded, "the command ran"
     assert not {m for m in loaded if m.split(".")[0] in ("apprise", "aiokafka")}
+
+
+@pytest.mark.parametrize("command", sorted(main.commands))
+def test_python_m_reaches_every_command(command: str) -> None:
+    """`python -m radar_api.cli users --help` once said "No such command": main() ran before `users` was defined."""
+    run = subprocess.run([sys.executable, "-m", "radar_api.cli", command, "--help"], capture_output=True, text=True, env={"PATH": ""})
+    assert run.returncode == 0, run.stderr
+    assert f"Usage: python -m radar_api.cli {command} " in run.stdout
+
+
+def test_the_console_script_reaches_a_group() -> None:
+    radar = Path(sys.executable).parent / "radar"
+    run = subprocess.run([str(radar), "users", "--help"], capture_output=True, text=True, env={"PATH": ""})
+    assert run.returncode == 0, run.stderr
+    assert "Usage: radar users " in run.stdout and "add" in run.stdout and "list" in run.stdout
