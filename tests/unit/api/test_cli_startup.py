@@ -33,6 +33,24 @@ def test_help_imports_nothing_heavy(argv: tuple[str, ...]) -> None:
     assert not {m for m in loaded for heavy in HEAVY if m == heavy or m.startswith(heavy + ".")}
 
 
+def test_classify_without_a_database_file_tags_without_importing_sqlalchemy_or_creating_the_file(tmp_path: Path) -> None:
+    missing = tmp_path / "radar.db"
+    code = (
+        "import sys, json\n"
+        "from radar_api.cli import main\n"
+        "sys.argv = ['radar', 'classify']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(json.dumps(sorted(m for m, mod in list(sys.modules.items()) if type(mod).__name__ != '_LazyModule')))\n"
+    )
+    article = json.dumps({"title": "UN tightens sanctions on North Korea", "text": "Russian tankers deliver fuel to North Korea, evading sanctions."})
+    run = subprocess.run([sys.executable, "-c", code], input=article + "\n", capture_output=True, text=True, check=True,
+                         env={"DATABASE_URL": f"sqlite:///{missing}", "PATH": ""})
+    tagged, loaded = (json.loads(line) for line in run.stdout.splitlines())
+    assert "dprk-sanctions" in [t["tag"] for t in tagged["tags"]], "the built-in topics still tag"
+    assert not {m for m in loaded if m.split(".")[0] in ("sqlalchemy", "sqlmodel")}
+    assert not missing.exists()
+
+
 def test_a_database_command_does_not_import_apprise_or_kafka() -> None:
     loaded = modules_after("feeds", "list")
     assert "sqlmodel" in loaded, "the command ran"

@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from radar_api.cli.context import database_url
+from radar_api.cli.context import shared_settings
 from radar_api.cli.output import fail
 
 
@@ -15,12 +15,17 @@ from radar_api.cli.output import fail
 def classify(source: Any) -> None:
     """Tag JSON Lines ({"title", "text", optional "id", "url", "lang"}) with the classifier service's own code."""
     from radar_classifier.classify import Classifier, compile_watches
-    from radar_classifier.store import load_watches, load_watchlists
 
-    try:
-        rows, entities = load_watches(database_url()), load_watchlists(database_url())
-    except Exception:
-        rows, entities = [], []  # no database here: built-in topics only
+    settings = shared_settings()
+    sqlite = settings.sqlite_path()
+    rows, entities = [], []  # no database here: built-in topics only
+    if sqlite is None or sqlite.exists():  # a SQLite file that is not there has no watches: SQLAlchemy is not even imported
+        from radar_classifier.store import load_watches, load_watchlists
+
+        try:
+            rows, entities = load_watches(settings.database_url), load_watchlists(settings.database_url)
+        except Exception:
+            rows, entities = [], []  # a database Radar cannot read: built-in topics only
     classifier = Classifier.default(compile_watches(rows)[0], entities)
     bad = 0
     for number, line in enumerate(source, 1):
