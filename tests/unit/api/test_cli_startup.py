@@ -10,7 +10,8 @@ import pytest
 
 from radar_api.cli import main
 
-HEAVY = ("sqlalchemy", "sqlmodel", "apprise", "radar_classifier", "radar_notifier", "aiokafka", "radar_api.service")
+HEAVY = ("sqlalchemy", "sqlmodel", "pydantic", "apprise", "faststream", "aiokafka", "httpx", "babel", "trafilatura", "uvicorn", "fastapi",
+         "radar_classifier", "radar_notifier", "radar_feed_watcher", "radar_api.service")
 
 
 def modules_after(*argv: str) -> set[str]:
