@@ -102,6 +102,20 @@ def test_feeds_add_says_in_its_help_that_an_interval_is_at_least_30_seconds_and_
 
 @pytest.mark.parametrize(("seconds", "said"), [(45, "45 s"), (59.4, "59 s"), (59.6, "1 min"), (60, "1 min"), (900, "15 min"), (3600, "1 h"), (9000, "2 h 30 min")])
 def test_status_says_a_poll_interval_in_units_that_are_not_zero(seconds: float, said: str) -> None:
-    from radar_api.cli import _duration
+    from radar_api.cli.output import duration
 
-    assert _duration(seconds) == said
+    assert duration(seconds) == said
+
+
+def test_status_prints_a_planned_interval_under_a_minute_in_seconds(db: str) -> None:
+    from radar_shared.db import session_scope
+    from radar_shared.models import FeedState
+    from tests.support.sinks import free_port
+
+    added = CliRunner().invoke(main, ["feeds", "add", "https://www.nknews.org/feed/", "--interval", "45"])
+    assert added.exit_code == 0, added.output
+    with session_scope(db) as s:
+        s.add(FeedState(feed_id=1, polls=1, interval_seconds=45.0))
+    printed = CliRunner().invoke(main, ["status"], env={"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"}).output
+    [line] = [line for line in printed.splitlines() if "nknews.org" in line]
+    assert "every 45 s" in line and "0 min" not in line

@@ -1,0 +1,104 @@
+"""`radar classify` and `radar eval`: the classifier service's own code run on JSON Lines, without Kafka."""
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from radar_api.cli.context import shared_settings
+from radar_api.cli.output import fail
+
+
+@click.command()
+@click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
+def classify(source: Any) -> None:
+    """Tag JSON Lines ({"title", "text", optional "id", "url", "lang"}) with the classifier service's own code."""
+    from radar_classifier.classify import Classifier, compile_watches
+
+    settings = shared_settings()
+    sqlite = settings.sqlite_path()
+    rows, entities = [], []  # no database here: built-in topics only
+    if sqlite is None or sqlite.exists():  # a SQLite file that is not there has no watches: SQLAlchemy is not even imported
+        from radar_classifier.store import load_watches, load_watchlists
+
+        try:
+            rows, entities = load_watches(settings.database_url), load_watchlists(settings.database_url)
+        except Exception:
+            rows, entities = [], []  # a database Radar cannot read: built-in topics only
+    classifier = Classifier.default(compile_watches(rows)[0], entities)
+    bad = 0
+    for number, line in enumerate(source, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            title, text = item.get("title", ""), item.get("text", "")
+            if not isinstance(title, str) or not isinstance(text, str):
+                raise ValueError("fields 'title' and 'text' must be strings")
+        except (json.JSONDecodeError, ValueError, AttributeError) as error:
+            click.echo(f"radar classify: line {number}: {error}", err=True)
+            bad += 1
+            continue
+        tags = classifier.classify(title, text, item.get("url", ""), item.get("lang"))
+        click.echo(json.dumps({"id": item.get("id", number), "tags": [t.model_dump(mode="json") for t in tags]}, ensure_ascii=False))
+    if bad:
+        sys.exit(1)
+
+
+@click.command("eval")
+@click.option(
+    "--corpus", "corpora", multiple=True, required=True, metavar="PATH[:tune|:holdout]",
+    help="Labelled JSON Lines; repeat for several files. ':holdout' scores only the frozen held-out half (decision 008), ':tune' the rest.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def eval_command(corpora: tuple[str, ...], as_json: bool) -> None:
+    """Precision, recall and F1 of the built-in topics, per file, topic and language, with misses and false alarms."""
+    from radar_classifier.classify import Classifier
+    from radar_classifier.evaluate import CorpusError, Report, evaluate, read_corpus, split_holdout
+
+    parts: dict[str, list[dict]] = {}
+    for spec in corpora:
+        path, _, part = spec.rpartition(":") if spec.endswith((":tune", ":holdout")) else (spec, "", "")
+        try:
+            with open(path, encoding="utf-8") as handle:
+                items = read_corpus(handle)
+        except OSError as error:
+            fail(f"--corpus {path}: {error.strerror}")
+        except CorpusError as error:
+            fail(f"--corpus {path}: {error}")
+        if part:
+            items = dict(zip(("tune", "holdout"), split_holdout(items), strict=True))[part]
+        parts[spec.rsplit("/", 1)[-1]] = items
+    classifier = Classifier.default()
+    reports: dict[str, Report] = {name: evaluate(classifier, items) for name, items in parts.items()}
+    if len(reports) > 1:
+        reports["all files"] = evaluate(classifier, [item for items in parts.values() for item in items])
+    if as_json:
+        out = {name: report.as_dict() for name, report in reports.items()}
+        click.echo(json.dumps(out if len(out) > 1 else next(iter(out.values())), ensure_ascii=False))
+        return
+    for name, report in reports.items():
+        _print_report(name, report)
+
+
+def _print_report(name: str, report: Any) -> None:
+    click.echo(f"== {name}: {report.items} items, {report.debatable} DEBATABLE (listed, not counted)\n")
+    click.echo(f"{'topic':<24}{'scope':<10}{'precision':>10}{'recall':>8}{'F1':>8}   tp  fp  fn")
+    for topic, c in report.topics.items():
+        click.echo(f"{topic:<24}{'all':<10}{c.precision:>10.3f}{c.recall:>8.3f}{c.f1:>8.3f}  {c.tp:>3} {c.fp:>3} {c.fn:>3}")
+        ne = report.non_english.get(topic)
+        if ne:
+            click.echo(f"{'':<24}{'non-en':<10}{ne.precision:>10.3f}{ne.recall:>8.3f}{ne.f1:>8.3f}  {ne.tp:>3} {ne.fp:>3} {ne.fn:>3}")
+        for (t, lang), lc in sorted(report.by_lang.items()):
+            if t == topic:
+                click.echo(f"{'':<24}{lang:<10}{lc.precision:>10.3f}{lc.recall:>8.3f}{lc.f1:>8.3f}  {lc.tp:>3} {lc.fp:>3} {lc.fn:>3}")
+    for kind in ("miss", "false-alarm", "debatable"):
+        found = [f for f in report.findings if f.kind == kind]
+        if found:
+            click.echo(f"\n{kind.upper()} ({len(found)})")
+        for f in found:
+            click.echo(f"  {f.id} [{f.lang}] {f.topic} score={f.score:.2f}  {f.title[:90]}")
+            for e in f.evidence[:2]:
+                click.echo(f"      {e[:160]}")
+    click.echo("")
