@@ -8,6 +8,7 @@ subscription are radar_shared.subscriptions.SubscriptionOptions, checked by its 
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlmodel import col, select
 
 from radar_api.auth import Actor
@@ -29,11 +30,13 @@ __all__ = [
 def _checked(topics: list[str], watch_ids: list[int], min_score: float, policy: HasOptions | None) -> SubscriptionOptions:
     """The options (defaults when None; any object with the seven options, e.g. the notifier's Policy), or
     ConfigError naming the first unusable field."""
-    options = options_of(policy) if policy is not None else SubscriptionOptions()
     try:
-        validate_options(options)
+        options = validate_options(options_of(policy) if policy is not None else SubscriptionOptions())
     except PolicyError as error:
         raise ConfigError(str(error)) from None
+    except ValidationError as error:  # a field too long for its column, from a caller that did not check it (the CLI)
+        first = error.errors()[0]
+        raise ConfigError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     known = topic_names()
     unknown = [t for t in topics if t not in known]
     if unknown:
