@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from radar_shared.subscriptions import SubscriptionOptions
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -93,20 +95,15 @@ class Channel(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 
-class Subscription(SQLModel, table=True):
+class Subscription(SubscriptionOptions, table=True):
+    """A channel's interest (topics, watches, a least score) and its seven options (SubscriptionOptions)."""
+
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int | None = Field(default=None, foreign_key="user.id", index=True)
     channel_id: int = Field(foreign_key="channel.id", index=True)
     topics: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     watch_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     min_score: float = 0.0
-    mode: str = Field(default="immediate", max_length=20, description="immediate | digest")
-    digest_schedule: str = Field(default="daily", max_length=20, description="hourly | daily (at digest_time)")
-    digest_time: str = Field(default="08:00", max_length=5, description="Local HH:MM of a daily digest.")
-    timezone: str = Field(default="UTC", max_length=64, description="IANA zone of digest_time and quiet hours.")
-    quiet_start: str | None = Field(default=None, max_length=5, description="Local HH:MM; alerts are held until quiet_end.")
-    quiet_end: str | None = Field(default=None, max_length=5)
-    max_per_hour: int | None = Field(default=None, description="Rate limit; alerts beyond it are held, not dropped.")
     enabled: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 

@@ -77,3 +77,18 @@ class ChannelSettings(BaseSettings):
         default_factory=list,
         description="CIDR networks that channel servers may be in despite the address policy (your own SMTP relay or ntfy server; tests).",
     )
+
+
+class FeedSettings(BaseSettings):
+    """Feed rules that the feed-watcher (when it polls) and the control plane (when a feed is stored or
+    previewed, and when the status page says a feed is stale) both apply, so both processes read them from the
+    same `FEED_WATCHER_*` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="FEED_WATCHER_", env_file=".env", extra="ignore")
+
+    stale_factor: float = Field(4.0, gt=1, description="A feed is stale after this many of its typical gaps without a new entry…")
+    stale_min_seconds: float = Field(172800, gt=0, description="…and at least this long (2 days).")
+    allowed_networks: list[str] = Field(
+        default_factory=list,
+        description="CIDR networks that feed URLs may resolve to despite the SSRF rules (intranet feeds, tests).",
+    )

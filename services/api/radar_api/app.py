@@ -9,20 +9,18 @@ from fastapi.staticfiles import StaticFiles
 from radar_api import browser_policy, web
 from radar_api.config import ApiSettings
 from radar_api.routes import Context, install
+from radar_shared.channel_urls import ChannelRules
+from radar_shared.settings import ChannelSettings, FeedbackSettings, FeedSettings, SharedSettings
 
 
 def create_app(database_url: str | None = None, settings: ApiSettings | None = None) -> FastAPI:
-    from radar_feed_watcher.config import FeedWatcherSettings
-    from radar_shared.channel_urls import ChannelRules
-    from radar_shared.settings import ChannelSettings, FeedbackSettings, SharedSettings
-
     app = FastAPI(
         title="Radar control plane",
         description="Watches, subscriptions, deliveries and feeds. Authenticate with `Authorization: Bearer <token>` (`radar tokens create USER`).",
         version="0.1.0",
     )
     shared = SharedSettings()
-    context = Context(database_url or shared.database_url, settings or ApiSettings(), ChannelRules.from_settings(ChannelSettings()), FeedWatcherSettings().allowed_networks,
+    context = Context(database_url or shared.database_url, settings or ApiSettings(), ChannelRules.from_settings(ChannelSettings()), FeedSettings(),
                       shared.kafka_bootstrap_servers, shared.heartbeat_seconds, FeedbackSettings().checked_secret(shared.environment))
     install(app, context)
     web.install(app)

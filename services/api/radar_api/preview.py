@@ -1,45 +1,7 @@
-"""`radar feeds preview`: the watcher's own fetcher, SSRF rules and (isolated) parser, without publishing."""
+"""Transitional: `radar feeds preview` (cli.py) imports the preview from here until the CLI split (radar_api/cli/)
+is merged. The preview itself is the feed-watcher's face, `radar_feed_watcher.preview`; the integrator points
+the CLI there and deletes this module (decision 014)."""
 
-from pathlib import Path
-from typing import Any
+from radar_feed_watcher.preview import preview_file, preview_url
 
-from radar_feed_watcher.config import FeedWatcherSettings
-from radar_feed_watcher.fetcher import fetch_feed, make_client
-from radar_feed_watcher.isolation import ParserPool
-from radar_shared.netpolicy import parse_networks
-from radar_feed_watcher.parser import ParsedFeed
-
-
-def entries_as_lines(parsed: ParsedFeed) -> list[dict[str, Any]]:
-    return [
-        {"id": e.article_id, "url": e.url, "title": e.title, "published": e.published_at.isoformat() if e.published_at else None, "text_length": len(e.text)}
-        for e in parsed.entries
-    ]
-
-
-async def _parse(body: bytes, name: str, content_type: str | None, settings: FeedWatcherSettings) -> ParsedFeed:
-    pool = ParserPool(1, settings.parse_cpu_seconds)
-    try:
-        return await pool.parse(body, name, content_type)
-    finally:
-        pool.close()
-
-
-async def preview_file(path: Path, settings: FeedWatcherSettings) -> list[dict[str, Any]]:
-    """Like a fetch, the file is read up to the byte cap and no further (a pipe or /dev/zero never fills memory)."""
-    with path.open("rb") as file:
-        data = file.read(settings.max_body_bytes + 1)
-    if len(data) > settings.max_body_bytes:
-        from radar_feed_watcher.parser import FeedParseError
-
-        raise FeedParseError(f"feed {path}: more than the {settings.max_body_bytes}-byte cap (FEED_WATCHER_MAX_BODY_BYTES)")
-    return entries_as_lines(await _parse(data, str(path), None, settings))
-
-
-async def preview_url(url: str, settings: FeedWatcherSettings) -> list[dict[str, Any]]:
-    async with make_client(settings.user_agent, settings.connect_timeout_seconds, settings.read_timeout_seconds, 1) as client:
-        result = await fetch_feed(
-            client, url, etag=None, last_modified=None, max_body_bytes=settings.max_body_bytes,
-            max_redirects=settings.max_redirects, allowed_networks=parse_networks(settings.allowed_networks),
-        )
-    return entries_as_lines(await _parse(result.body, url, result.content_type, settings))
+__all__ = ["preview_file", "preview_url"]

@@ -17,14 +17,16 @@ from pydantic import BaseModel, Field, field_validator
 from radar_api import service
 from radar_api.auth import Actor, authenticate, hash_token
 from radar_api.config import ApiSettings
-from radar_notifier.policy import Policy
 from radar_shared.channel_urls import ChannelRules
+from radar_shared.settings import FeedSettings
+from radar_shared.subscriptions import SubscriptionOptions
 
 
 class Context:
-    """What the routes need: the database, settings, the channel rules, and the request log for rate limiting."""
+    """What the routes need: the database, settings, the channel and feed rules shared with the services, and the
+    request log for rate limiting."""
 
-    def __init__(self, db: str, settings: ApiSettings, channel_rules: ChannelRules, feed_networks: list[str], kafka_bootstrap: str = "localhost:9092",
+    def __init__(self, db: str, settings: ApiSettings, channel_rules: ChannelRules, feeds: FeedSettings, kafka_bootstrap: str = "localhost:9092",
                  heartbeat_seconds: float = 10.0, feedback_secret: str = "") -> None:
         self.db = db
         self.feedback_secret = feedback_secret  # checks the signed "relevant / not relevant" links of alerts
@@ -32,8 +34,12 @@ class Context:
         self.heartbeat_seconds = heartbeat_seconds
         self.settings = settings
         self.channel_rules = channel_rules
-        self.feed_networks = feed_networks
+        self.feeds = feeds  # allowed networks of feed URLs; stale thresholds of the status
         self.requests: dict[str, deque[float]] = {}
+
+    def status(self) -> service.Status:
+        """The status page's figures, with the stale thresholds of FEED_WATCHER_STALE_* (as `radar status`)."""
+        return service.status(self.db, self.heartbeat_seconds, stale_factor=self.feeds.stale_factor, stale_min_seconds=self.feeds.stale_min_seconds)
 
     def rate_limited(self, key: str, now: float) -> float | None:
         """Seconds to wait, when `key` (a hashed token, or a client's address before sign-in) has used its
@@ -139,45 +145,43 @@ class WatchOut(BaseModel):
     created_at: datetime
 
 
-class SubscriptionOptions(Body):
-    """What a subscription sends and when: the API's bodies and the web page's forms."""
+class SubscriptionFields(SubscriptionOptions, Body):
+    """What a subscription matches and its seven options (the shared SubscriptionOptions), as the API's bodies
+    and the web page's forms carry them."""
 
     topics: list[str] = Field(default_factory=list, max_length=20)
     watch_ids: list[int] = Field(default_factory=list, max_length=100)
     min_score: float = 0.0
-    mode: str = Field("immediate", description="immediate | digest")
-    digest_schedule: str = Field("daily", description="hourly | daily")
-    digest_time: str = "08:00"
-    timezone: str = "UTC"
-    quiet_start: str | None = None
-    quiet_end: str | None = None
-    max_per_hour: int | None = None
 
     @field_validator("quiet_start", "quiet_end", "max_per_hour", mode="before")
     @classmethod
     def _empty_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value  # an empty form field means "not set"
 
-    def policy(self) -> Policy:
-        return Policy(self.mode, self.digest_schedule, self.digest_time, self.timezone or "UTC", self.quiet_start, self.quiet_end, self.max_per_hour)
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _empty_is_utc(cls, value: Any) -> Any:
+        return "UTC" if value is None or (isinstance(value, str) and not value.strip()) else value
 
 
-class SubscriptionIn(SubscriptionOptions):
+class SubscriptionCreate(SubscriptionFields):
     channel: str = Field(max_length=4096, description="An Apprise URL (mailto://…, slack://…, https://hooks.slack.com/services/…). Write-only: shown masked.")
 
 
-class SubscriptionUpdate(SubscriptionOptions):
+class SubscriptionUpdate(SubscriptionFields):
     enabled: bool = Field(True, description="false pauses the subscription")
 
 
-class SubscriptionOut(BaseModel):
+class SubscriptionPublic(SubscriptionOptions):
+    """A subscription as the API shows it: its seven options, flat and (as before) under `policy`."""
+
     id: int
     channel: str = Field(description="Masked (Apprise's privacy form).")
     topics: list[str]
     watch_ids: list[int]
     min_score: float
     schedule: str
-    policy: dict[str, Any]
+    policy: dict[str, Any] = Field(description="The seven options again, as one object (kept for clients of the first API).")
     enabled: bool = True
 
 
@@ -204,9 +208,10 @@ class DeliveryOut(BaseModel):
     evidence: list[dict[str, Any]] = Field(description="Per tag: score and the snippets that matched.")
 
 
-def _subscription_out(row: service.SubscriptionRow) -> SubscriptionOut:
-    return SubscriptionOut(id=row.id, channel=row.channel, topics=row.topics, watch_ids=row.watch_ids, min_score=row.min_score, schedule=row.schedule,
-                           policy=row.policy.__dict__, enabled=row.enabled)
+def _subscription_out(row: service.SubscriptionRow) -> SubscriptionPublic:
+    options = row.policy.model_dump()
+    return SubscriptionPublic(id=row.id, channel=row.channel, topics=row.topics, watch_ids=row.watch_ids, min_score=row.min_score, schedule=row.schedule,
+                              policy=options, enabled=row.enabled, **options)
 
 
 def _delivery_out(d: Any) -> DeliveryOut:
@@ -245,21 +250,21 @@ def remove_watch(watch_id: int, actor: ActorDep, ctx: ContextDep) -> None:
 
 
 @router.get("/subscriptions", tags=["subscriptions"])
-def list_subscriptions(actor: ActorDep, ctx: ContextDep) -> list[SubscriptionOut]:
+def list_subscriptions(actor: ActorDep, ctx: ContextDep) -> list[SubscriptionPublic]:
     return [_subscription_out(r) for r in service.list_subscriptions(ctx.db, actor, include_paused=True)]
 
 
 @router.post("/subscriptions", status_code=201, tags=["subscriptions"])
-def add_subscription(body: SubscriptionIn, actor: ActorDep, ctx: ContextDep) -> SubscriptionOut:
-    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.channel_rules, body.policy(), actor,
+def add_subscription(body: SubscriptionCreate, actor: ActorDep, ctx: ContextDep) -> SubscriptionPublic:
+    sub = service.add_subscription(ctx.db, body.channel, body.topics, body.watch_ids, body.min_score, ctx.channel_rules, body, actor,
                                    ctx.settings.max_subscriptions_per_user)
     return _subscription_out(service.get_subscription(ctx.db, sub.id, actor))  # type: ignore[arg-type]
 
 
 @router.put("/subscriptions/{subscription_id}", tags=["subscriptions"])
-def update_subscription(subscription_id: int, body: SubscriptionUpdate, actor: ActorDep, ctx: ContextDep) -> SubscriptionOut:
+def update_subscription(subscription_id: int, body: SubscriptionUpdate, actor: ActorDep, ctx: ContextDep) -> SubscriptionPublic:
     """Change topics, watches, score, schedule, quiet hours and limit, or pause (`enabled: false`); the channel stays."""
-    service.update_subscription(ctx.db, subscription_id, body.topics, body.watch_ids, body.min_score, body.policy(), actor)
+    service.update_subscription(ctx.db, subscription_id, body.topics, body.watch_ids, body.min_score, body, actor)
     service.set_subscription_enabled(ctx.db, subscription_id, body.enabled, actor)
     return _subscription_out(service.get_subscription(ctx.db, subscription_id, actor))
 
@@ -306,7 +311,7 @@ def list_feeds(actor: AdminDep, ctx: ContextDep) -> list[dict[str, Any]]:
 
 @router.post("/feeds", status_code=201, tags=["feeds"])
 def add_feed(body: FeedIn, actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
-    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.feed_networks, body.full_text_below)
+    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.feeds.allowed_networks, body.full_text_below)
     return {"id": feed.id, "url": feed.url, "title": feed.title, "full_text_below": feed.full_text_below_chars}
 
 
@@ -328,7 +333,7 @@ async def status(actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
 
     from radar_api.kafka_status import kafka_status
 
-    st = service.status(ctx.db, ctx.heartbeat_seconds)
+    st = ctx.status()
     kafka = await kafka_status(ctx.kafka_bootstrap)
     return {
         "services": [asdict(x) for x in st.services],

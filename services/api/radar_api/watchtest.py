@@ -1,7 +1,7 @@
 """`radar watches test`: which recent articles a query would have matched, and why, before it is saved.
 
-Recent articles are the last messages of `articles.discovered.v1` (or a JSON Lines file); the query runs
-through the classifier's own matcher.
+Recent articles are the last messages of `articles.discovered.v1` (or a JSON Lines file), read here; the query
+runs through the classifier's own matcher, behind its face (`radar_classifier.operator.match_query`).
 """
 
 import json
@@ -11,13 +11,12 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
-from radar_classifier.classify import Classifier, compile_watches
-from radar_classifier.query import parse_query
+from radar_classifier.operator import match_query
 from radar_shared.broker import kafka_client_options
 from radar_shared.messages import Article
 from radar_shared.topics import ARTICLES_DISCOVERED
 
-TEST_WATCH_ID = 0
+__all__ = ["articles_from_lines", "match_query", "recent_articles"]
 
 
 async def recent_articles(bootstrap: str, limit: int) -> list[Article]:
@@ -67,15 +66,4 @@ def articles_from_lines(lines: Iterable[str]) -> list[Article]:
             raise ValueError(f"file: line {number}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from None
         except ValueError as error:  # json.JSONDecodeError too
             raise ValueError(f"file: line {number}: {error}") from None
-    return out
-
-
-def match_query(query: str, articles: list[Article]) -> list[dict[str, Any]]:
-    """Matches of one query: raises QuerySyntaxError (with the position) for an invalid query."""
-    parse_query(query)
-    classifier = Classifier([], compile_watches([(TEST_WATCH_ID, query)])[0])
-    out = []
-    for a in articles:
-        for tag in classifier.classify(a.title, a.text, a.url, a.lang, a.source):
-            out.append({"id": a.article_id, "title": a.title, "url": a.url, "matched": sorted({m.term for m in tag.matched}), "snippets": [s.marked for s in tag.snippets]})
     return out

@@ -18,7 +18,9 @@ from pydantic import Field
 from radar_api import service
 from radar_api.auth import Actor, authenticate, hash_token
 from radar_api.highlight import highlight
-from radar_api.routes import SubscriptionOptions, get_context
+from radar_api.routes import SubscriptionFields, get_context
+from radar_classifier.operator import match_query, parse_query
+from radar_feed_watcher.preview import preview_url
 
 COOKIE = "radar_token"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -197,7 +199,7 @@ def subscriptions(request: Request) -> HTMLResponse:
                  watches=service.list_watches(ctx.db, actor), result=request.query_params.get("result"))
 
 
-class NewSubscriptionForm(SubscriptionOptions):
+class NewSubscriptionForm(SubscriptionFields):
     channel_kind: str = "email"
     channel: str = Field("", max_length=4096)
 
@@ -208,7 +210,7 @@ def add_subscription(request: Request, form: Annotated[NewSubscriptionForm, Form
     ctx = get_context(request)
     try:
         url = channel_url(form.channel_kind, form.channel, ctx.settings.email_channel_url)
-        sub = service.add_subscription(ctx.db, url, form.topics, form.watch_ids, form.min_score, ctx.channel_rules, form.policy(), actor,
+        sub = service.add_subscription(ctx.db, url, form.topics, form.watch_ids, form.min_score, ctx.channel_rules, form, actor,
                                        ctx.settings.max_subscriptions_per_user)
     except service.ConfigError as error:
         return _back("/subscriptions", error=str(error))
@@ -246,10 +248,10 @@ def edit_subscription_page(request: Request, subscription_id: int) -> Response:
 
 
 @router.post("/subscriptions/{subscription_id}/edit")
-def edit_subscription(request: Request, subscription_id: int, form: Annotated[SubscriptionOptions, Form()]) -> Response:
+def edit_subscription(request: Request, subscription_id: int, form: Annotated[SubscriptionFields, Form()]) -> Response:
     actor = _actor(request)
     try:
-        service.update_subscription(get_context(request).db, subscription_id, form.topics, form.watch_ids, form.min_score, form.policy(), actor)
+        service.update_subscription(get_context(request).db, subscription_id, form.topics, form.watch_ids, form.min_score, form, actor)
     except service.ConfigError as error:
         return _back(f"/subscriptions/{subscription_id}/edit", error=str(error))
     except service.NotFoundError as error:
@@ -276,8 +278,7 @@ async def watches(request: Request, preview: str = "") -> HTMLResponse:
     ctx = get_context(request)
     matches, preview_error, scanned = None, None, 0
     if preview:
-        from radar_api.watchtest import match_query, recent_articles
-        from radar_classifier.query import parse_query
+        from radar_api.watchtest import recent_articles
 
         try:
             parse_query(preview)  # an invalid query is named before Kafka is read
@@ -295,8 +296,6 @@ async def watches(request: Request, preview: str = "") -> HTMLResponse:
 @router.get("/watches/check")
 def check_query(request: Request, query: str = "") -> JSONResponse:
     _actor(request)
-    from radar_classifier.query import parse_query
-
     try:
         parse_query(query)
     except ValueError as error:
@@ -335,14 +334,11 @@ def _admin(request: Request) -> Actor:
 @router.get("/feeds", response_class=HTMLResponse)
 async def feeds(request: Request, preview: str = "") -> HTMLResponse:
     actor = _admin(request)
-    status = service.status(get_context(request).db, get_context(request).heartbeat_seconds)
+    status = get_context(request).status()
     entries, preview_error = None, None
     if preview:
-        from radar_api.preview import preview_url
-        from radar_feed_watcher.config import FeedWatcherSettings
-
         try:
-            entries = await preview_url(preview.strip(), FeedWatcherSettings())
+            entries = await preview_url(preview.strip())
         except Exception as error:  # noqa: BLE001 - the page shows why the feed cannot be used
             preview_error = str(error) or type(error).__name__
     return _page(request, "feeds.html", actor, feeds=status.feeds, preview=preview, entries=entries, preview_error=preview_error)
@@ -371,7 +367,7 @@ async def import_opml(request: Request) -> Response:
         items = parse_opml(await upload.read(), upload.filename or "OPML file")
     except OPMLError as error:
         return _back("/feeds", error=f"opml: {error}")
-    report = service.import_feeds(get_context(request).db, [(f.url, f.title) for f in items], get_context(request).feed_networks)
+    report = service.import_feeds(get_context(request).db, [(f.url, f.title) for f in items], get_context(request).feeds.allowed_networks)
     message = f"{len(report.added)} feed(s) added, {len(report.existing)} already there, {len(report.refused)} refused"
     return _back("/feeds", flash=message, error="; ".join(report.refused)[:1000] or None)
 
@@ -384,7 +380,7 @@ def add_feed(request: Request, url: Annotated[str, Form()], title: Annotated[str
         if full_text_below.strip() and not full_text_below.strip().isdigit():
             raise service.ConfigError("full_text_below: a number of characters, or empty for off")
         threshold = int(full_text_below) if full_text_below.strip() else None
-        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.feed_networks, threshold)
+        feed = service.add_feed(ctx.db, url.strip(), title, None, ctx.feeds.allowed_networks, threshold)
     except service.ConfigError as error:
         return _back("/feeds", error=str(error))
     return _back("/feeds", flash=f"feed {feed.id} added")
@@ -396,7 +392,7 @@ async def status_page(request: Request) -> HTMLResponse:
     from radar_api.kafka_status import kafka_status
 
     ctx = get_context(request)
-    status = service.status(ctx.db, ctx.heartbeat_seconds)
+    status = ctx.status()
     kafka = await kafka_status(ctx.kafka_bootstrap)
     failed = service.list_deliveries(ctx.db, actor, failed_only=True, limit=50)
     from radar_api.feedback import precision_by_tag
@@ -418,9 +414,7 @@ def messages_chart(kafka: Any) -> Markup:
 @router.post("/deliveries/{delivery_id}/resend")
 def resend(request: Request, delivery_id: int) -> Response:
     _admin(request)
-    from radar_notifier.store import resend as resend_deliveries
-
-    queued = resend_deliveries(get_context(request).db, [delivery_id])
+    queued = service.resend(get_context(request).db, [delivery_id])
     return _back("/status", flash=f"delivery {delivery_id} queued to send again" if queued else None,
                  error=None if queued else f"delivery {delivery_id} is not failed")
 

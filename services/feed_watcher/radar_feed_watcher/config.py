@@ -1,22 +1,23 @@
 """Feed-watcher settings (`FEED_WATCHER_*`)."""
 
 from pydantic import Field
+from pydantic_settings import SettingsConfigDict
 
 from radar_feed_watcher.parser import EntryLimits
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from radar_shared.settings import FeedSettings
 
 SERVICE = "feed-watcher"
 
 
-class FeedWatcherSettings(BaseSettings):
+class FeedWatcherSettings(FeedSettings):
+    """The feed-watcher's settings; the feed rules (staleness, allowed networks) come from FeedSettings."""
+
     model_config = SettingsConfigDict(env_prefix="FEED_WATCHER_", env_file=".env", extra="ignore")
 
     http_port: int = Field(8081, description="/healthz, /readyz, /metrics, /asyncapi.")
     poll_interval_seconds: float = Field(300, gt=0, description="Default interval between polls of one feed.")
     min_interval_seconds: float = Field(60, gt=0, description="Shortest interval the adaptive schedule may choose.")
     max_interval_seconds: float = Field(3600, gt=0, description="Longest interval the adaptive schedule may choose.")
-    stale_factor: float = Field(4.0, gt=1, description="A feed is stale after this many of its typical gaps without a new entry…")
-    stale_min_seconds: float = Field(172800, gt=0, description="…and at least this long (2 days).")
     per_host_concurrency: int = Field(2, ge=1, description="Fetches to one host at once.")
     parse_workers: int = Field(2, ge=1, description="Worker processes that parse feeds.")
     parse_cpu_seconds: float = Field(5.0, gt=0, description="CPU time one parse may take before it is stopped.")
@@ -39,10 +40,6 @@ class FeedWatcherSettings(BaseSettings):
     max_page_bytes: int = Field(3_000_000, ge=1024, description="Cap of an article page fetched for its full text (feeds that opt in).")
     pages_per_poll: int = Field(10, ge=0, description="Article pages fetched in one poll of a feed at most; further short entries keep the feed's text.")
     user_agent: str = Field("RadarFeedWatcher/0.1", description="Sent with every fetch; operators should add a contact URL or address.")
-    allowed_networks: list[str] = Field(
-        default_factory=list,
-        description="CIDR networks that feed URLs may resolve to despite the SSRF rules (intranet feeds, tests).",
-    )
 
     def entry_limits(self) -> EntryLimits:
         return EntryLimits(self.max_title_chars, self.max_summary_chars, self.max_text_chars)

@@ -142,8 +142,6 @@ class _SSLForApprise:
         return _LazyTLSContext if name == "create_default_context" else getattr(ssl, name)
 
 
-apprise_smtp.ssl = _SSLForApprise()  # type: ignore[attr-defined]
-
 _errors: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("apprise_errors", default=None)
 
 
@@ -161,7 +159,19 @@ class _SendCapture(logging.Handler):
             buffer.append(f"{record.levelname}: {record.getMessage()}")
 
 
-logging.getLogger("apprise").addHandler(_SendCapture())
+_CAPTURE = _SendCapture()
+
+
+def install_apprise_hooks() -> None:
+    """Fit Apprise for sending (idempotent; a Sender calls it, importing this module changes nothing): its SMTP
+    controller gets the lazy TLS context, and its log the handler that files errors under their send."""
+    if not isinstance(getattr(apprise_smtp, "ssl", None), _SSLForApprise):
+        apprise_smtp.ssl = _SSLForApprise()  # type: ignore[attr-defined]
+    apprise_log = logging.getLogger("apprise")
+    if _CAPTURE not in apprise_log.handlers:
+        apprise_log.addHandler(_CAPTURE)
+
+
 _ASSET = apprise.AppriseAsset(async_mode=False)  # one service per send: no thread pool of Apprise's own
 
 
@@ -225,6 +235,7 @@ class Sender:
 
     def __init__(self, rules: ChannelRules, workers: int = 32, channel_concurrency: int = 4, slack_interval: float = 1.0, timeout: float = 15.0) -> None:
         resolver.install()
+        install_apprise_hooks()
         self.rules = rules
         self.networks = list(rules.networks)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")

@@ -4,23 +4,20 @@ All times are aware datetimes; the local rules (digest time, quiet hours) are re
 IANA time zone, so a daily 08:00 digest stays at 08:00 across daylight-saving changes.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-DIGEST_SCHEDULES = ("hourly", "daily")
-MODES = ("immediate", "digest")
+from radar_shared.subscriptions import OPTION_NAMES, HasOptions, PolicyError, parse_hhmm, validate_options, zone
 
-
-class PolicyError(ValueError):
-    """A subscription option that cannot be used; the message names the field."""
+__all__ = ["Policy", "PolicyError", "hold_until", "next_digest_at", "policy_of", "quiet_until", "rate_limited_until", "validate"]
 
 
 @dataclass(frozen=True)
 class Policy:
+    """A subscription's seven options (radar_shared.subscriptions.SubscriptionOptions), frozen for the send path."""
+
     mode: str = "immediate"
     digest_schedule: str = "daily"
     digest_time: str = "08:00"
@@ -30,36 +27,14 @@ class Policy:
     max_per_hour: int | None = None
 
 
-def parse_hhmm(value: str, field: str) -> time:
-    m = _HHMM.match(value or "")
-    if not m:
-        raise PolicyError(f"{field}: {value!r} is not a time of day as HH:MM (00:00 to 23:59)")
-    return time(int(m.group(1)), int(m.group(2)))
-
-
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise PolicyError(f"timezone: {name!r} is not an IANA time zone such as Europe/Berlin or Asia/Seoul") from None
+def policy_of(options: HasOptions) -> Policy:
+    """The Policy of a subscription row or any SubscriptionOptions: the one conversion."""
+    return Policy(**{name: getattr(options, name) for name in OPTION_NAMES})
 
 
 def validate(policy: Policy) -> Policy:
-    """The policy, or PolicyError naming the first unusable field."""
-    if policy.mode not in MODES:
-        raise PolicyError(f"mode: {policy.mode!r} is not one of {', '.join(MODES)}")
-    if policy.digest_schedule not in DIGEST_SCHEDULES:
-        raise PolicyError(f"digest_schedule: {policy.digest_schedule!r} is not one of {', '.join(DIGEST_SCHEDULES)}")
-    parse_hhmm(policy.digest_time, "digest_time")
-    zone(policy.timezone)
-    if (policy.quiet_start is None) != (policy.quiet_end is None):
-        raise PolicyError("quiet_start/quiet_end: give both or neither")
-    if policy.quiet_start is not None and policy.quiet_end is not None:
-        if parse_hhmm(policy.quiet_start, "quiet_start") == parse_hhmm(policy.quiet_end, "quiet_end"):
-            raise PolicyError("quiet_end: must differ from quiet_start")
-    if policy.max_per_hour is not None and policy.max_per_hour < 1:
-        raise PolicyError("max_per_hour: must be at least 1 (or unset for no limit)")
-    return policy
+    """The policy, or PolicyError naming the first unusable field (the shared rules of the options)."""
+    return validate_options(policy)
 
 
 def _at(day: datetime, t: time, tz: ZoneInfo) -> datetime:

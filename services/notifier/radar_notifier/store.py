@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy import func, or_, text, update
 from sqlmodel import col, select
 
-from radar_notifier.policy import Policy
+from radar_notifier.policy import policy_of
 from radar_notifier.routing import SubscriptionView
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import AlertOutbox, Channel, Delivery, Subscription
@@ -21,7 +21,7 @@ def load_subscriptions(database_url: str) -> list[SubscriptionView]:
         return [
             SubscriptionView(
                 sub.id, ch.url, tuple(sub.topics), tuple(sub.watch_ids), sub.min_score, sub.enabled,  # type: ignore[arg-type]
-                Policy(sub.mode, sub.digest_schedule, sub.digest_time, sub.timezone, sub.quiet_start, sub.quiet_end, sub.max_per_hour),
+                policy_of(sub),
             )
             for sub, ch in rows
         ]

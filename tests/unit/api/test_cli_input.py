@@ -36,6 +36,10 @@ def refused(result: Result, starts: str, exit_code: int = 2) -> None:
         (["dlq", "replay", "--topic", "no.such.topic"], "topic:", 2),
         (["watches", "add", "(" * 300], "query: nested deeper than 32 levels at position 32", 2),
         (["watches", "test", "(" * 300], "query: nested deeper than 32 levels", 2),
+        (["subscriptions", "add", "--channel", "slack://T00000000/B00000000/clitestwebhooktoken0000", "--topic", "dprk-sanctions", "--timezone", "X" * 70],
+         "timezone: String should have at most 64 characters", 2),
+        (["subscriptions", "add", "--channel", "slack://T00000000/B00000000/clitestwebhooktoken0000", "--topic", "dprk-sanctions", "--timezone", "Mars/Base"],
+         "timezone: 'Mars/Base' is not an IANA time zone", 2),
     ],
 )
 def test_bad_arguments(db: str, args: list[str], starts: str, exit_code: int) -> None:

@@ -1,5 +1,7 @@
 """The web page, through FastAPI's test client: sign-in, ownership, escaping, and forms that name the field."""
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -139,10 +141,10 @@ def test_status_shows_feeds_with_capped_entries_failed_entries_and_deadline_erro
     fine = service.add_feed(web.db, "https://fine.example/feed", "fine")  # type: ignore[attr-defined]
     deadline = "feed https://slow.example/feed: no complete response within the 60 s deadline (FEED_WATCHER_FETCH_DEADLINE_SECONDS)"
     with session_scope(web.db) as s:  # type: ignore[attr-defined]
-        s.add(FeedState(feed_id=slow.id, polls=1, error_streak=2, last_error_kind="deadline", last_error=deadline, last_poll_at=service.datetime.now(service.UTC)))
+        s.add(FeedState(feed_id=slow.id, polls=1, error_streak=2, last_error_kind="deadline", last_error=deadline, last_poll_at=datetime.now(UTC)))
         s.add(FeedState(feed_id=big.id, polls=1, entries_truncated=3, entries_failed=1, last_entry_error="entry e1: its event of 1200000 bytes exceeds FEED_WATCHER_MAX_EVENT_BYTES",
-                        encoding="windows-1252 (detected)", last_poll_at=service.datetime.now(service.UTC)))
-        s.add(FeedState(feed_id=fine.id, polls=1, encoding="utf-8", last_poll_at=service.datetime.now(service.UTC)))
+                        encoding="windows-1252 (detected)", last_poll_at=datetime.now(UTC)))
+        s.add(FeedState(feed_id=fine.id, polls=1, encoding="utf-8", last_poll_at=datetime.now(UTC)))
     sign_in(web, "ops", "admin")
     page = web.get("/status").text
     assert "DEADLINE x2" in page and "no complete response within the 60 s deadline" in page
