@@ -9,7 +9,8 @@ from aiokafka import AIOKafkaProducer
 from click.testing import CliRunner
 
 from radar_api.cli import main
-from radar_api.watchtest import recent_articles, match_query
+from radar_api.watchtest import recent_articles
+from radar_classifier.operator import match_query
 from radar_shared.messages import Article, ArticleDiscovered
 from radar_shared.topics import ARTICLES_DISCOVERED
 

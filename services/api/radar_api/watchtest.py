@@ -11,12 +11,11 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
-from radar_classifier.operator import match_query
 from radar_shared.broker import kafka_client_options
 from radar_shared.messages import Article
 from radar_shared.topics import ARTICLES_DISCOVERED
 
-__all__ = ["articles_from_lines", "match_query", "recent_articles"]
+__all__ = ["articles_from_lines", "recent_articles"]
 
 
 async def recent_articles(bootstrap: str, limit: int) -> list[Article]:

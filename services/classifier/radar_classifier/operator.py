@@ -9,13 +9,12 @@ from radar_classifier.classify import Classifier, compile_watches
 from radar_classifier.evaluate import CorpusError, Report, evaluate, read_corpus, split_holdout
 from radar_classifier.query import QuerySyntaxError, parse_query
 from radar_classifier.rules import load_topics
-from radar_classifier.store import load_watches, load_watchlists
 from radar_classifier.watchlist import Entity, WatchlistError, parse_ofac_sdn, parse_opensanctions
 from radar_shared.messages import Article
 
 __all__ = [
     "SAMPLE_WATCHLIST", "Classifier", "CorpusError", "Entity", "QuerySyntaxError", "Report", "WatchlistError", "classifier_for", "evaluate",
-    "load_topics", "load_watches", "load_watchlists", "match_query", "parse_ofac_sdn", "parse_opensanctions", "parse_query", "read_corpus",
+    "load_topics", "match_query", "parse_ofac_sdn", "parse_opensanctions", "parse_query", "read_corpus",
     "split_holdout", "stored_classifier", "topic_names",
 ]
 
@@ -37,6 +36,8 @@ def stored_classifier(database_url: str) -> Classifier:
     """The classifier the service would run: the built-in topics and the stored watches and watchlists, or the
     built-in topics alone when the database cannot be read (`radar classify` without a database)."""
     try:
+        from radar_classifier.store import load_watches, load_watchlists  # the database layer, only when there is one to read
+
         rows, entities = load_watches(database_url), load_watchlists(database_url)
     except Exception:  # noqa: BLE001 - no database here: built-in topics only
         rows, entities = [], []

@@ -14,19 +14,12 @@ from radar_api.cli.output import fail
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
 def classify(source: Any) -> None:
     """Tag JSON Lines ({"title", "text", optional "id", "url", "lang"}) with the classifier service's own code."""
-    from radar_classifier.classify import Classifier, compile_watches
+    from radar_classifier.operator import classifier_for, stored_classifier
 
     settings = shared_settings()
     sqlite = settings.sqlite_path()
-    rows, entities = [], []  # no database here: built-in topics only
-    if sqlite is None or sqlite.exists():  # a SQLite file that is not there has no watches: SQLAlchemy is not even imported
-        from radar_classifier.store import load_watches, load_watchlists
-
-        try:
-            rows, entities = load_watches(settings.database_url), load_watchlists(settings.database_url)
-        except Exception:
-            rows, entities = [], []  # a database Radar cannot read: built-in topics only
-    classifier = Classifier.default(compile_watches(rows)[0], entities)
+    # a SQLite file that is not there has no watches: SQLAlchemy is not even imported
+    classifier = stored_classifier(settings.database_url) if sqlite is None or sqlite.exists() else classifier_for()
     bad = 0
     for number, line in enumerate(source, 1):
         if not line.strip():
@@ -54,8 +47,7 @@ def classify(source: Any) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def eval_command(corpora: tuple[str, ...], as_json: bool) -> None:
     """Precision, recall and F1 of the built-in topics, per file, topic and language, with misses and false alarms."""
-    from radar_classifier.classify import Classifier
-    from radar_classifier.evaluate import CorpusError, Report, evaluate, read_corpus, split_holdout
+    from radar_classifier.operator import CorpusError, Report, classifier_for, evaluate, read_corpus, split_holdout
 
     parts: dict[str, list[dict]] = {}
     for spec in corpora:
@@ -70,7 +62,7 @@ def eval_command(corpora: tuple[str, ...], as_json: bool) -> None:
         if part:
             items = dict(zip(("tune", "holdout"), split_holdout(items), strict=True))[part]
         parts[spec.rsplit("/", 1)[-1]] = items
-    classifier = Classifier.default()
+    classifier = classifier_for()
     reports: dict[str, Report] = {name: evaluate(classifier, items) for name, items in parts.items()}
     if len(reports) > 1:
         reports["all files"] = evaluate(classifier, [item for items in parts.values() for item in items])

@@ -31,11 +31,9 @@ def deliveries_list(failed_only: bool, limit: int) -> None:
 @click.option("--all-failed", is_flag=True)
 def deliveries_resend(delivery_ids: tuple[int, ...], all_failed: bool) -> None:
     """Queue failed deliveries for sending again (the notifier picks them up within a second)."""
-    from radar_notifier.store import resend
-
     if not delivery_ids and not all_failed:
         fail(ValueError("give delivery ids, or --all-failed"))
-    queued = resend(database_url(), None if all_failed else list(delivery_ids))
+    queued = service.resend(database_url(), None if all_failed else list(delivery_ids))
     missing = [] if all_failed else sorted(set(delivery_ids) - set(queued))
     if queued or not missing:
         click.echo(f"{len(queued)} delivery(ies) queued for sending")

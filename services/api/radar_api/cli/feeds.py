@@ -21,10 +21,10 @@ def feeds() -> None:
 @click.option("--full-text-below", "full_text_below", type=int, default=None, metavar="CHARS",
               help="For summary-only feeds: fetch the article page and use its main text when an entry has fewer characters than this.")
 def feeds_add(url: str, title: str, interval: int | None, full_text_below: int | None) -> None:
-    from radar_feed_watcher.config import FeedWatcherSettings
+    from radar_shared.settings import FeedSettings
 
     try:
-        feed = service.add_feed(database_url(), url, title, interval, FeedWatcherSettings().allowed_networks, full_text_below)
+        feed = service.add_feed(database_url(), url, title, interval, FeedSettings().allowed_networks, full_text_below)
     except service.ConfigError as error:
         fail(error)
     click.echo(f"feed {feed.id} added: {feed.url}")
@@ -54,17 +54,13 @@ def feeds_preview(source: str) -> None:
     import asyncio
     from pathlib import Path
 
-    from radar_api.preview import preview_file, preview_url
-    from radar_feed_watcher.config import FeedWatcherSettings
-    from radar_feed_watcher.fetcher import FeedFetchError
-    from radar_feed_watcher.parser import FeedParseError
+    from radar_feed_watcher.preview import FeedFetchError, FeedParseError, preview_file, preview_url
 
-    settings = FeedWatcherSettings()
     try:
         if Path(source).exists():
-            entries = asyncio.run(preview_file(Path(source), settings))
+            entries = asyncio.run(preview_file(Path(source)))
         else:
-            entries = asyncio.run(preview_url(source, settings))
+            entries = asyncio.run(preview_url(source))
     except (FeedFetchError, FeedParseError, OSError) as error:
         click.echo(f"radar: {error}", err=True)
         sys.exit(1)
@@ -79,13 +75,13 @@ def feeds_import(path: str) -> None:
     from pathlib import Path
 
     from radar_api.opml import OPMLError, parse_opml
-    from radar_feed_watcher.config import FeedWatcherSettings
+    from radar_shared.settings import FeedSettings
 
     try:
         items = parse_opml(Path(path).read_bytes(), path)
     except OPMLError as error:
         fail(error)
-    report = service.import_feeds(database_url(), [(f.url, f.title) for f in items], FeedWatcherSettings().allowed_networks)
+    report = service.import_feeds(database_url(), [(f.url, f.title) for f in items], FeedSettings().allowed_networks)
     click.echo(f"{len(report.added)} added, {len(report.existing)} already present, {len(report.refused)} refused")
     for line in report.refused:
         click.echo(f"  refused {line}", err=True)

@@ -14,10 +14,8 @@ from radar_api.cli.output import duration, when
 @click.option("--json", "as_json", is_flag=True)
 def status(as_json: bool) -> None:
     """Each service: up or down, last activity. Each feed: last poll, last error."""
-    from radar_feed_watcher.config import FeedWatcherSettings
-
-    settings, fw = shared_settings(), FeedWatcherSettings()
-    st = service.status(settings.database_url, settings.heartbeat_seconds, stale_factor=fw.stale_factor, stale_min_seconds=fw.stale_min_seconds)
+    settings = shared_settings()
+    st = service.status(settings.database_url, settings.heartbeat_seconds)  # the FEED_WATCHER_STALE_* thresholds: read there, as for the API
     if as_json:
         def enc(o: Any) -> Any:
             return o.isoformat() if isinstance(o, datetime) else str(o)

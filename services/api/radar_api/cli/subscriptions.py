@@ -28,10 +28,12 @@ def subscriptions_add(
     channel: str, topics: tuple[str, ...], watch_ids: tuple[int, ...], min_score: float, digest: str | None, digest_time: str, timezone: str,
     quiet: str | None, max_per_hour: int | None,
 ) -> None:
-    from radar_notifier.policy import Policy
+    from radar_shared.subscriptions import SubscriptionOptions
 
     quiet_start, _, quiet_end = (quiet or "").partition("-")
-    policy = Policy("digest" if digest else "immediate", digest or "daily", digest_time, timezone, quiet_start or None, quiet_end or None, max_per_hour)
+    # not validated here: the service checks the options and names the field
+    policy = SubscriptionOptions.model_construct(mode="digest" if digest else "immediate", digest_schedule=digest or "daily", digest_time=digest_time,
+                                                 timezone=timezone, quiet_start=quiet_start or None, quiet_end=quiet_end or None, max_per_hour=max_per_hour)
     if quiet and not quiet_end:
         fail("quiet: give quiet hours as HH:MM-HH:MM, e.g. 22:00-07:00")
     try:

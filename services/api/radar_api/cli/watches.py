@@ -33,12 +33,10 @@ def watches_test(query: str, source: Any, recent: int) -> None:
     """Show which recent articles QUERY would have matched, and why, without saving it."""
     import asyncio
 
-    from radar_api.watchtest import articles_from_lines, recent_articles, match_query
-    from radar_classifier.query import QuerySyntaxError
+    from radar_api.watchtest import articles_from_lines, recent_articles
+    from radar_classifier.operator import QuerySyntaxError, match_query, parse_query
 
     try:
-        from radar_classifier.query import parse_query
-
         parse_query(query)
     except QuerySyntaxError as error:
         fail(ValueError(f"query: {error}"))

@@ -21,7 +21,7 @@ def watchlists_import(path: str | None, fmt: str | None, list_name: str | None, 
     """Import (or replace) a list from OFAC's SDN CSV or OpenSanctions' targets.simple.csv."""
     from pathlib import Path
 
-    from radar_classifier.watchlist import WatchlistError, parse_ofac_sdn, parse_opensanctions
+    from radar_classifier.operator import WatchlistError, parse_ofac_sdn, parse_opensanctions
 
     if sample:
         path, fmt, list_name = str(service.SAMPLE_WATCHLIST), "opensanctions", list_name or "sample"
