@@ -6,7 +6,8 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry
 
 from radar_notifier.config import NotifierSettings
-from radar_notifier.deliver import DeliveryMetrics, Notifier
+from radar_notifier.deliver import Notifier
+from radar_notifier.metrics import DeliveryMetrics
 from radar_notifier.routing import SubscriptionView
 from radar_shared.channel_urls import ChannelRules
 from radar_shared.db import session_scope
