@@ -1,6 +1,8 @@
-"""Every Kafka payload, defined once. Models are frozen and ignore unknown fields.
+"""Every Kafka payload, defined once, and the alert record the notifier keeps from one. Models are frozen and
+ignore unknown fields.
 
-A breaking change means a new `…v2` topic; adding an optional field does not.
+A breaking change means a new `…v2` topic; adding an optional field does not. The same holds for AlertRecord,
+which is stored as JSON in `delivery.alert`: rows written by an older notifier must still read.
 """
 
 from datetime import UTC, datetime
@@ -144,3 +146,42 @@ class AlertFailed(Event):
     error: str
     attempts: int
     permanent: bool = False
+
+
+class Coverage(_Frozen):
+    """A later report of a story that waits in a digest queue: another outlet's article."""
+
+    article_id: str = ""
+    source: str = ""
+    title: str = ""
+    url: str = ""
+
+
+ALERT_COVERAGE_LIMIT = 20  # later reports kept per queued story
+
+
+class AlertRecord(_Frozen):
+    """What the notifier keeps to (re-)send one alert (`delivery.alert`, JSON): the article without its text
+    (alerts show the evidence), the tags that its subscription follows, and the later coverage of the story."""
+
+    article: Article
+    tags: list[Tag]
+    discovered_at: datetime | None = Field(None, description="When the article was discovered, for end-to-end latency.")
+    coverage: list[Coverage] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, event: ArticleClassified, tags: list[Tag]) -> "AlertRecord":
+        """The alert of `event` for a subscription that follows `tags` (no validation: the parts are models)."""
+        article = event.article.model_copy(update={"text": "", "summary_html": ""})
+        return cls.model_construct(article=article, tags=tags, discovered_at=event.discovered_at, coverage=[])
+
+    def stored(self) -> dict:
+        """The JSON that `delivery.alert` holds: the keys the notifier has always written."""
+        return self.model_dump(mode="json", exclude={"article": {"text", "summary_html"}})
+
+    def with_coverage(self, article: Article) -> "AlertRecord":
+        """This alert with a later report of its story added (once per article, at most ALERT_COVERAGE_LIMIT)."""
+        if article.article_id in {self.article.article_id, *(c.article_id for c in self.coverage)}:
+            return self
+        cover = Coverage(article_id=article.article_id, source=article.source, title=article.title, url=article.url)
+        return self.model_copy(update={"coverage": [*self.coverage, cover][:ALERT_COVERAGE_LIMIT]})

@@ -44,7 +44,7 @@ from radar_notifier.routing import SubscriptionView
 from radar_shared import outbox
 from radar_shared.channel_urls import ChannelRules, mask, scheme
 from radar_shared.logging import PeriodicSummary
-from radar_shared.messages import AlertDelivered, AlertFailed, Article, ArticleClassified, Tag, utcnow
+from radar_shared.messages import AlertDelivered, AlertFailed, AlertRecord, ArticleClassified, utcnow
 from radar_shared.models import AlertOutbox
 from radar_shared.runtime import repeat
 from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED
@@ -178,15 +178,14 @@ class Notifier:
             log.error("send failed unexpectedly", extra={"error": f"{type(error).__name__}: {error}"})
         return sum(1 for r in results if r is True)
 
-    async def attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: dict) -> bool:
+    async def attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: AlertRecord) -> bool:
         """One send of a claimed delivery, unless quiet hours or the rate limit hold it back; then sent, or a
         retry scheduled in the delivery log (the partition is not held), or failed when the budget is spent or
         the failure is permanent."""
         return await self._attempt(delivery_id, sub, attempts, alert)
 
-    async def _attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: dict) -> bool:
-        article = Article.model_validate(alert["article"])
-        tags = [Tag.model_validate(t) for t in alert["tags"]]
+    async def _attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: AlertRecord) -> bool:
+        article, tags = alert.article, alert.tags
         ctx = {"subscription_id": sub.id, "story_id": article.story_id, "article_id": article.article_id, "delivery_id": delivery_id}
         now = self.clock()
         held = hold_until(sub.policy, now)  # quiet hours
@@ -199,7 +198,7 @@ class Notifier:
             self.metrics.held.labels("quiet_hours" if reason.startswith("quiet") else "rate_limit").inc()
             log.info("alert held", extra={**ctx, "reason": reason})
             return False
-        rendered = self.render(article, tags, alert)
+        rendered = self.render(alert)
         if self.feedback is not None:  # the links are this delivery's own: added to the shared rendering
             rendered = with_feedback(rendered, self.feedback.links(delivery_id, self.clock()))
         result = await self.sender.send(sub.channel_url, rendered)
@@ -209,9 +208,9 @@ class Notifier:
         status, retry_at = next_step(result, attempts, self.settings, self.clock(), retry_jitter())
         error = failure_text(result)
         if status == "sent":
-            event = delivered_event(delivery_id, sub, article, tags, attempts, _discovered_at(alert))
+            event = delivered_event(delivery_id, sub, article, tags, attempts, alert.discovered_at)
             await self.mark(delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict(), event=outbox_entry(ALERTS_DELIVERED, event))
-            self.metrics.delivered(kind, _discovered_at(alert))
+            self.metrics.delivered(kind, alert.discovered_at)
             log.debug("alert delivered", extra={**ctx, "attempts": attempts})
             self.summary.add(delivered=1)
             return True
@@ -226,11 +225,11 @@ class Notifier:
         log.error("alert delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
         return False
 
-    def render(self, article: Article, tags: list[Tag], alert: dict) -> RenderedAlert:
+    def render(self, alert: AlertRecord) -> RenderedAlert:
         """render_alert, once per article and set of tags (the subscribers of one article share it)."""
-        key = (article.article_id, json.dumps(alert["tags"], sort_keys=True))
+        key = (alert.article.article_id, json.dumps([t.model_dump(mode="json") for t in alert.tags], sort_keys=True))
         if (rendered := self.rendered.get(key)) is None:
-            rendered = self.rendered[key] = render_alert(article, tags)
+            rendered = self.rendered[key] = render_alert(alert.article, alert.tags)
             while len(self.rendered) > RENDER_CACHE:
                 self.rendered.popitem(last=False)
         else:
@@ -275,7 +274,3 @@ class Notifier:
     async def _event_refused(self, row_id: int, entry: dict, error: BaseException) -> None:
         log.error("alert event refused by Kafka; not retried",
                   extra={"topic": entry["topic"], "delivery_id": entry["event"].get("delivery_id"), "error": f"{type(error).__name__}: {error}"})
-
-
-def _discovered_at(alert: dict) -> datetime | None:
-    return datetime.fromisoformat(alert["discovered_at"]) if alert.get("discovered_at") else None

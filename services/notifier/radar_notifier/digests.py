@@ -24,7 +24,6 @@ from radar_notifier.render import DigestItem, render_digest
 from radar_notifier.retry_schedule import failure_text, next_step, retry_jitter
 from radar_notifier.routing import SubscriptionView
 from radar_shared.channel_urls import scheme
-from radar_shared.messages import Article, Tag
 from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED
 
 log = logging.getLogger("radar.notifier")
@@ -86,7 +85,7 @@ class DigestSender:
             return False
         now = self.clock()
         items = [
-            DigestItem(Article.model_validate(alert["article"]), [Tag.model_validate(t) for t in alert["tags"]], alert.get("coverage", []),
+            DigestItem(alert.article, alert.tags, alert.coverage,
                        self.feedback.links(delivery_id, now) if self.feedback is not None else None)
             for delivery_id, _, alert in batch.rows
         ]
@@ -97,7 +96,7 @@ class DigestSender:
         error = failure_text(result)
         rows = list(zip(batch.rows, items, strict=True))
         if status == "sent":
-            events = [(d, outbox_entry(ALERTS_DELIVERED, delivered_event(d, sub, item.article, item.tags, attempts, _discovered_at(alert))))
+            events = [(d, outbox_entry(ALERTS_DELIVERED, delivered_event(d, sub, item.article, item.tags, attempts, alert.discovered_at)))
                       for (d, _, alert), item in rows]
         elif status == "failed":
             events = [(d, outbox_entry(ALERTS_FAILED, failed_event(d, sub, item.article, error or "", attempts, result.permanent))) for (d, _, _), item in rows]
@@ -109,7 +108,7 @@ class DigestSender:
             self.metrics.digests.labels(kind).inc()
             log.info("digest delivered", extra={**ctx, "attempts": attempts})
             for (_, _, alert), _ in rows:
-                self.metrics.delivered(kind, _discovered_at(alert))
+                self.metrics.delivered(kind, alert.discovered_at)
             return True
         if status == "retry":
             self.metrics.retries.labels(kind).inc()
@@ -118,7 +117,3 @@ class DigestSender:
         self.metrics.failed.labels(kind).inc()
         log.error("digest delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
         return False
-
-
-def _discovered_at(alert: dict) -> datetime | None:
-    return datetime.fromisoformat(alert["discovered_at"]) if alert.get("discovered_at") else None

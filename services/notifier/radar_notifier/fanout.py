@@ -11,7 +11,7 @@ from datetime import datetime
 from radar_notifier.policy import next_digest_at
 from radar_notifier.routing import SubscriptionView, match_subscriptions
 from radar_notifier.store import ArticleDeliveries, DueRetry
-from radar_shared.messages import ArticleClassified
+from radar_shared.messages import AlertRecord, ArticleClassified
 
 
 @dataclass
@@ -19,7 +19,7 @@ class FanOut:
     """The rows to record for a batch, per article, and each article's alert per subscription id."""
 
     articles: list[ArticleDeliveries] = field(default_factory=list)
-    alerts: list[dict[int, dict]] = field(default_factory=list)
+    alerts: list[dict[int, AlertRecord]] = field(default_factory=list)
     queued: int = 0  # alerts queued for a digest
 
 
@@ -28,10 +28,9 @@ def fan_out(events: list[ArticleClassified], subscriptions: list[SubscriptionVie
     for event in events:
         a = event.article
         items = []
-        by_sub: dict[int, dict] = {}
-        article_json = a.model_dump(mode="json", exclude={"text", "summary_html"})  # alerts show the evidence, not the whole text
+        by_sub: dict[int, AlertRecord] = {}
         for sub, tags in match_subscriptions(subscriptions, event.tags):
-            alert = {"article": article_json, "tags": [t.model_dump(mode="json") for t in tags], "discovered_at": event.discovered_at.isoformat()}
+            alert = AlertRecord.of(event, tags)  # the article without its text: alerts show the evidence
             due = next_digest_at(sub.policy, now) if sub.policy.mode == "digest" else None
             items.append((sub.id, [t.tag for t in tags], alert, due))
             by_sub[sub.id] = alert

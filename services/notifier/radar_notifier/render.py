@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from radar_shared.messages import Article, Snippet, Tag
+from radar_shared.messages import Article, Coverage, Snippet, Tag
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -32,7 +32,7 @@ class FeedbackLinks:
 class DigestItem:
     article: Article
     tags: list[Tag]
-    coverage: list[dict[str, str]]  # later reports of the same story: source, title, url
+    coverage: list[Coverage]  # later reports of the same story
     feedback: FeedbackLinks | None = None  # this story's "relevant / not relevant" links
 
 
@@ -128,7 +128,7 @@ def render_digest(items: list[DigestItem], schedule: str) -> RenderedAlert:
     subject = one_line(f"[Radar] {schedule} digest: {n} {'story' if n == 1 else 'stories'} on {', '.join(topics)}", 250)
     stories = [
         {"article": i.article, "tags": i.tags, "published": _published(i.article), "url": safe_url(i.article.url),
-         "coverage": [{"source": c.get("source", ""), "title": c.get("title", ""), "url": safe_url(c.get("url", ""))} for c in i.coverage],
+         "coverage": [{"source": c.source, "title": c.title, "url": safe_url(c.url)} for c in i.coverage],
          "feedback": FeedbackLinks(safe_url(i.feedback.relevant), safe_url(i.feedback.not_relevant)) if i.feedback else None}
         for i in items
     ]
@@ -138,7 +138,7 @@ def render_digest(items: list[DigestItem], schedule: str) -> RenderedAlert:
     for i in items[:MAX_SLACK_STORIES]:
         story = _slack_story(i.article, i.tags, snippets=1)
         if i.coverage:
-            story += "\nAlso: " + ", ".join(slack_escape(one_line(c.get("source", ""), 60)) for c in i.coverage[:5])
+            story += "\nAlso: " + ", ".join(slack_escape(one_line(c.source, 60)) for c in i.coverage[:5])
         if i.feedback:
             story += f"\nUseful? {_slack_link(safe_url(i.feedback.relevant), 'Relevant')} · {_slack_link(safe_url(i.feedback.not_relevant), 'Not relevant')}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": story[:2900]}})
