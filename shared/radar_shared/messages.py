@@ -5,6 +5,7 @@ A breaking change means a new `…v2` topic; adding an optional field does not. 
 which is stored as JSON in `delivery.alert`: rows written by an older notifier must still read.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID, uuid4
@@ -75,14 +76,20 @@ class Snippet(_Frozen):
     @property
     def marked(self) -> str:
         """The sentence with matches between « and »: for humans and logs; renderers use `highlights`."""
+        return self.mark("«", "»")
+
+    def mark(self, open_: str, close: str, escape: Callable[[str], str] = str) -> str:
+        """The one highlighter of evidence: each match between `open_` and `close`, every piece of the sentence
+        passed through `escape` (the renderers' HTML, Slack or Markdown escaping; the marks are not escaped).
+        A range that overlaps an earlier one or lies beyond the text (a stored snippet edited since) is left out."""
         out, pos = [], 0
         for span in sorted(self.highlights, key=lambda s: s.start):
-            if span.start < pos:
+            if span.start < pos or span.end > len(self.text):
                 continue
-            out += [self.text[pos : span.start], "«", self.text[span.start : span.end], "»"]
+            out += [escape(self.text[pos : span.start]), open_, escape(self.text[span.start : span.end]), close]
             pos = span.end
-        out.append(self.text[pos:])
-        return "".join(out)
+        out.append(escape(self.text[pos:]))
+        return "".join(str(piece) for piece in out)
 
 
 class Match(_Frozen):
