@@ -93,7 +93,7 @@ async def watcher_cycle(db: str, bootstrap: str, args: argparse.Namespace) -> di
 
     from radar_feed_watcher.config import FeedWatcherSettings
     from radar_feed_watcher.fetcher import make_client
-    from radar_feed_watcher.isolation import ParserPool
+    from radar_feed_watcher.parser_pool import ParserPool
     from radar_feed_watcher.metrics import FeedMetrics
     from radar_feed_watcher.poller import Poller
     from radar_shared.broker import make_broker

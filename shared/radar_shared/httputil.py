@@ -1,20 +1,6 @@
-"""HTTP helpers shared by the services (pure)."""
+"""Old name of retry_after.py, kept only until radar_notifier.channels (another branch's file) imports
+parse_retry_after from radar_shared.retry_after: the integrator deletes this file at merge time."""
 
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from radar_shared.retry_after import parse_retry_after
 
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+__all__ = ["parse_retry_after"]

@@ -1,8 +1,11 @@
-"""Every Kafka payload, defined once. Models are frozen and ignore unknown fields.
+"""Every Kafka payload, defined once, and the alert record the notifier keeps from one. Models are frozen and
+ignore unknown fields.
 
-A breaking change means a new `…v2` topic; adding an optional field does not.
+A breaking change means a new `…v2` topic; adding an optional field does not. The same holds for AlertRecord,
+which is stored as JSON in `delivery.alert`: rows written by an older notifier must still read.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID, uuid4
@@ -73,14 +76,20 @@ class Snippet(_Frozen):
     @property
     def marked(self) -> str:
         """The sentence with matches between « and »: for humans and logs; renderers use `highlights`."""
+        return self.mark("«", "»")
+
+    def mark(self, open_: str, close: str, escape: Callable[[str], str] = str) -> str:
+        """The one highlighter of evidence: each match between `open_` and `close`, every piece of the sentence
+        passed through `escape` (the renderers' HTML, Slack or Markdown escaping; the marks are not escaped).
+        A range that overlaps an earlier one or lies beyond the text (a stored snippet edited since) is left out."""
         out, pos = [], 0
         for span in sorted(self.highlights, key=lambda s: s.start):
-            if span.start < pos:
+            if span.start < pos or span.end > len(self.text):
                 continue
-            out += [self.text[pos : span.start], "«", self.text[span.start : span.end], "»"]
+            out += [escape(self.text[pos : span.start]), open_, escape(self.text[span.start : span.end]), close]
             pos = span.end
-        out.append(self.text[pos:])
-        return "".join(out)
+        out.append(escape(self.text[pos:]))
+        return "".join(str(piece) for piece in out)
 
 
 class Match(_Frozen):
@@ -144,3 +153,42 @@ class AlertFailed(Event):
     error: str
     attempts: int
     permanent: bool = False
+
+
+class Coverage(_Frozen):
+    """A later report of a story that waits in a digest queue: another outlet's article."""
+
+    article_id: str = ""
+    source: str = ""
+    title: str = ""
+    url: str = ""
+
+
+ALERT_COVERAGE_LIMIT = 20  # later reports kept per queued story
+
+
+class AlertRecord(_Frozen):
+    """What the notifier keeps to (re-)send one alert (`delivery.alert`, JSON): the article without its text
+    (alerts show the evidence), the tags that its subscription follows, and the later coverage of the story."""
+
+    article: Article
+    tags: list[Tag]
+    discovered_at: datetime | None = Field(None, description="When the article was discovered, for end-to-end latency.")
+    coverage: list[Coverage] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, event: ArticleClassified, tags: list[Tag]) -> "AlertRecord":
+        """The alert of `event` for a subscription that follows `tags` (no validation: the parts are models)."""
+        article = event.article.model_copy(update={"text": "", "summary_html": ""})
+        return cls.model_construct(article=article, tags=tags, discovered_at=event.discovered_at, coverage=[])
+
+    def stored(self) -> dict:
+        """The JSON that `delivery.alert` holds: the keys the notifier has always written."""
+        return self.model_dump(mode="json", exclude={"article": {"text", "summary_html"}})
+
+    def with_coverage(self, article: Article) -> "AlertRecord":
+        """This alert with a later report of its story added (once per article, at most ALERT_COVERAGE_LIMIT)."""
+        if article.article_id in {self.article.article_id, *(c.article_id for c in self.coverage)}:
+            return self
+        cover = Coverage(article_id=article.article_id, source=article.source, title=article.title, url=article.url)
+        return self.model_copy(update={"coverage": [*self.coverage, cover][:ALERT_COVERAGE_LIMIT]})

@@ -1,14 +1,18 @@
-"""A notifier in the test's own event loop, and subscriptions for it (the delivery log is a real database)."""
+"""A notifier in the test's own event loop, and subscriptions for it (the delivery log is a real database);
+FakeSender stands in for the channels where a real SMTP server or Slack stand-in adds nothing."""
 
 from collections.abc import Callable
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry
 
+from radar_notifier.channels import SendResult
 from radar_notifier.config import NotifierSettings
-from radar_notifier.deliver import DeliveryMetrics, Notifier
+from radar_notifier.deliver import Notifier
+from radar_notifier.metrics import DeliveryMetrics
+from radar_notifier.render import RenderedAlert
 from radar_notifier.routing import SubscriptionView
-from radar_shared.channel_urls import ChannelRules
+from radar_shared.channel_urls import ChannelRules, scheme
 from radar_shared.db import session_scope
 from radar_shared.models import Channel, Subscription
 
@@ -32,8 +36,34 @@ def subscribe(db: str, url: str) -> SubscriptionView:
         return SubscriptionView(sub.id, url, ("dprk-sanctions",), ())  # type: ignore[arg-type]
 
 
-def notifier_for(db: str, clock: Callable[[], datetime] | None = None, **settings: float) -> tuple[Notifier, list, list]:
-    """A Notifier with quick retries; returns it with the lists its published delivered and failed events go to."""
+class FakeSender:
+    """The notifier's edge (channels.Sender) without channels: it keeps what it was given to send, and answers
+    with the results the test scripted, in order, then with success."""
+
+    def __init__(self, *results: SendResult) -> None:
+        self.script = list(results)
+        self.sent: list[tuple[str, RenderedAlert]] = []
+        self.closed = False
+
+    async def send(self, url: str, alert: RenderedAlert) -> SendResult:
+        self.sent.append((url, alert))
+        return self.script.pop(0) if self.script else SendResult(True, scheme(url))
+
+    async def close(self) -> None:
+        self.closed = True
+
+    def subjects(self) -> list[str]:
+        return [alert.subject for _, alert in self.sent]
+
+
+def failure(error: str = "Connection error", permanent: bool = False, retry_after: float | None = None) -> SendResult:
+    """A failed send, as channels.send reports it."""
+    return SendResult(False, "mailto", [error], permanent=permanent, retry_after=retry_after)
+
+
+def notifier_for(db: str, clock: Callable[[], datetime] | None = None, sender: FakeSender | None = None, **settings: float) -> tuple[Notifier, list, list]:
+    """A Notifier with quick retries (and `sender` in place of the channels); returns it with the lists its
+    published delivered and failed events go to."""
     delivered: list = []
     failed: list = []
 
@@ -45,4 +75,4 @@ def notifier_for(db: str, clock: Callable[[], datetime] | None = None, **setting
 
     config = NotifierSettings(**{"retry_base_seconds": 0.05, "retry_max_seconds": 5, "allowed_networks": SINKS, **settings})
     kw = {"clock": clock} if clock else {}
-    return Notifier(config, db, on_delivered, on_failed, DeliveryMetrics(CollectorRegistry()), **kw), delivered, failed
+    return Notifier(config, db, on_delivered, on_failed, DeliveryMetrics(CollectorRegistry()), sender=sender, **kw), delivered, failed  # type: ignore[arg-type]

@@ -11,14 +11,15 @@ import logging
 
 from prometheus_client import CollectorRegistry, Counter
 
-from radar_classifier.classify import Classifier
+from radar_classifier.classify import Classifier, apply_watches, classify_event
 from radar_classifier.config import SERVICE, ClassifierSettings
-from radar_classifier.handlers import apply_watches, classify_event
 from radar_classifier.store import load_watches, load_watchlists
 from radar_shared.broker import batch_consumer_options, batch_decoder, kafka_security, make_broker
+from radar_shared.heartbeat import ServiceRuntime
 from radar_shared.logging import PeriodicSummary
+from radar_shared.loops import ConfigReloader
 from radar_shared.messages import ArticleClassified, ArticleDiscovered
-from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
+from radar_shared.service_app import make_app
 from radar_shared.settings import SharedSettings
 from radar_shared.topics import ARTICLES_CLASSIFIED, ARTICLES_DISCOVERED
 

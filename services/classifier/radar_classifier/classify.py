@@ -1,5 +1,7 @@
-"""classify(): the one function that tags an article, used by the service and by `radar classify`."""
+"""classify(): the one function that tags an article, used by the service and by `radar classify`; classify_event
+turns an ArticleDiscovered into the ArticleClassified to publish (or nothing), and apply_watches swaps in new watches."""
 
+import logging
 from urllib.parse import urlsplit
 
 from radar_classifier.query import Article as QueryArticle
@@ -11,8 +13,9 @@ from radar_classifier.language import identify_language
 from radar_classifier.lexicon import load_lexicon
 from radar_classifier.rules import MAX_SNIPPETS, TopicRules, classifier_version, load_topics, score_topic
 from radar_classifier.text import Document
-from radar_shared.messages import Match, Snippet, Span, Tag
+from radar_shared.messages import ArticleClassified, ArticleDiscovered, Match, Snippet, Span, Tag
 
+log = logging.getLogger("radar.classifier")
 
 CompiledWatch = IndexedWatch
 
@@ -99,3 +102,19 @@ class Classifier:
         if self._watchlist.entities:
             tags += self._watchlist.match(doc)
         return tags
+
+
+def classify_event(classifier: Classifier, event: ArticleDiscovered) -> ArticleClassified | None:
+    a = event.article
+    tags = classifier.classify(a.title, a.text, a.url, a.lang, a.source)
+    if not tags:
+        return None
+    return ArticleClassified(article=a, tags=tags, classifier_version=classifier.version, discovered_at=event.occurred_at)
+
+
+def apply_watches(classifier: Classifier, rows: list[tuple[int, str]]) -> None:
+    """Swap in freshly compiled watches; an invalid stored query is logged and skipped, never fatal."""
+    compiled, errors = compile_watches(rows)
+    for watch_id, error in errors:
+        log.error("watch query is invalid; skipped", extra={"watch_id": watch_id, "error": error})
+    classifier.watches = compiled

@@ -2,7 +2,7 @@
 
 from radar_feed_watcher.config import SERVICE, FeedWatcherSettings
 from radar_shared.logging import configure_logging
-from radar_shared.runtime import serve
+from radar_shared.service_app import serve
 from radar_shared.settings import SharedSettings
 
 

@@ -5,12 +5,13 @@ from prometheus_client import CollectorRegistry
 
 from radar_feed_watcher.config import SERVICE, FeedWatcherSettings
 from radar_feed_watcher.fetcher import make_client
-from radar_feed_watcher.isolation import ParserPool
+from radar_feed_watcher.parser_pool import ParserPool
 from radar_feed_watcher.metrics import FeedMetrics
 from radar_feed_watcher.poller import Poller
 from radar_shared.broker import kafka_security, make_broker
+from radar_shared.heartbeat import ServiceRuntime
 from radar_shared.messages import ArticleDiscovered
-from radar_shared.runtime import ServiceRuntime, make_app
+from radar_shared.service_app import make_app
 from radar_shared.settings import SharedSettings
 from radar_shared.topics import ARTICLES_DISCOVERED
 

@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from radar_shared.httputil import parse_retry_after
+from radar_shared.retry_after import parse_retry_after
 from radar_shared.netpolicy import URLRefusedError, check_url, pinned_request
 
 

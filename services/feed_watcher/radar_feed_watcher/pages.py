@@ -1,5 +1,5 @@
 """The main text of an article page (pure): trafilatura, made for the job, drops navigation, boilerplate,
-comments and ads. Runs in the parser workers, under their CPU limit (isolation.py)."""
+comments and ads. Runs in the parser workers, under their CPU limit (parser_pool.py)."""
 
 import trafilatura
 

@@ -36,7 +36,7 @@ from radar_feed_watcher.scheduler import next_poll_at, plan_interval, publish_ga
 from radar_shared import outbox
 from radar_shared.messages import Article, ArticleDiscovered
 from radar_shared.models import SeenEntry
-from radar_shared.runtime import repeat
+from radar_shared.loops import repeat
 
 log = logging.getLogger("radar.feed_watcher")
 

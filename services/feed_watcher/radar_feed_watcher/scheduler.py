@@ -18,15 +18,9 @@ def next_poll_at(
 
     ±10 % jitter keeps feeds from polling in lockstep; `Retry-After` is a floor.
     """
-    rng = rng or random.Random()
-    if error_streak > 0:
-        delay = backoff_delay(error_streak, interval_seconds, max(max_backoff_seconds, interval_seconds))
-    else:
-        delay = interval_seconds
-    delay *= rng.uniform(0.9, 1.1)
-    if retry_after_seconds is not None:
-        delay = max(delay, retry_after_seconds)
-    return now + timedelta(seconds=delay)
+    jitter = (rng or random.Random()).uniform(0.9, 1.1)
+    cap = max(max_backoff_seconds, interval_seconds)
+    return now + timedelta(seconds=backoff_delay(error_streak, interval_seconds, cap, jitter=jitter, floor=retry_after_seconds))
 
 
 def publish_gap(published: list[datetime], recent: int = 20) -> float | None:

@@ -16,13 +16,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from radar_feed_watcher.fingerprint import bands, is_near_duplicate, simhash, title_key
+from radar_feed_watcher.stories import STORY_WINDOW, TITLE_WINDOW, SeenArticle, StoryPrint, decide_story, near_duplicate_story
 from radar_shared import outbox as outbox_table
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import Feed, FeedState, SeenEntry, StoryFingerprint
 
-STORY_WINDOW = timedelta(days=7)
-TITLE_WINDOW = timedelta(hours=36)
 
 
 @dataclass(frozen=True)
@@ -153,25 +151,26 @@ def write_outcomes(db: str, outcomes: list[PollOutcome]) -> None:
 
 
 def assign_story(s: Session, article_id: str, canonical_story: str, title: str, text: str, now: datetime) -> str:
-    """The story_id of an article: that of a near-duplicate seen in the last week (or of the same long title
-    in the last 36 hours), else its own. The fingerprint is stored for the articles that follow."""
-    fp = simhash(title, text)
-    key = title_key(title)
-    bs = bands(fp)
+    """The story_id of an article (stories.py decides; this looks up the candidates). The fingerprint is stored
+    for the articles that follow."""
+    fp = StoryPrint.of(title, text)
     recent = col(StoryFingerprint.created_at) >= now - STORY_WINDOW
     band_cols = [StoryFingerprint.band0, StoryFingerprint.band1, StoryFingerprint.band2, StoryFingerprint.band3,
                  StoryFingerprint.band4, StoryFingerprint.band5, StoryFingerprint.band6, StoryFingerprint.band7]
     candidates = s.exec(
-        select(StoryFingerprint).where(recent, or_(*(c == b for c, b in zip(band_cols, bs, strict=True)))).order_by(col(StoryFingerprint.id)).limit(200)
+        select(StoryFingerprint).where(recent, or_(*(c == b for c, b in zip(band_cols, fp.bands, strict=True)))).order_by(col(StoryFingerprint.id)).limit(200)
     ).all()
-    story = next((c.story_id for c in candidates if c.article_id == article_id or is_near_duplicate(c.simhash, fp)), None)
-    if story is None and key:
-        same_title = s.exec(
-            select(StoryFingerprint).where(StoryFingerprint.title_key == key, col(StoryFingerprint.created_at) >= now - TITLE_WINDOW).order_by(col(StoryFingerprint.id))
+    near = near_duplicate_story(article_id, fp, (SeenArticle(c.story_id, c.article_id, c.simhash) for c in candidates))
+    same_title = None
+    if near is None and fp.title_key:
+        row = s.exec(
+            select(StoryFingerprint).where(StoryFingerprint.title_key == fp.title_key, col(StoryFingerprint.created_at) >= now - TITLE_WINDOW)
+            .order_by(col(StoryFingerprint.id))
         ).first()
-        story = same_title.story_id if same_title else None
-    story = story or canonical_story
-    s.add(StoryFingerprint(story_id=story, article_id=article_id, simhash=fp, title_key=key, created_at=now, **{f"band{i}": b for i, b in enumerate(bs)}))
+        same_title = row.story_id if row else None
+    story = decide_story(near, same_title, canonical_story)
+    s.add(StoryFingerprint(story_id=story, article_id=article_id, simhash=fp.simhash, title_key=fp.title_key, created_at=now,
+                           **{f"band{i}": b for i, b in enumerate(fp.bands)}))
     return story
 
 

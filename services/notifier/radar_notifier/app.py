@@ -5,10 +5,14 @@ from prometheus_client import CollectorRegistry
 from radar_notifier import store
 from radar_notifier.channels import configure_slack
 from radar_notifier.config import SERVICE, NotifierSettings
-from radar_notifier.deliver import DeliveryMetrics, FeedbackSigner, Notifier
+from radar_notifier.deliver import Notifier
+from radar_notifier.feedback_links import FeedbackSigner
+from radar_notifier.metrics import DeliveryMetrics
 from radar_shared.broker import batch_consumer_options, batch_decoder, kafka_security, make_broker
+from radar_shared.heartbeat import ServiceRuntime
+from radar_shared.loops import ConfigReloader
 from radar_shared.messages import AlertDelivered, AlertFailed, ArticleClassified
-from radar_shared.runtime import ConfigReloader, ServiceRuntime, make_app
+from radar_shared.service_app import make_app
 from radar_shared.settings import FeedbackSettings, SharedSettings
 from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED, ARTICLES_CLASSIFIED
 

@@ -1,4 +1,4 @@
-"""Fan-out of one ArticleClassified: match subscriptions, record the deliveries, then claim, send and mark each.
+"""Delivery of ArticleClassified events: record each batch's deliveries, then claim, send and mark each.
 
 The Kafka handler only records the rows (one transaction) and starts the sends in the background, so the
 partition moves on at database speed, not at the speed of the slowest channel. Deliveries to different
@@ -22,81 +22,44 @@ import functools
 import json
 import logging
 import os
-import random
 import socket
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
-
 from radar_notifier import store
-from radar_notifier.channels import Sender, SendResult, slack_webhook
+from radar_notifier.channels import Sender, slack_webhook
 from radar_notifier.config import NotifierSettings
-from radar_notifier.policy import hold_until, next_digest_at, quiet_until
-from radar_notifier.render import DigestItem, FeedbackLinks, RenderedAlert, render_alert, render_digest, with_feedback
-from radar_notifier.routing import SubscriptionView, match_subscriptions
+from radar_notifier.digests import DigestSender
+from radar_notifier.fanout import fan_out, to_send
+from radar_notifier.feedback_links import FeedbackSigner
+from radar_notifier.metrics import DeliveryMetrics
+from radar_notifier.outcomes import OutcomeBatcher, delivered_event, failed_event, outbox_entry
+from radar_notifier.policy import hold_until
+from radar_notifier.render import RenderedAlert, render_alert, with_feedback
+from radar_notifier.retry_schedule import failure_text, next_step, retry_jitter
+from radar_notifier.routing import SubscriptionView
 from radar_shared import outbox
-from radar_shared.backoff import backoff_delay
 from radar_shared.channel_urls import ChannelRules, mask, scheme
-from radar_shared.feedback import VOTES, sign_vote
 from radar_shared.logging import PeriodicSummary
-from radar_shared.messages import AlertDelivered, AlertFailed, Article, ArticleClassified, Tag, utcnow
+from radar_shared.messages import AlertDelivered, AlertFailed, AlertRecord, ArticleClassified, utcnow
 from radar_shared.models import AlertOutbox
-from radar_shared.runtime import repeat
+from radar_shared.loops import repeat
 from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED
+
+__all__ = ["DeliveryMetrics", "FeedbackSigner", "Notifier"]
 
 log = logging.getLogger("radar.notifier")
 MAX_INFLIGHT = 256  # handle() calls whose sends run in the background at once
 RENDER_CACHE = 1024  # rendered alerts kept, per (article, tags)
 
 
-class DeliveryMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.sent = Counter("radar_deliveries_sent_total", "Alerts delivered, by channel type", ["channel_type"], registry=registry)
-        self.failed = Counter("radar_deliveries_failed_total", "Alerts that failed, by channel type", ["channel_type"], registry=registry)
-        self.retries = Counter("radar_delivery_retries_total", "Delivery attempts that failed and were scheduled again, by channel type", ["channel_type"], registry=registry)
-        self.held = Counter("radar_deliveries_held_total", "Alerts held back by quiet hours or a rate limit", ["reason"], registry=registry)
-        self.queued = Counter("radar_deliveries_queued_total", "Stories queued for a digest", registry=registry)
-        self.digests = Counter("radar_digests_sent_total", "Digests sent, by channel type", ["channel_type"], registry=registry)
-        self.latency = Histogram(
-            "radar_end_to_end_seconds",
-            "From discovery of the article to delivery of the alert",
-            buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
-            registry=registry,
-        )
-
-
-@dataclass(frozen=True)
-class FeedbackSigner:
-    """Signs the "relevant / not relevant" links of an alert (radar_shared.feedback); the control plane checks them."""
-
-    secret: str
-    public_url: str
-    days: float
-
-    def links(self, delivery_id: int, now: datetime) -> FeedbackLinks:
-        base = self.public_url.rstrip("/")
-        return FeedbackLinks(*(f"{base}/feedback/{sign_vote(self.secret, delivery_id, None, vote, now, self.days)}" for vote in VOTES))
-
-
-def next_step(result: SendResult, attempts: int, settings: NotifierSettings, now: datetime, jitter: float) -> tuple[str, datetime | None]:
-    """After an attempt: ('sent', None), ('retry', when) or ('failed', None). A service's Retry-After is a floor
-    under the exponential back-off; `jitter` is a factor near 1 that spreads retries out."""
-    if result.ok:
-        return "sent", None
-    if result.permanent or attempts >= settings.send_attempts:
-        return "failed", None
-    delay = backoff_delay(attempts, settings.retry_base_seconds, settings.retry_max_seconds) * jitter
-    if result.retry_after is not None:
-        delay = max(delay, min(result.retry_after, settings.retry_max_seconds))
-    return "retry", now + timedelta(seconds=delay)
-
-
 class Notifier:
+    """Composes the steps: fan-out (fanout.py), sends with their retry schedule (retry_schedule.py), outcome
+    batching (outcomes.py) and digests (digests.py), over the delivery log (store.py) and the channels."""
+
     def __init__(
         self,
         settings: NotifierSettings,
@@ -122,37 +85,18 @@ class Notifier:
         self.by_id: dict[int, SubscriptionView] = {}
         self.inflight: set[asyncio.Task] = set()
         self.in_hand: set[int] = set()  # deliveries this notifier has claimed and not yet marked
-        self.marks: list[tuple[dict, asyncio.Future]] = []
         self.summary = PeriodicSummary(log, "notifier")
         self.rendered: OrderedDict[tuple[str, str], RenderedAlert] = OrderedDict()  # per (article, tags): one rendering for every subscriber
-        self.mark_writer: asyncio.Task | None = None
         # SQLite has one writer: several threads writing at once wait in its busy handler, which sleeps in steps of
         # up to 100 ms. One thread for SQLite keeps its writes back to back; PostgreSQL gets a pool.
         self.db_executor = ThreadPoolExecutor(1 if database_url.startswith("sqlite") else 8, thread_name_prefix="delivery-log")
+        self.outcomes = OutcomeBatcher(database_url, self.db_call, clock)
+        self.digests = DigestSender(settings, database_url, self.db_call, self.sender, metrics, clock, lambda sub_id: self.by_id.get(sub_id),
+                                    self.in_hand, feedback)
 
     async def mark(self, delivery_id: int, **outcome: Any) -> None:
-        """Record a send's outcome. Outcomes that arrive while a write is under way are written together in the
-        next transaction (group commit), so a busy notifier does not pay a transaction per alert; each caller
-        returns only once its own outcome is durable."""
-        done = asyncio.get_running_loop().create_future()
-        self.marks.append(({"delivery_id": delivery_id, "now": self.clock(), **outcome}, done))
-        if self.mark_writer is None or self.mark_writer.done():
-            self.mark_writer = asyncio.create_task(self._write_marks())
-        await done
-
-    async def _write_marks(self) -> None:
-        while self.marks:
-            batch, self.marks = self.marks, []
-            try:
-                await self.db_call(store.mark_many, self.db, [m for m, _ in batch])
-            except Exception as error:  # each waiting send sees the storage error, as with a write of its own
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(error)
-                continue
-            for _, done in batch:
-                if not done.done():
-                    done.set_result(None)
+        """Record a send's outcome, batched with the others that arrive meanwhile (outcomes.OutcomeBatcher)."""
+        await self.outcomes.mark(delivery_id, **outcome)
 
     async def db_call(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(self.db_executor, functools.partial(fn, *args, **kwargs))
@@ -187,35 +131,18 @@ class Notifier:
         by this notifier (its lease is renewed while it works on them); after a crash they are taken over once
         the lease is NOTIFIER_SENDING_STALE_SECONDS old. Return how many new alerts were started."""
         now = self.clock()
-        batch: list[store.ArticleDeliveries] = []
-        alerts: list[dict[int, dict]] = []
-        queued = 0
-        for event in events:
-            a = event.article
-            items = []
-            by_sub: dict[int, dict] = {}
-            article_json = a.model_dump(mode="json", exclude={"text", "summary_html"})  # alerts show the evidence, not the whole text
-            for sub, tags in match_subscriptions(self.subscriptions, event.tags):
-                alert = {"article": article_json, "tags": [t.model_dump(mode="json") for t in tags], "discovered_at": event.discovered_at.isoformat()}
-                due = next_digest_at(sub.policy, now) if sub.policy.mode == "digest" else None
-                items.append((sub.id, [t.tag for t in tags], alert, due))
-                by_sub[sub.id] = alert
-                queued += due is not None
-            if items:
-                batch.append(store.ArticleDeliveries(a.story_id, a.article_id, a.title, items))
-                alerts.append(by_sub)
-        if not batch:
+        plan = fan_out(events, self.subscriptions, now)
+        if not plan.articles:
             return 0
         claim = len(self.inflight) < MAX_INFLIGHT  # beyond that, rows stay 'pending' and the delivery loop sends them
-        recorded = await self.db_call(store.record_many, self.db, batch, now, claim)
-        if queued:
-            self.metrics.queued.inc(queued)
-        due_now = []
-        for article, by_sub, new in zip(batch, alerts, recorded, strict=True):
+        recorded = await self.db_call(store.record_many, self.db, plan.articles, now, claim)
+        if plan.queued:
+            self.metrics.queued.inc(plan.queued)
+        for article, new in zip(plan.articles, recorded, strict=True):
             ctx = {"story_id": article.story_id, "article_id": article.article_id, "matched": len(article.items), "new": len(new)}
             log.debug("deliveries recorded" if new else "already delivered; skipped", extra=ctx)
-            due_now += [store.DueRetry(delivery_id, sub_id, self.by_id[sub_id].channel_url, 0, by_sub[sub_id]) for sub_id, delivery_id in new]
-        self.summary.add(articles=len(events), matched=len(batch), recorded=sum(len(n) for n in recorded))
+        due_now = to_send(plan, recorded, {sub_id: sub.channel_url for sub_id, sub in self.by_id.items()})
+        self.summary.add(articles=len(events), matched=len(plan.articles), recorded=sum(len(n) for n in recorded))
         if due_now and claim:
             self.in_hand.update(d.delivery_id for d in due_now)  # leased from the moment the rows exist
             task = asyncio.create_task(self._attempt_all(due_now))
@@ -251,15 +178,14 @@ class Notifier:
             log.error("send failed unexpectedly", extra={"error": f"{type(error).__name__}: {error}"})
         return sum(1 for r in results if r is True)
 
-    async def attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: dict) -> bool:
+    async def attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: AlertRecord) -> bool:
         """One send of a claimed delivery, unless quiet hours or the rate limit hold it back; then sent, or a
         retry scheduled in the delivery log (the partition is not held), or failed when the budget is spent or
         the failure is permanent."""
         return await self._attempt(delivery_id, sub, attempts, alert)
 
-    async def _attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: dict) -> bool:
-        article = Article.model_validate(alert["article"])
-        tags = [Tag.model_validate(t) for t in alert["tags"]]
+    async def _attempt(self, delivery_id: int, sub: SubscriptionView, attempts: int, alert: AlertRecord) -> bool:
+        article, tags = alert.article, alert.tags
         ctx = {"subscription_id": sub.id, "story_id": article.story_id, "article_id": article.article_id, "delivery_id": delivery_id}
         now = self.clock()
         held = hold_until(sub.policy, now)  # quiet hours
@@ -272,19 +198,19 @@ class Notifier:
             self.metrics.held.labels("quiet_hours" if reason.startswith("quiet") else "rate_limit").inc()
             log.info("alert held", extra={**ctx, "reason": reason})
             return False
-        rendered = self.render(article, tags, alert)
+        rendered = self.render(alert)
         if self.feedback is not None:  # the links are this delivery's own: added to the shared rendering
             rendered = with_feedback(rendered, self.feedback.links(delivery_id, self.clock()))
         result = await self.sender.send(sub.channel_url, rendered)
         attempts += 1
         kind = scheme(sub.channel_url)
         ctx["channel"] = result.service
-        status, retry_at = next_step(result, attempts, self.settings, self.clock(), random.uniform(0.8, 1.2))
-        error = None if result.ok else ("; ".join(result.errors) or "Apprise reported a failure")[:2000]
+        status, retry_at = next_step(result, attempts, self.settings, self.clock(), retry_jitter())
+        error = failure_text(result)
         if status == "sent":
-            event = self._delivered_event(delivery_id, sub, article, tags, attempts, alert)
+            event = delivered_event(delivery_id, sub, article, tags, attempts, alert.discovered_at)
             await self.mark(delivery_id, status="sent", attempts=attempts, error=None, result=result.as_dict(), event=outbox_entry(ALERTS_DELIVERED, event))
-            self._delivered(kind, alert)
+            self.metrics.delivered(kind, alert.discovered_at)
             log.debug("alert delivered", extra={**ctx, "attempts": attempts})
             self.summary.add(delivered=1)
             return True
@@ -293,40 +219,22 @@ class Notifier:
             self.metrics.retries.labels(kind).inc()
             log.warning("alert delivery failed; retry scheduled", extra={**ctx, "error": error, "attempts": attempts, "retry_at": retry_at.isoformat()})  # type: ignore[union-attr]
             return False
-        event = self._failed_event(delivery_id, sub, article, error or "", attempts, result.permanent)
+        event = failed_event(delivery_id, sub, article, error or "", attempts, result.permanent)
         await self.mark(delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict(), event=outbox_entry(ALERTS_FAILED, event))
         self.metrics.failed.labels(kind).inc()
         log.error("alert delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
         return False
 
-    def render(self, article: Article, tags: list[Tag], alert: dict) -> RenderedAlert:
+    def render(self, alert: AlertRecord) -> RenderedAlert:
         """render_alert, once per article and set of tags (the subscribers of one article share it)."""
-        key = (article.article_id, json.dumps(alert["tags"], sort_keys=True))
+        key = (alert.article.article_id, json.dumps([t.model_dump(mode="json") for t in alert.tags], sort_keys=True))
         if (rendered := self.rendered.get(key)) is None:
-            rendered = self.rendered[key] = render_alert(article, tags)
+            rendered = self.rendered[key] = render_alert(alert.article, alert.tags)
             while len(self.rendered) > RENDER_CACHE:
                 self.rendered.popitem(last=False)
         else:
             self.rendered.move_to_end(key)
         return rendered
-
-    def _delivered(self, kind: str, alert: dict) -> None:
-        self.metrics.sent.labels(kind).inc()
-        if alert.get("discovered_at"):
-            self.metrics.latency.observe((utcnow() - datetime.fromisoformat(alert["discovered_at"])).total_seconds())
-
-    def _delivered_event(self, delivery_id: int, sub: SubscriptionView, article: Article, tags: list[Tag], attempts: int, alert: dict) -> AlertDelivered:
-        discovered = datetime.fromisoformat(alert["discovered_at"]) if alert.get("discovered_at") else None
-        return AlertDelivered(
-            delivery_id=delivery_id, subscription_id=sub.id, article_id=article.article_id, story_id=article.story_id,
-            channel=mask(sub.channel_url), tags=[t.tag for t in tags], attempts=attempts, discovered_at=discovered,
-        )
-
-    def _failed_event(self, delivery_id: int, sub: SubscriptionView, article: Article, error: str, attempts: int, permanent: bool) -> AlertFailed:
-        return AlertFailed(
-            delivery_id=delivery_id, subscription_id=sub.id, article_id=article.article_id, story_id=article.story_id,
-            channel=mask(sub.channel_url), error=error, attempts=attempts, permanent=permanent,
-        )
 
     async def retry_due(self) -> int:
         """Send the deliveries that are due (retries, held alerts, new alerts not sent yet, sends a crash
@@ -335,75 +243,10 @@ class Notifier:
         due = await self.db_call(store.claim_due_retries, self.db, now, 100, now - timedelta(seconds=self.settings.sending_stale_seconds))
         return await self._attempt_all(due)
 
-    async def digest_due(self) -> int:
-        """Send every digest that is due, one message per subscription; return how many were sent."""
-        now = self.clock()
-        batches = await self.db_call(store.claim_digests, self.db, now, now - timedelta(seconds=self.settings.sending_stale_seconds))
-        results = await asyncio.gather(*(self.send_digest(b) for b in batches), return_exceptions=True)
-        for error in (r for r in results if isinstance(r, BaseException)):
-            log.error("digest failed unexpectedly", extra={"error": f"{type(error).__name__}: {error}"})
-        return sum(1 for r in results if r is True)
-
-    async def send_digest(self, batch: store.DigestBatch) -> bool:
-        ids = [d for d, _, _ in batch.rows]
-        self.in_hand.update(ids)
-        try:
-            return await self._send_digest(batch)
-        finally:
-            self.in_hand.difference_update(ids)
-
-    async def _send_digest(self, batch: store.DigestBatch) -> bool:
-        now = self.clock()
-        attempts = max(a for _, a, _ in batch.rows)
-        ctx = {"subscription_id": batch.subscription_id, "stories": len(batch.rows), "batch_id": batch.batch_id}
-        sub = self.by_id.get(batch.subscription_id)
-        if sub is None:
-            await self.db_call(store.suppress, self.db, [d for d, _, _ in batch.rows], "the subscription was removed or paused", now)
-            return False
-        if until := quiet_until(sub.policy, now):
-            await self.db_call(store.mark_batch, self.db, batch.batch_id, status="queued", attempts=attempts, error=None,
-                                    result={"held": "quiet hours"}, next_attempt_at=until, now=now)
-            self.metrics.held.labels("quiet_hours").inc()
-            return False
-        now = self.clock()
-        items = [
-            DigestItem(Article.model_validate(alert["article"]), [Tag.model_validate(t) for t in alert["tags"]], alert.get("coverage", []),
-                       self.feedback.links(delivery_id, now) if self.feedback is not None else None)
-            for delivery_id, _, alert in batch.rows
-        ]
-        result = await self.sender.send(sub.channel_url, render_digest(items, sub.policy.digest_schedule))
-        attempts += 1
-        kind = scheme(sub.channel_url)
-        status, retry_at = next_step(result, attempts, self.settings, self.clock(), random.uniform(0.8, 1.2))
-        error = None if result.ok else ("; ".join(result.errors) or "Apprise reported a failure")[:2000]
-        stored = {"sent": "sent", "retry": "queued", "failed": "failed"}[status]
-        rows = list(zip(batch.rows, items, strict=True))
-        if status == "sent":
-            events = [(d, outbox_entry(ALERTS_DELIVERED, self._delivered_event(d, sub, item.article, item.tags, attempts, alert))) for (d, _, alert), item in rows]
-        elif status == "failed":
-            events = [(d, outbox_entry(ALERTS_FAILED, self._failed_event(d, sub, item.article, error or "", attempts, result.permanent))) for (d, _, _), item in rows]
-        else:
-            events = []
-        await self.db_call(store.mark_batch, self.db, batch.batch_id, status=stored, attempts=attempts, error=error, result=result.as_dict(),
-                                next_attempt_at=retry_at, now=self.clock(), events=events)
-        if status == "sent":
-            self.metrics.digests.labels(kind).inc()
-            log.info("digest delivered", extra={**ctx, "attempts": attempts})
-            for (_, _, alert), _ in rows:
-                self._delivered(kind, alert)
-            return True
-        if status == "retry":
-            self.metrics.retries.labels(kind).inc()
-            log.warning("digest delivery failed; retry scheduled", extra={**ctx, "error": error, "attempts": attempts})
-            return False
-        self.metrics.failed.labels(kind).inc()
-        log.error("digest delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
-        return False
-
     async def send_due(self) -> int:
         await self.renew_leases()
         sent = await self.retry_due()
-        return sent + await self.digest_due()
+        return sent + await self.digests.send_due()
 
     async def retry_forever(self) -> None:
         """The delivery loop, and beside it the renewal of this notifier's claims on a clock of its own: a tick
@@ -431,8 +274,3 @@ class Notifier:
     async def _event_refused(self, row_id: int, entry: dict, error: BaseException) -> None:
         log.error("alert event refused by Kafka; not retried",
                   extra={"topic": entry["topic"], "delivery_id": entry["event"].get("delivery_id"), "error": f"{type(error).__name__}: {error}"})
-
-
-def outbox_entry(topic: str, event: AlertDelivered | AlertFailed) -> dict:
-    """What alert_outbox stores for one event."""
-    return {"topic": topic, "event": event.model_dump(mode="json")}

@@ -8,7 +8,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
-from radar_shared.messages import Article, Snippet, Tag
+from radar_shared.messages import Article, Coverage, Snippet, Tag
 
 _env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -32,7 +32,7 @@ class FeedbackLinks:
 class DigestItem:
     article: Article
     tags: list[Tag]
-    coverage: list[dict[str, str]]  # later reports of the same story: source, title, url
+    coverage: list[Coverage]  # later reports of the same story
     feedback: FeedbackLinks | None = None  # this story's "relevant / not relevant" links
 
 
@@ -42,15 +42,12 @@ def one_line(value: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _marked(snippet: Snippet, open_: str, close: str, esc) -> str:  # type: ignore[no-untyped-def]
-    out, pos = [], 0
-    for span in sorted(snippet.highlights, key=lambda s: s.start):
-        if span.start < pos:
-            continue
-        out += [esc(snippet.text[pos : span.start]), open_, esc(snippet.text[span.start : span.end]), close]
-        pos = span.end
-    out.append(esc(snippet.text[pos:]))
-    return "".join(str(x) for x in out)
+def _html_marked(snippet: Snippet) -> Markup:
+    return Markup(snippet.mark(Markup("<mark>"), Markup("</mark>"), escape))
+
+
+def _text_marked(snippet: Snippet) -> str:
+    return snippet.mark("**", "**")
 
 
 def tag_label(tag: Tag) -> str:
@@ -78,8 +75,8 @@ def _published(article: Article) -> str:
 
 
 def _slack_mark(snippet: Snippet) -> str:
-    # `_marked` puts *…* around each match; the text between is escaped, and no line break may end a quote.
-    return _marked(snippet, "*", "*", slack_escape).replace("\n", " ")
+    # *…* around each match; the text between is escaped, and no line break may end a quote.
+    return snippet.mark("*", "*", slack_escape).replace("\n", " ")
 
 
 def _slack_story(article: Article, tags: list[Tag], snippets: int) -> str:
@@ -97,8 +94,8 @@ def render_alert(article: Article, tags: list[Tag]) -> RenderedAlert:
     published = _published(article)
     url = safe_url(article.url)
     context = {"article": article, "tags": tags, "published": published, "url": url}
-    text = _env.get_template("alert.txt.j2").render(**context, marked=lambda s: _marked(s, "**", "**", str))
-    html = _env.get_template("alert.html.j2").render(**context, marked=lambda s: Markup(_marked(s, Markup("<mark>"), Markup("</mark>"), escape)))
+    text = _env.get_template("alert.txt.j2").render(**context, marked=_text_marked)
+    html = _env.get_template("alert.html.j2").render(**context, marked=_html_marked)
     slack = {
         "text": slack_escape(subject),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _slack_story(article, tags, snippets=2)}}],
@@ -128,17 +125,17 @@ def render_digest(items: list[DigestItem], schedule: str) -> RenderedAlert:
     subject = one_line(f"[Radar] {schedule} digest: {n} {'story' if n == 1 else 'stories'} on {', '.join(topics)}", 250)
     stories = [
         {"article": i.article, "tags": i.tags, "published": _published(i.article), "url": safe_url(i.article.url),
-         "coverage": [{"source": c.get("source", ""), "title": c.get("title", ""), "url": safe_url(c.get("url", ""))} for c in i.coverage],
+         "coverage": [{"source": c.source, "title": c.title, "url": safe_url(c.url)} for c in i.coverage],
          "feedback": FeedbackLinks(safe_url(i.feedback.relevant), safe_url(i.feedback.not_relevant)) if i.feedback else None}
         for i in items
     ]
-    text = _env.get_template("digest.txt.j2").render(subject=subject, stories=stories, marked=lambda s: _marked(s, "**", "**", str))
-    html = _env.get_template("digest.html.j2").render(subject=subject, stories=stories, marked=lambda s: Markup(_marked(s, Markup("<mark>"), Markup("</mark>"), escape)))
+    text = _env.get_template("digest.txt.j2").render(subject=subject, stories=stories, marked=_text_marked)
+    html = _env.get_template("digest.html.j2").render(subject=subject, stories=stories, marked=_html_marked)
     blocks: list[dict[str, Any]] = [{"type": "header", "text": {"type": "plain_text", "text": subject[:150]}}]
     for i in items[:MAX_SLACK_STORIES]:
         story = _slack_story(i.article, i.tags, snippets=1)
         if i.coverage:
-            story += "\nAlso: " + ", ".join(slack_escape(one_line(c.get("source", ""), 60)) for c in i.coverage[:5])
+            story += "\nAlso: " + ", ".join(slack_escape(one_line(c.source, 60)) for c in i.coverage[:5])
         if i.feedback:
             story += f"\nUseful? {_slack_link(safe_url(i.feedback.relevant), 'Relevant')} · {_slack_link(safe_url(i.feedback.not_relevant), 'Not relevant')}"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": story[:2900]}})

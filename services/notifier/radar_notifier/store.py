@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from radar_notifier.policy import policy_of
 from radar_notifier.routing import SubscriptionView
 from radar_shared.db import as_utc, session_scope
+from radar_shared.messages import AlertRecord
 from radar_shared.models import AlertOutbox, Channel, Delivery, Subscription
 
 
@@ -27,7 +28,7 @@ def load_subscriptions(database_url: str) -> list[SubscriptionView]:
         ]
 
 
-def record(database_url: str, story_id: str, article_id: str, title: str, items: list[tuple[int, list[str], dict, datetime | None]],
+def record(database_url: str, story_id: str, article_id: str, title: str, items: list[tuple[int, list[str], AlertRecord, datetime | None]],
            now: datetime | None = None, claim: bool = False) -> list[tuple[int, int]]:
     """Record one article's deliveries in one transaction; see record_many."""
     return record_many(database_url, [ArticleDeliveries(story_id, article_id, title, items)], now, claim)[0]
@@ -40,7 +41,7 @@ class ArticleDeliveries:
     story_id: str
     article_id: str
     title: str
-    items: list[tuple[int, list[str], dict, datetime | None]]
+    items: list[tuple[int, list[str], AlertRecord, datetime | None]]
 
 
 def record_many(database_url: str, articles: Sequence[ArticleDeliveries], now: datetime | None = None, claim: bool = False) -> list[list[tuple[int, int]]]:
@@ -66,13 +67,13 @@ def record_many(database_url: str, articles: Sequence[ArticleDeliveries], now: d
                         if row is None:
                             row = Delivery(subscription_id=sub_id, story_id=a.story_id, article_id=a.article_id,
                                            status="queued" if due else ("sending" if claim else "pending"), title=a.title[:1000], tags=tags,
-                                           created_at=now, updated_at=now, alert=alert, next_attempt_at=due or now)
+                                           created_at=now, updated_at=now, alert=alert.stored(), next_attempt_at=due or now)
                             s.add(row)
                             existing[(a.story_id, sub_id)] = row
                             if due is None:
                                 new[-1].append(row)
                         elif row.status == "queued" and row.alert and a.article_id != row.article_id:
-                            _add_coverage(row, a.article_id, alert, now)
+                            _add_coverage(row, alert, now)
                             s.add(row)
                 s.flush()
                 return [[(r.subscription_id, r.id) for r in rows] for rows in new]  # type: ignore[misc]
@@ -82,14 +83,12 @@ def record_many(database_url: str, articles: Sequence[ArticleDeliveries], now: d
     return []  # unreachable
 
 
-def _add_coverage(row: Delivery, article_id: str, alert: dict, now: datetime) -> None:
-    known = {row.article_id} | {c.get("article_id") for c in (row.alert or {}).get("coverage", [])}
-    if article_id in known:
-        return
-    a = alert["article"]
-    cover = {"article_id": article_id, "source": a.get("source", ""), "title": a.get("title", ""), "url": a.get("url", "")}
-    row.alert = {**(row.alert or {}), "coverage": [*(row.alert or {}).get("coverage", []), cover][:20]}
-    row.updated_at = now
+def _add_coverage(row: Delivery, later: AlertRecord, now: datetime) -> None:
+    queued = AlertRecord.model_validate(row.alert)
+    covered = queued.with_coverage(later.article)
+    if covered is not queued:
+        row.alert = covered.stored()
+        row.updated_at = now
 
 
 def _mark_values(status: str, attempts: int, error: str | None, result: dict, next_attempt_at: datetime | None, now: datetime) -> dict:
@@ -161,7 +160,7 @@ class DueRetry:
     subscription_id: int
     channel_url: str
     attempts: int
-    alert: dict
+    alert: AlertRecord
 
 
 def hold(database_url: str, delivery_id: int, until: datetime, reason: str, now: datetime | None = None) -> None:
@@ -239,7 +238,7 @@ def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_
                 .execution_options(synchronize_session=False)
             )
             if claimed.rowcount == 1 and delivery.alert:
-                out.append(DueRetry(delivery.id, delivery.subscription_id, channel.url, delivery.attempts, delivery.alert))  # type: ignore[arg-type]
+                out.append(DueRetry(delivery.id, delivery.subscription_id, channel.url, delivery.attempts, AlertRecord.model_validate(delivery.alert)))  # type: ignore[arg-type]
     return out
 
 
@@ -248,7 +247,7 @@ class DigestBatch:
     batch_id: str
     subscription_id: int
     channel_url: str
-    rows: list[tuple[int, int, dict]]  # delivery id, attempts, alert
+    rows: list[tuple[int, int, AlertRecord]]  # delivery id, attempts, alert
 
 
 def claim_digests(database_url: str, now: datetime, stale_before: datetime, limit: int = 200) -> list[DigestBatch]:
@@ -280,7 +279,7 @@ def claim_digests(database_url: str, now: datetime, stale_before: datetime, limi
                 .order_by(col(Delivery.created_at), col(Delivery.id))
             ).all()
             if rows:
-                batches.append(DigestBatch(batch_id, sub_id, rows[0][1].url, [(d.id, d.attempts, d.alert or {}) for d, _ in rows]))  # type: ignore[misc]
+                batches.append(DigestBatch(batch_id, sub_id, rows[0][1].url, [(d.id, d.attempts, AlertRecord.model_validate(d.alert)) for d, _ in rows]))  # type: ignore[misc]
     return batches
 
 

@@ -10,6 +10,7 @@ from radar_api.app import create_app
 from radar_api.config import ApiSettings
 from radar_api.web import channel_url
 from radar_notifier import store
+from radar_shared.messages import AlertRecord
 from tests.support.sinks import free_port
 
 EVIL = '<script>alert(1)</script>'
@@ -46,8 +47,10 @@ def test_a_user_sees_only_their_own_and_feed_text_is_escaped(web: TestClient) ->
     answer = web.post("/subscriptions", data={"channel_kind": "slack", "channel": "https://hooks.slack.com/services/T0/B0/secretwebhooktoken000", "watch_ids": [str(watch.id)]})
     assert "subscription 1 added" in answer.text and "secretwebhooktoken000" not in answer.text
     [sub] = service.list_subscriptions(web.db)  # type: ignore[attr-defined]
-    alert = {"article": {"title": EVIL, "url": "javascript:alert(1)", "source": "evil.example"},
-             "tags": [{"tag": f"watch:{watch.id}", "score": 1.0, "snippets": [{"text": f"Tanker {EVIL} seen", "highlights": [{"start": 0, "end": 6}]}]}]}
+    alert = AlertRecord.model_validate({
+        "article": {"article_id": "a1", "story_id": "story", "feed_id": 1, "feed_url": "https://evil.example/rss", "entry_key": "k",
+                    "title": EVIL, "url": "javascript:alert(1)", "source": "evil.example"},
+        "tags": [{"tag": f"watch:{watch.id}", "score": 1.0, "snippets": [{"text": f"Tanker {EVIL} seen", "highlights": [{"start": 0, "end": 6}]}]}]})
     store.record(web.db, "story", "a1", EVIL, [(sub.id, [f"watch:{watch.id}"], alert, None)])  # type: ignore[attr-defined]
     edited = web.post(f"/subscriptions/{sub.id}/edit", data={"watch_ids": [str(watch.id)], "mode": "digest", "digest_schedule": "hourly",
                                                             "quiet_start": "22:00", "quiet_end": "07:00", "timezone": "Asia/Seoul"}).text

@@ -31,3 +31,16 @@ def test_assign_story_groups_copies_across_feeds(database_url: str) -> None:
     assert other == "story-from-url-3"
     assert rewrite == same_title == "story-from-url-4", "the same long title within 36 hours"
     assert later == "story-from-url-6", "the same title days later is another story"
+
+
+def test_the_story_decision_is_pure_near_duplicate_then_title_then_own() -> None:
+    from radar_feed_watcher.stories import SeenArticle, StoryPrint, decide_story, near_duplicate_story
+
+    fp = StoryPrint.of("Russian tankers feed North Korea", TEXT)
+    copy = SeenArticle("s-copy", "a-copy", simhash("Russian tankers feed North Korea (Reuters)", TEXT + " Reporting by staff."))
+    other = SeenArticle("s-other", "a-other", simhash("Djokovic wins Wimbledon", "The Serbian beat his rival in five sets."))
+    itself = SeenArticle("s-itself", "a1", simhash("Djokovic wins Wimbledon", "An edit that changed every word."))
+    assert near_duplicate_story("a1", fp, [other, copy]) == "s-copy"
+    assert near_duplicate_story("a1", fp, [itself, copy]) == "s-itself", "the same article keeps its story, whatever its edits"
+    assert near_duplicate_story("a1", fp, [other]) is None
+    assert [decide_story(*case) for case in [("near", "title", "own"), (None, "title", "own"), (None, None, "own")]] == ["near", "title", "own"]

@@ -92,7 +92,7 @@ def test_tls_context_for_apprise_is_shared_only_while_it_verifies() -> None:
 def test_retry_after_seconds_or_date() -> None:
     from datetime import UTC, datetime
 
-    from radar_shared.httputil import parse_retry_after
+    from radar_shared.retry_after import parse_retry_after
 
     now = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     assert parse_retry_after("2", now) == 2.0

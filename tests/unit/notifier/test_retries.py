@@ -13,7 +13,7 @@ from radar_notifier.deliver import Notifier
 from radar_shared.db import session_scope
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
 from radar_shared.models import Delivery
-from tests.support.notifier import SLACK, notifier_for, subscribe
+from tests.support.notifier import SLACK, FakeSender, failure, notifier_for, subscribe
 from tests.support.sinks import HTTPSink, SMTPSink, free_port
 
 def event(n: int = 1) -> ArticleClassified:
@@ -60,13 +60,15 @@ async def test_smtp_down_then_back_arrives_once(database_url: str) -> None:
 
 
 async def test_budget_spent_is_failed_and_reported(database_url: str) -> None:
-    sub = subscribe(database_url, f"mailto://127.0.0.1:{free_port()}?to=a@example.com&from=radar@example.com")
-    notifier, delivered, failed = make_notifier(database_url, attempts=3)
+    sub = subscribe(database_url, "mailto://mail.example?to=a@example.com&from=radar@example.com")
+    mail = FakeSender(*[failure("Connection error") for _ in range(3)])
+    notifier, delivered, failed = notifier_for(database_url, sender=mail, send_attempts=3, retry_max_seconds=0.2)
     notifier.apply_subscriptions([sub])
     await notifier.handle(event())
     await notifier.settle()
     await drain(notifier, lambda: failed)
-    assert failed[0].attempts == 3 and not failed[0].permanent and not delivered
+    assert failed[0].attempts == 3 and not failed[0].permanent and failed[0].error == "Connection error" and not delivered
+    assert len(mail.sent) == 3, "no fourth attempt"
     with session_scope(database_url) as s:
         assert s.query(Delivery).one().status == "failed"
 

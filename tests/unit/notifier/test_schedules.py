@@ -1,5 +1,6 @@
-"""Digests, quiet hours, rate limits, Retry-After and per-channel pacing, against a real SMTP server and Slack
-stand-in, with the delivery log in the database and a clock the test moves."""
+"""Digests, quiet hours, rate limits, Retry-After and per-channel pacing, with the delivery log in the database
+and a clock the test moves: against a real SMTP server and Slack stand-in where what the channel answers
+matters, else through FakeSender."""
 
 import asyncio
 import socket
@@ -11,7 +12,7 @@ from radar_notifier.routing import SubscriptionView
 from radar_shared.db import session_scope
 from radar_shared.messages import Article, ArticleClassified, Snippet, Span, Tag
 from radar_shared.models import Delivery
-from tests.support.notifier import SLACK, notifier_for, subscribe
+from tests.support.notifier import SLACK, FakeSender, failure, notifier_for, subscribe
 from tests.support.sinks import HTTPSink, SMTPSink
 
 
@@ -76,45 +77,71 @@ async def test_hourly_digest_of_ten_stories_is_one_email_and_survives_a_restart(
         smtp.stop()
 
 
-async def test_quiet_hours_hold_alerts_until_they_end(database_url: str, slack: HTTPSink) -> None:
+async def test_a_digest_that_fails_is_queued_again_whole_and_sent_once(database_url: str) -> None:
+    clock = Clock(datetime(2026, 11, 27, 9, 0, 30, tzinfo=UTC))
+    sub = with_policy(subscribe(database_url, "mailto://mail.example?to=a@example.com&from=radar@example.com"), mode="digest", digest_schedule="hourly")
+    mail = FakeSender(failure("SMTP 451 try again later"))
+    notifier, delivered, failed = notifier_for(database_url, clock, mail, retry_base_seconds=60, retry_max_seconds=600)
+    notifier.apply_subscriptions([sub])
+    for n in range(3):
+        await notifier.handle(event(n))
+    await notifier.settle()
+    clock.advance(hours=1)
+    assert await notifier.send_due() == 0 and len(mail.sent) == 1, "the digest was tried once, and failed"
+    assert statuses(database_url) == ["queued"] * 3 and not failed, "its stories wait together for the retry"
+    clock.advance(seconds=30)
+    assert await notifier.send_due() == 0 and len(mail.sent) == 1, "not before the back-off"
+    clock.advance(seconds=60)
+    assert await notifier.send_due() == 1 and await notifier.send_due() == 0
+    assert mail.subjects() == ["[Radar] hourly digest: 3 stories on dprk-sanctions"] * 2
+    assert await notifier.relay_events() == 3 and len(delivered) == 3 and {e.attempts for e in delivered} == {2}
+    assert statuses(database_url) == ["sent"] * 3
+    await notifier.close()
+    assert mail.closed
+
+
+async def test_quiet_hours_hold_alerts_until_they_end(database_url: str) -> None:
     clock = Clock(datetime(2026, 11, 27, 23, 0, tzinfo=UTC))
     sub = with_policy(subscribe(database_url, SLACK), quiet_start="22:00", quiet_end="07:00")
-    notifier, delivered, _ = notifier_for(database_url, clock)
+    slack = FakeSender()
+    notifier, delivered, _ = notifier_for(database_url, clock, slack)
     notifier.apply_subscriptions([sub])
     await notifier.handle(event(1))
     await notifier.settle()
     await notifier.handle(event(2))
     await notifier.settle()
     await notifier.send_due()
-    assert not slack.snapshot() and statuses(database_url) == ["pending", "pending"]
+    assert not slack.sent and statuses(database_url) == ["pending", "pending"]
     clock.advance(hours=7, minutes=59)  # 06:59
     await notifier.send_due()
-    assert not slack.snapshot()
+    assert not slack.sent
     clock.advance(minutes=1)
     await notifier.send_due()
     await notifier.relay_events()
-    assert len(slack.snapshot()) == 2 and len(delivered) == 2
+    assert len(slack.sent) == 2 and len(delivered) == 2
     await notifier.close()
 
 
-async def test_rate_limit_delays_but_never_drops(database_url: str, slack: HTTPSink) -> None:
+async def test_rate_limit_delays_but_never_drops(database_url: str) -> None:
     clock = Clock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
     sub = with_policy(subscribe(database_url, SLACK), max_per_hour=2)
-    notifier, delivered, _ = notifier_for(database_url, clock, slack_interval_seconds=0)
+    slack = FakeSender()
+    notifier, delivered, _ = notifier_for(database_url, clock, slack)
     notifier.apply_subscriptions([sub])
     for n in range(5):
         await notifier.handle(event(n))
         await notifier.settle()
         clock.advance(minutes=1)
-    assert len(slack.snapshot()) == 2 and statuses(database_url).count("pending") == 3
+    assert len(slack.sent) == 2 and statuses(database_url).count("pending") == 3
     clock.advance(minutes=56)  # 12:61 → the first send has left the hour
     await notifier.send_due()
-    assert len(slack.snapshot()) == 3
+    assert len(slack.sent) == 3
     clock.advance(hours=2)
     await notifier.send_due()
     await notifier.send_due()
     await notifier.relay_events()
-    assert len(slack.snapshot()) == 5 and len(delivered) == 5 and statuses(database_url) == ["sent"] * 5
+    assert sorted(slack.subjects()) == [f"[Radar] dprk-sanctions: Ship-to-ship transfer number {n}" for n in range(5)], "each once"
+    assert len(delivered) == 5 and statuses(database_url) == ["sent"] * 5
     await notifier.close()
 
 
@@ -170,7 +197,7 @@ async def test_slack_is_paced_per_webhook_and_channels_are_independent(database_
             await asyncio.sleep(0.05)
         one, two = (sorted(v) for v in arrivals.values())
         assert len(one) == 3 and len(two) == 3
-        assert all(b - a >= 0.95 for a, b in zip(one, one[1:])), "one Slack webhook got more than one message a second"
+        assert all(b - a >= 0.95 for a, b in zip(one, one[1:])), f"one Slack webhook got more than one message a second: {one}"
         # paced together, the second webhook's first message would come a second after the first's; the start
         # itself may lag on a loaded machine, so the two webhooks are compared with each other, not with it
         assert abs(one[0] - two[0]) < 0.6, "the webhooks waited for each other"

@@ -4,9 +4,18 @@ from datetime import UTC, datetime, timedelta
 
 from radar_notifier import store
 from radar_shared.db import session_scope
+from radar_shared.messages import AlertRecord, Article, Snippet, Span, Tag
 from radar_shared.models import Channel, Delivery, Subscription
 
-ALERT = {"article": {"source": "a.example", "title": "T", "url": "https://a.example/1"}, "tags": []}
+
+
+def alert(article_id: str = "a1", source: str = "a.example", title: str = "T") -> AlertRecord:
+    article = Article(article_id=article_id, story_id="s", feed_id=1, feed_url="https://a.example/rss", entry_key=article_id,
+                      url=f"https://{source}/{article_id}", title=title, source=source)
+    return AlertRecord(article=article, tags=[])
+
+
+ALERT = alert()
 
 
 def make_sub(db: str) -> int:
@@ -57,12 +66,43 @@ def test_later_coverage_joins_a_queued_digest_story(database_url: str) -> None:
     sub = make_sub(database_url)
     due = datetime.now(UTC) + timedelta(hours=1)
     assert store.record(database_url, "s", "a1", "T", [(sub, [], ALERT, due)]) == [], "queued, not sent now"
-    other = {"article": {"source": "b.example", "title": "T again", "url": "https://b.example/2"}, "tags": []}
+    other = alert("a2", "b.example", "T again")
     store.record(database_url, "s", "a2", "T", [(sub, [], other, due)])
     store.record(database_url, "s", "a2", "T", [(sub, [], other, due)])  # redelivered: listed once
     with session_scope(database_url) as s:
         row = s.query(Delivery).one()
         assert row.status == "queued" and [c["source"] for c in row.alert["coverage"]] == ["b.example"]
+    [batch] = store.claim_digests(database_url, due, due)
+    [(_, _, queued)] = batch.rows
+    assert [(c.article_id, c.source, c.title, c.url) for c in queued.coverage] == [("a2", "b.example", "T again", "https://b.example/a2")]
+
+
+# `delivery.alert` as the notifier wrote it before AlertRecord: a dict, with the Snippet's computed `marked`
+TODAYS_ROW = {
+    "article": {"article_id": "old", "story_id": "s-old", "feed_id": 3, "feed_url": "https://f.example/rss", "entry_key": "k", "url": "https://f.example/1",
+                "title": "Tanker seized", "lang": "en", "source": "f.example", "published_at": "2026-11-30T08:00:00Z", "truncated": False,
+                "summary": "", "text_source": "feed"},
+    "tags": [{"tag": "dprk-sanctions", "kind": "topic", "score": 0.9, "matched": [{"term": "North Korea", "group": "dprk", "rule": "r1"}],
+              "snippets": [{"text": "North Korea sanctions", "highlights": [{"start": 0, "end": 11}], "marked": "«North Korea» sanctions"}], "truncated_at": None}],
+    "discovered_at": "2026-11-30T08:01:02.123456+00:00",
+    "coverage": [{"article_id": "later", "source": "b.example", "title": "Again", "url": "https://b.example/2"}],
+}
+
+
+def test_a_row_written_as_a_dict_before_alert_records_is_read(database_url: str) -> None:
+    sub = make_sub(database_url)
+    now = datetime.now(UTC)
+    with session_scope(database_url) as s:
+        s.add(Delivery(subscription_id=sub, story_id="s-old", article_id="old", status="pending", title="Tanker seized", tags=["dprk-sanctions"],
+                       created_at=now, updated_at=now, alert=TODAYS_ROW, next_attempt_at=now))
+    [due] = store.claim_due_retries(database_url, now)
+    record = due.alert
+    assert record.article.article_id == "old" and record.article.published_at == datetime(2026, 11, 30, 8, tzinfo=UTC)
+    assert record.tags == [Tag(tag="dprk-sanctions", score=0.9, matched=record.tags[0].matched,
+                               snippets=[Snippet(text="North Korea sanctions", highlights=[Span(start=0, end=11)])])]
+    assert record.tags[0].matched[0].rule == "r1" and record.discovered_at == datetime(2026, 11, 30, 8, 1, 2, 123456, tzinfo=UTC)
+    assert [c.source for c in record.coverage] == ["b.example"]
+    assert record.stored().keys() == TODAYS_ROW.keys() and AlertRecord.model_validate(record.stored()) == record, "written back, it reads the same"
 
 
 def claimed_rows(db: str, sub: int, count: int, prefix: str) -> list[int]:

@@ -38,3 +38,21 @@ def test_round_trip_with_tags() -> None:
 def test_score_is_bounded() -> None:
     with pytest.raises(pydantic.ValidationError, match="score"):
         Tag(tag="x", score=1.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        ("North Korea sanctions", [(0, 11)], "[North Korea] sanctions"),
+        ("a <b> c", [(2, 5)], "a [&lt;b&gt;] c"),  # the match is escaped too, the marks are not
+        ("one two three", [(8, 13), (0, 3)], "[one] two [three]"),  # ranges in any order
+        ("overlapping", [(0, 4), (2, 6)], "[over]lapping"),  # a range that overlaps an earlier one is left out
+        ("short", [(0, 2), (3, 40)], "[sh]ort"),  # a range beyond the text is left out
+        ("no match", [], "no match"),
+    ],
+)
+def test_one_highlighter_marks_matches_and_escapes_the_rest(text: str, spans: list[tuple[int, int]], expected: str) -> None:
+    snippet = Snippet(text=text, highlights=[Span(start=s, end=e) for s, e in spans])
+    escape = lambda t: t.replace("<", "&lt;").replace(">", "&gt;")  # noqa: E731
+    assert snippet.mark("[", "]", escape) == expected
+    assert snippet.marked == expected.replace("[", "«").replace("]", "»").replace("&lt;", "<").replace("&gt;", ">")

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from radar_feed_watcher.isolation import ParserPool
+from radar_feed_watcher.parser_pool import ParserPool
 from radar_feed_watcher.parser import FeedParseError
 from tests.support.feeds import rss
 
