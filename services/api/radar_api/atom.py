@@ -12,6 +12,8 @@ from typing import Any
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from radar_api.highlight import highlight
+from radar_api.service import alert_record
+from radar_shared.messages import AlertRecord
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -21,11 +23,11 @@ def _when(value: datetime | None) -> str:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _content(alert: dict[str, Any]) -> str:
+def _content(alert: AlertRecord | None) -> str:
     parts = []
-    for tag in alert.get("tags", []):
-        parts.append(f"<p><strong>{escape(str(tag.get('tag', '')))}</strong> score {float(tag.get('score', 0)):.2f}</p>")
-        parts += [f"<blockquote>{highlight(s)}</blockquote>" for s in tag.get("snippets", [])[:3]]
+    for tag in alert.tags if alert else []:
+        parts.append(f"<p><strong>{escape(tag.tag)}</strong> score {tag.score:.2f}</p>")
+        parts += [f"<blockquote>{highlight(s)}</blockquote>" for s in tag.snippets[:3]]
     return "".join(parts)
 
 
@@ -39,20 +41,19 @@ def render_alerts_atom(deliveries: Iterable[Any], user_name: str, self_url: str)
     SubElement(feed, "link", rel="self", href=self_url, type="application/atom+xml")
     SubElement(SubElement(feed, "author"), "name").text = "Radar"
     for row in rows:
-        alert = row.alert or {}
-        article = alert.get("article", {})
+        alert = alert_record(row)
+        article = alert.article if alert else None
         entry = SubElement(feed, "entry")
         SubElement(entry, "id").text = f"urn:radar:delivery:{row.id}"
-        SubElement(entry, "title").text = row.title or str(article.get("title", "")) or f"alert {row.id}"
-        url = str(article.get("url", ""))
-        if url.startswith(("http://", "https://")):
-            SubElement(entry, "link", rel="alternate", href=url)
+        SubElement(entry, "title").text = row.title or (article.title if article else "") or f"alert {row.id}"
+        if article and article.url.startswith(("http://", "https://")):
+            SubElement(entry, "link", rel="alternate", href=article.url)
         SubElement(entry, "updated").text = _when(row.sent_at or row.created_at)
-        if article.get("published_at"):
-            SubElement(entry, "published").text = str(article["published_at"])
+        if article and article.published_at:
+            SubElement(entry, "published").text = _when(article.published_at)
         for tag in row.tags:
             SubElement(entry, "category", term=tag)
-        if article.get("source"):
-            SubElement(SubElement(entry, "source"), "title").text = str(article["source"])
+        if article and article.source:
+            SubElement(SubElement(entry, "source"), "title").text = article.source
         SubElement(entry, "content", type="html").text = _content(alert)
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(feed, encoding="utf-8")

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from radar_api.auth import Actor
-from radar_api.service import ConfigError, NotFoundError
+from radar_api.service import ConfigError, NotFoundError, alert_record
 from radar_shared.db import as_utc, session_scope
 from radar_shared.feedback import VOTES, FeedbackTokenError, verify_vote
 from radar_shared.models import Delivery, FeedbackVote, Subscription
@@ -125,10 +125,15 @@ def export_votes(db: str) -> list[dict[str, Any]]:
     articles: dict[str, dict[str, Any]] = {}
     tallies: dict[str, dict[str, list[int]]] = {}
     for delivery, v in rows:
-        article = (delivery.alert or {}).get("article", {})
+        alert = alert_record(delivery)
+        article = alert.article if alert else None
+        # an alert keeps its evidence, not the article's whole text: the matched sentences stand for it
+        evidence = " ".join(dict.fromkeys(s.text for t in (alert.tags if alert else []) for s in t.snippets))
         item = articles.setdefault(delivery.article_id, {
-            "id": f"feedback-{delivery.article_id[:12]}", "source": article.get("url", ""), "date": str(article.get("published_at") or "")[:10],
-            "title": article.get("title", delivery.title), "text": article.get("text", ""), "lang": article.get("lang") or "",
+            "id": f"feedback-{delivery.article_id[:12]}", "source": article.url if article else "",
+            "date": article.published_at.date().isoformat() if article and article.published_at else "",
+            "title": article.title if article else delivery.title, "text": (article.text if article else "") or evidence,
+            "lang": (article.lang if article else None) or "",
         })
         item.setdefault("_tags", set()).update(delivery.tags or [])
         for tag in delivery.tags or []:

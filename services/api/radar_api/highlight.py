@@ -1,17 +1,11 @@
-"""The one highlighter of stored evidence (pure): a snippet's matched ranges in <mark>, everything else escaped.
-Used by the web page and the Atom feed of alerts."""
+"""Evidence as HTML for the web page and the Atom feed of alerts: the shared highlighter (`Snippet.mark`, which
+the notifier's renderers use too) with the matches in <mark> and everything from the feed escaped."""
 
 from markupsafe import Markup, escape
 
+from radar_shared.messages import Snippet
 
-def highlight(snippet: dict) -> Markup:
+
+def highlight(snippet: Snippet) -> Markup:
     """A stored snippet with its matches in <mark>; everything from the feed is escaped."""
-    text, out, pos = str(snippet.get("text", "")), [], 0
-    for span in sorted(snippet.get("highlights", []), key=lambda h: h.get("start", 0)):
-        start, end = int(span.get("start", 0)), int(span.get("end", 0))
-        if start < pos or end > len(text):
-            continue
-        out += [escape(text[pos:start]), Markup("<mark>"), escape(text[start:end]), Markup("</mark>")]
-        pos = end
-    out.append(escape(text[pos:]))
-    return Markup("").join(out)
+    return Markup(snippet.mark(Markup("<mark>"), Markup("</mark>"), escape))

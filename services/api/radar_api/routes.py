@@ -215,12 +215,11 @@ def _subscription_out(row: service.SubscriptionRow) -> SubscriptionPublic:
 
 
 def _delivery_out(d: Any) -> DeliveryOut:
-    alert = d.alert or {}
-    evidence = [{"tag": t.get("tag"), "score": t.get("score"), "snippets": [s.get("marked") or s.get("text") for s in t.get("snippets", [])]}
-                for t in alert.get("tags", [])]
+    alert = service.alert_record(d)
+    evidence = [{"tag": t.tag, "score": t.score, "snippets": [s.marked for s in t.snippets]} for t in (alert.tags if alert else [])]
     return DeliveryOut(id=d.id, subscription_id=d.subscription_id, story_id=d.story_id, article_id=d.article_id, title=d.title, tags=d.tags,
                        status=d.status, attempts=d.attempts, last_error=d.last_error, created_at=d.created_at, sent_at=d.sent_at,
-                       url=alert.get("article", {}).get("url"), evidence=evidence)
+                       url=alert.article.url if alert else None, evidence=evidence)
 
 
 # ---- routes ------------------------------------------------------------------------------------------

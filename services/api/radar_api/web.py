@@ -111,7 +111,8 @@ def alerts(request: Request) -> HTMLResponse:
 
     rows = service.list_deliveries(db, actor, limit=100)
     votes = votes_of(db, actor, [d.id for d in rows if d.id is not None])
-    return _page(request, "alerts.html", actor, deliveries=rows, chart=alerts_chart(db, actor), votes=votes)
+    records = {d.id: service.alert_record(d) for d in rows}
+    return _page(request, "alerts.html", actor, deliveries=rows, records=records, chart=alerts_chart(db, actor), votes=votes)
 
 
 def alerts_chart(db: str, actor: Actor, days: int = 30) -> Markup:

@@ -26,7 +26,7 @@ from apprise.plugins.slack import NotifySlack, SlackMode
 from radar_notifier import resolver
 from radar_notifier.render import RenderedAlert
 from radar_shared.channel_urls import ChannelRules, ChannelURLError, mask, scheme, validate_channel_url
-from radar_shared.httputil import parse_retry_after
+from radar_shared.retry_after import parse_retry_after
 from radar_shared.netpolicy import Network, URLRefusedError, check_url, pinned_request
 
 log = logging.getLogger("radar.notifier")

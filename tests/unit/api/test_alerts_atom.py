@@ -14,6 +14,7 @@ from radar_api.app import create_app
 from radar_api.atom import ATOM
 from radar_api.config import ApiSettings
 from radar_shared.db import session_scope
+from radar_shared.messages import AlertRecord, Article, Snippet, Span, Tag
 from radar_shared.models import Delivery
 from tests.support.notifier import local_rules
 from tests.support.sinks import free_port
@@ -33,10 +34,10 @@ def user_with_alert(db: str, name: str, title: str, status: str = "sent") -> str
     actor = auth.authenticate(db, token)
     watch = service.add_watch(db, "coal", actor=actor)
     sub = service.add_subscription(db, f"slack://T0000000{len(name)}/B00000000/{name}secretwebhooktoken0000", [], [watch.id], 0.0, local_rules("slack"), actor=actor)
-    alert = {
-        "article": {"title": title, "url": f"https://news.example/{name}", "source": "news.example", "published_at": "2026-11-30T08:00:00Z"},
-        "tags": [{"tag": f"watch:{watch.id}", "score": 1.0, "snippets": [{"text": "Coal <b>ship</b> left Nampo.", "highlights": [{"start": 0, "end": 4}]}]}],
-    }
+    article = Article(article_id=f"a-{name}", story_id=f"s-{name}", feed_id=1, feed_url="https://news.example/rss", entry_key=name, title=title,
+                      url=f"https://news.example/{name}", source="news.example", published_at=datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    snippet = Snippet(text="Coal <b>ship</b> left Nampo.", highlights=[Span(start=0, end=4)])
+    alert = AlertRecord(article=article, tags=[Tag(tag=f"watch:{watch.id}", score=1.0, snippets=[snippet])]).stored()
     with session_scope(db) as s:
         s.add(Delivery(subscription_id=sub.id, story_id=f"s-{name}", article_id=f"a-{name}", status=status, title=title, tags=[f"watch:{watch.id}"],
                        alert=alert, sent_at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC)))

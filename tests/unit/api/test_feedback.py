@@ -17,7 +17,7 @@ from radar_notifier.deliver import FeedbackSigner
 from radar_notifier.render import render_alert, with_feedback
 from radar_shared.db import session_scope
 from radar_shared.feedback import FeedbackTokenError, sign_vote, verify_vote
-from radar_shared.messages import Article, Snippet, Span, Tag
+from radar_shared.messages import AlertRecord, Article, Snippet, Span, Tag
 from radar_shared.models import Delivery, FeedbackVote
 from tests.support.owners import two_owners
 from radar_shared.settings import DEVELOPMENT_FEEDBACK_SECRET, FeedbackSettings
@@ -72,8 +72,11 @@ def alerts(sqlite_url: str) -> dict[str, int]:
             ("a3", owners.alice_subscription, ["watch:1"], "Rich Glory seen.", NOW - timedelta(days=2)),
             ("b1", owners.bob_subscription, ["dprk-sanctions"], "Bob's story.", NOW - timedelta(days=1)),
         ]:
+            article = Article(article_id=f"{name}-article", story_id=f"s-{name}", feed_id=1, feed_url="https://news.example/rss", entry_key=name,
+                              url=f"https://news.example/{name}", title=f"Story {name}", text=text, lang="en", published_at=datetime(2026, 11, 30, tzinfo=UTC))
+            record = AlertRecord(article=article, tags=[Tag(tag=t, score=0.9, snippets=[Snippet(text=text)]) for t in tags])
             d = Delivery(subscription_id=sub, story_id=f"s-{name}", article_id=f"{name}-article", status="sent", title=f"Story {name}", tags=tags, sent_at=sent,
-                         alert={"article": {"url": f"https://news.example/{name}", "title": f"Story {name}", "text": text, "lang": "en", "published_at": "2026-11-30T00:00:00Z"}})
+                         alert=record.stored())  # as the notifier stores it: the evidence, not the article's text
             s.add(d)
             s.flush()
             ids[name] = d.id
@@ -134,7 +137,8 @@ def test_export_is_a_corpus_that_radar_eval_reads(sqlite_url: str, alerts: dict[
     out = CliRunner().invoke(main, ["feedback", "export"])
     assert out.exit_code == 0, out.output
     items = {i["title"]: i for i in read_corpus(out.output.splitlines())}
-    assert items["Story a1"]["dprk_sanctions"] is True and items["Story a1"]["text"] == "UN sanctions on North Korean tankers."
+    assert items["Story a1"]["dprk_sanctions"] is True and items["Story a1"]["text"] == "UN sanctions on North Korean tankers.", "the evidence stands for the text"
+    assert items["Story a1"]["date"] == "2026-11-30" and items["Story a1"]["source"] == "https://news.example/a1"
     assert items["Story a2"]["dprk_sanctions"] is False and items["Story a2"]["russia_dprk_smuggling"] is False
     assert "from votes (0 relevant, 1 not)" in items["Story a2"]["note"]
     stats = CliRunner().invoke(main, ["topics", "stats"])

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 
 _MODULES = {
-    "deliveries": ("MAX_LISTED", "alerts_per_day", "list_deliveries", "resend"),
+    "deliveries": ("MAX_LISTED", "alert_record", "alerts_per_day", "list_deliveries", "resend"),
     "errors": ("ConfigError", "NotFoundError", "QuotaError"),
     "feeds": ("DEFAULT_FEEDS", "ImportReport", "add_feed", "export_feeds", "import_feeds", "list_feeds", "remove_feed", "seed_feeds", "validate_feed_url"),
     "monitoring": ("SERVICES", "FeedStatus", "ServiceStatus", "Status", "status"),  # not "status": the function would meet the module
@@ -44,7 +44,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from radar_api.service.deliveries import MAX_LISTED, alerts_per_day, list_deliveries, resend
+    from radar_api.service.deliveries import MAX_LISTED, alert_record, alerts_per_day, list_deliveries, resend
     from radar_api.service.errors import ConfigError, NotFoundError, QuotaError
     from radar_api.service.feeds import DEFAULT_FEEDS, ImportReport, add_feed, export_feeds, import_feeds, list_feeds, remove_feed, seed_feeds, validate_feed_url
     from radar_api.service.monitoring import SERVICES, FeedStatus, ServiceStatus, Status, status

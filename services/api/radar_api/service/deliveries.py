@@ -10,6 +10,7 @@ from radar_api.service.errors import ConfigError
 from radar_api.service.ownership import visible
 from radar_notifier import operator as notifier
 from radar_shared.db import as_utc, session_scope
+from radar_shared.messages import AlertRecord
 from radar_shared.models import Delivery, Subscription
 
 MAX_LISTED = 500  # most rows one listing returns
@@ -49,3 +50,8 @@ def resend(db: str, delivery_ids: list[int] | None) -> list[int]:
     """Queue failed deliveries (the given ones, or all failed: None) for sending again, through the notifier;
     the ids queued (a given id that is missing or not failed is not among them). Admins only."""
     return notifier.resend(db, delivery_ids)
+
+
+def alert_record(delivery: Delivery) -> AlertRecord | None:
+    """The stored alert of a delivery as its model (rows written before the model existed have the same keys)."""
+    return AlertRecord.model_validate(delivery.alert) if delivery.alert else None
