@@ -222,7 +222,7 @@ def _snippet_text(doc: Document, firing: list[Hit]) -> tuple[int, str]:
 
 def _snippet(doc: Document, firing: list[Hit], start: int, text: str) -> Snippet:
     spans = sorted({doc.span(i, j) for i, j, _, _ in firing})
-    return Snippet.model_construct(text=text, highlights=[Span.model_construct(start=a - start, end=b - start) for a, b in spans])
+    return Snippet(text=text, highlights=[Span(start=a - start, end=b - start) for a, b in spans])
 
 
 def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[int, int]]] | None = None) -> Tag | None:
@@ -268,5 +268,5 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
         surface = doc.surface(i, j)
         key = (surface.casefold(), group)
         if key not in terms and len(terms) < MAX_MATCHES:
-            terms[key] = Match.model_construct(term=surface, group=group, rule=rule_name)
-    return Tag.model_construct(tag=rules.topic, kind="topic", score=score, matched=list(terms.values()), snippets=best, truncated_at=doc.truncated_at)
+            terms[key] = Match(term=surface, group=group, rule=rule_name)
+    return Tag(tag=rules.topic, kind="topic", score=score, matched=list(terms.values()), snippets=best, truncated_at=doc.truncated_at)
