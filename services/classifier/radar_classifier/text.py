@@ -14,6 +14,9 @@ A term's word can match three ways:
 
 Each token also has `reach`, its distance from the start in word units (a word 5, a CJK character 2), so that a
 window of N words covers as much Chinese as English.
+
+A document is read in one pass over its words; each distinct word is folded and stemmed once per language and
+then looked up, so a token is the same whether its word is new or seen before.
 """
 
 import bisect
