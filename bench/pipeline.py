@@ -16,7 +16,8 @@ from the first produce to the last commit (raw, classifier: the group's committe
 the last alert's arrival (notifier, pipeline). Then latency at steady rates through classifier + notifier:
 produce → ArticleClassified published (all articles, from the record's timestamp) and produce → alert at
 the Slack stand-in (the tagged 20 %). The machine has 2 cores shared with other work: figures are noisy, and
-the load average is printed with them.
+the load average is printed with them. Last, each target of issue 13 (ratios, p99 at 20 and 100 articles/s,
+RSS ≤ 250 MB per service) with its measured figure and whether it is met.
 
 Articles are ~2.3 KB: the dev corpus's texts (../shared/corpus/dev.jsonl) joined as bench/classify.py does.
 
@@ -390,6 +391,27 @@ def main() -> None:
         print(f"  {rate:4.0f} articles/s: {c} | {a} ({len(alert_ms)}/{expected} alerts)")
     print(f"CPU per message (median): classifier {statistics.median(cpu_ms['classifier']):.2f} ms an article, notifier {statistics.median(cpu_ms['notifier']):.2f} ms an alert")
     print(f"peak RSS: classifier {rss['classifier']:.0f} MB, notifier {rss['notifier']:.0f} MB")
+    ratios = {key: statistics.median(results[key]) / raw for key in ("classifier", "notifier", "pipeline")}
+    alert_p99 = {rate: pct(alert_ms, .99) for rate, _, alert_ms, _ in latency if alert_ms}
+    print("issue 13 targets:")
+    for line in target_lines(ratios, alert_p99, rss):
+        print(f"  {line}")
+
+
+TARGET_RATIOS = {"classifier": 0.5, "notifier": 0.3, "pipeline": 0.3}  # of the raw loop, in the same run
+TARGET_P99_MS = {20.0: 100.0, 100.0: 250.0}  # discovered → delivered, at these articles/s
+TARGET_RSS_MB = 250.0
+
+
+def target_lines(ratios: dict[str, float], alert_p99: dict[float, float], rss: dict[str, float]) -> list[str]:
+    """Each target of issue 13 with the measured figure and whether it is met; a rate not measured is said so."""
+    ok = {True: "met", False: "MISSED"}
+    lines = [f"{key} ratio {ratios[key]:.2f} ≥ {want}: {ok[ratios[key] >= want]}" for key, want in TARGET_RATIOS.items()]
+    for rate, want in TARGET_P99_MS.items():
+        got = alert_p99.get(rate)
+        lines.append(f"p99 at {rate:.0f} articles/s " + (f"{got:.0f} ms ≤ {want:.0f}: {ok[got <= want]}" if got is not None else "not measured (--rates)"))
+    lines += [f"{name} RSS {mb:.0f} MB ≤ {TARGET_RSS_MB:.0f}: {ok[mb <= TARGET_RSS_MB]}" for name, mb in rss.items()]
+    return lines
 
 
 async def classified_times(bootstrap: str, start: dict[TopicPartition, int]) -> dict[int, float]:

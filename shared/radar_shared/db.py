@@ -1,4 +1,7 @@
-"""Engine, sessions and migrations. SQLite by default (WAL, busy timeout), PostgreSQL through DATABASE_URL."""
+"""Engine, sessions and migrations. SQLite by default (WAL, busy timeout), PostgreSQL through DATABASE_URL.
+
+On PostgreSQL the pool keeps a connection open for every thread that writes at once: no write opens its own.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# PostgreSQL connections kept open per process: at least as many as threads that write at once (the notifier's
+# eight delivery-log threads, plus the event loop's executor for heartbeats and reloads). SQLAlchemy's default of
+# five made the sixth to eighth concurrent writers each open a connection and close it when done.
+POSTGRESQL_POOL_SIZE = 12
+POSTGRESQL_MAX_OVERFLOW = 8  # bursts beyond the pool (the API's request threads): up to 20 connections a process
 
 
 @lru_cache(maxsize=8)
@@ -34,7 +42,7 @@ def get_engine(database_url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(database_url, pool_pre_ping=True)
+    return create_engine(database_url, pool_pre_ping=True, pool_size=POSTGRESQL_POOL_SIZE, max_overflow=POSTGRESQL_MAX_OVERFLOW)
 
 
 @contextmanager

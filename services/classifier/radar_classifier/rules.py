@@ -158,6 +158,7 @@ class _Hits:
                 per_sentence.setdefault(tokens[hit[0]].sentence, []).append(hit)
             self.sentences[concept] = per_sentence
         self.doc = doc
+        self._sentences_of: dict[Element, set[int]] = {}  # rules share elements
 
     def present(self, element: Element) -> bool:
         return any(c in self.by_concept for c in element)
@@ -166,7 +167,11 @@ class _Hits:
         return [h for c in element for h in self.sentences.get(c, {}).get(sentence, ())]
 
     def sentences_of(self, element: Element) -> set[int]:
-        return {s for c in element for s in self.sentences.get(c, {})}
+        """The sentences where any of the element's concepts occurs; the set is shared, not to be changed."""
+        known = self._sentences_of.get(element)
+        if known is None:
+            known = self._sentences_of[element] = {s for c in element for s in self.sentences.get(c, {})}
+        return known
 
     def by_reach(self, element: Element) -> tuple[list[int], list[Hit]]:
         hits = sorted((h for c in element for h in self.by_concept.get(c, ())), key=lambda h: h[0])
@@ -208,11 +213,16 @@ def _firings(doc: Document, rule: Rule, hits: _Hits) -> list[list[Hit]]:
     return firings
 
 
-def _snippet(doc: Document, firing: list[Hit]) -> Snippet:
+def _snippet_text(doc: Document, firing: list[Hit]) -> tuple[int, str]:
+    """Where the firing's snippet starts, and its text: its sentences, from the first to the last."""
     sentences = sorted({doc.tokens[h[0]].sentence for h in firing})
     start, end = doc.sentences[sentences[0]].start, doc.sentences[sentences[-1]].end
+    return start, doc.text[start:end].strip()
+
+
+def _snippet(doc: Document, firing: list[Hit], start: int, text: str) -> Snippet:
     spans = sorted({doc.span(i, j) for i, j, _, _ in firing})
-    return Snippet.model_construct(text=doc.text[start:end].strip(), highlights=[Span.model_construct(start=a - start, end=b - start) for a, b in spans])
+    return Snippet(text=text, highlights=[Span(start=a - start, end=b - start) for a, b in spans])
 
 
 def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[int, int]]] | None = None) -> Tag | None:
@@ -245,10 +255,12 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
     if score < rules.threshold:
         return None
     best: list[Snippet] = []
+    texts: set[str] = set()
     for _, _, firing in sorted(firings, key=lambda f: (f[0], f[1])):
-        snippet = _snippet(doc, firing)
-        if snippet.text not in {s.text for s in best}:
-            best.append(snippet)
+        start, text = _snippet_text(doc, firing)
+        if text not in texts:  # a sentence already shown is not built again
+            texts.add(text)
+            best.append(_snippet(doc, firing, start, text))
             if len(best) == MAX_SNIPPETS:
                 break
     terms: dict[tuple[str, str], Match] = {}  # each term of each concept once, with the first rule it served
@@ -256,5 +268,5 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
         surface = doc.surface(i, j)
         key = (surface.casefold(), group)
         if key not in terms and len(terms) < MAX_MATCHES:
-            terms[key] = Match.model_construct(term=surface, group=group, rule=rule_name)
-    return Tag.model_construct(tag=rules.topic, kind="topic", score=score, matched=list(terms.values()), snippets=best, truncated_at=doc.truncated_at)
+            terms[key] = Match(term=surface, group=group, rule=rule_name)
+    return Tag(tag=rules.topic, kind="topic", score=score, matched=list(terms.values()), snippets=best, truncated_at=doc.truncated_at)
