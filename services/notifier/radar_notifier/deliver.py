@@ -54,6 +54,7 @@ __all__ = ["DeliveryMetrics", "FeedbackSigner", "Notifier"]
 log = logging.getLogger("radar.notifier")
 MAX_INFLIGHT = 256  # handle() calls whose sends run in the background at once
 RENDER_CACHE = 1024  # rendered alerts kept, per (article, tags)
+DELIVERY_LOG_THREADS = 8  # PostgreSQL: writers at once, each keeping a pooled connection (≤ POSTGRESQL_POOL_SIZE)
 
 
 class Notifier:
@@ -89,7 +90,7 @@ class Notifier:
         self.rendered: OrderedDict[tuple[str, str], RenderedAlert] = OrderedDict()  # per (article, tags): one rendering for every subscriber
         # SQLite has one writer: several threads writing at once wait in its busy handler, which sleeps in steps of
         # up to 100 ms. One thread for SQLite keeps its writes back to back; PostgreSQL gets a pool.
-        self.db_executor = ThreadPoolExecutor(1 if database_url.startswith("sqlite") else 8, thread_name_prefix="delivery-log")
+        self.db_executor = ThreadPoolExecutor(1 if database_url.startswith("sqlite") else DELIVERY_LOG_THREADS, thread_name_prefix="delivery-log")
         self.outcomes = OutcomeBatcher(database_url, self.db_call, clock)
         self.digests = DigestSender(settings, database_url, self.db_call, self.sender, metrics, clock, lambda sub_id: self.by_id.get(sub_id),
                                     self.in_hand, feedback)

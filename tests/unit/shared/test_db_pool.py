@@ -4,9 +4,9 @@ import threading
 
 from sqlalchemy import event, text
 
+from radar_notifier.deliver import DELIVERY_LOG_THREADS
 from radar_shared.db import POSTGRESQL_POOL_SIZE, get_engine, session_scope
 
-DELIVERY_LOG_THREADS = 8  # radar_notifier.deliver: ThreadPoolExecutor(1 if sqlite else 8)
 
 
 def test_concurrent_writers_reuse_pooled_connections(postgresql_url: str) -> None:
