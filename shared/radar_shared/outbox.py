@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from aiokafka.errors import MessageSizeTooLargeError
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import SQLModel, col, select
 
 from radar_shared.db import as_utc, session_scope
@@ -60,6 +60,17 @@ def mark_failed(db: str, table: type[SQLModel], failures: list[tuple[int, str]],
     with session_scope(db) as s:
         for row_id, error in failures:
             s.execute(update(t).where(t.id == row_id).values(failed_at=now, publish_error=error[:2000], payload=None, claimed_until=None))
+
+
+def prune_published(db: str, table: type[SQLModel], before: datetime, limit: int = 10_000) -> int:
+    """Delete up to `limit` rows published before `before`; return how many. Only for an outbox whose rows are
+    plumbing once published (the notifier's): the feed-watcher's seen_entry is also its memory of entries."""
+    t: Any = table
+    with session_scope(db) as s:
+        ids = list(s.exec(select(t.id).where(col(t.published_at) < before).order_by(col(t.id)).limit(limit)).all())
+        if ids:
+            s.execute(delete(t).where(col(t.id).in_(ids)))
+        return len(ids)
 
 
 def unpublished(db: str, table: type[SQLModel]) -> list[int]:

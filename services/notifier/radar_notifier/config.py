@@ -20,6 +20,7 @@ class NotifierSettings(ChannelSettings):
     retry_max_seconds: float = Field(900, gt=0, description="Longest pause between two attempts.")
     retry_poll_seconds: float = Field(1.0, gt=0, description="How often due retries are looked for.")
     sending_stale_seconds: float = Field(60, gt=0, description="A claim ('sending') not renewed for this long (its notifier crashed) is taken over and sent again.")
+    outbox_retention_days: float = Field(7, gt=0, description="Delivered and failed events already published to Kafka are deleted from alert_outbox after this many days (checked hourly).")
     send_workers: int = Field(32, ge=1, description="Threads for Apprise's blocking sends, shared by all channels.")
     channel_concurrency: int = Field(4, ge=1, description="Sends in flight to one (non-Slack) channel at a time.")
     slack_interval_seconds: float = Field(1.0, ge=0, description="Least time between two messages to one Slack webhook (Slack allows about 1/s).")

@@ -54,6 +54,7 @@ __all__ = ["DeliveryMetrics", "FeedbackSigner", "Notifier"]
 log = logging.getLogger("radar.notifier")
 MAX_INFLIGHT = 256  # handle() calls whose sends run in the background at once
 RENDER_CACHE = 1024  # rendered alerts kept, per (article, tags)
+OUTBOX_PRUNE_SECONDS = 3600
 DELIVERY_LOG_THREADS = 8  # PostgreSQL: writers at once, each keeping a pooled connection (≤ POSTGRESQL_POOL_SIZE)
 
 
@@ -263,8 +264,20 @@ class Notifier:
         """Publish the delivered and failed events that the outbox holds; return how many were published."""
         return await outbox.relay(self.db, AlertOutbox, self.owner, self.settings.sending_stale_seconds, self._publish_event, self._event_refused, self.clock)
 
+    async def prune_events(self) -> int:
+        """Delete the outbox rows published more than NOTIFIER_OUTBOX_RETENTION_DAYS ago (Kafka holds the events;
+        the delivery log holds the outcomes), a batch at a time; return how many."""
+        before = self.clock() - timedelta(days=self.settings.outbox_retention_days)
+        pruned = 0
+        while batch := await self.db_call(outbox.prune_published, self.db, AlertOutbox, before):
+            pruned += batch
+        return pruned
+
     async def relay_forever(self) -> None:
-        await repeat(self.relay_events, self.settings.retry_poll_seconds, "publishing alert events")
+        await asyncio.gather(
+            repeat(self.relay_events, self.settings.retry_poll_seconds, "publishing alert events"),
+            repeat(self.prune_events, OUTBOX_PRUNE_SECONDS, "pruning published alert events"),
+        )
 
     async def _publish_event(self, entry: dict) -> None:
         if entry["topic"] == ALERTS_DELIVERED:
