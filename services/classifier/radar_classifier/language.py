@@ -10,15 +10,9 @@ import functools
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from radar_shared.language_codes import bare_language
+
 SAMPLE_CHARS = 600  # a title and a lead tell the language; the cost grows with the sample
-
-
-def declared_language(value: str | None) -> str | None:
-    """`en-US` → `en`, `zh_Hant` → `zh`; None for an empty or unusable value."""
-    if not value:
-        return None
-    code = value.strip().replace("_", "-").split("-")[0].lower()
-    return code if 2 <= len(code) <= 3 and code.isalpha() else None
 
 
 @functools.lru_cache(maxsize=8)
@@ -30,7 +24,7 @@ def _identifier(languages: tuple[str, ...]) -> LanguageIdentifier:
 
 def identify_language(title: str, text: str, declared: str | None, supported: tuple[str, ...]) -> str | None:
     """The declared language, if any; else the most likely of `supported` from the first characters."""
-    code = declared_language(declared)
+    code = bare_language(declared)
     if code is not None:
         return code
     sample = f"{title}\n{text[:SAMPLE_CHARS]}".strip()

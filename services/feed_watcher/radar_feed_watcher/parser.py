@@ -25,6 +25,7 @@ import feedparser
 import nh3
 
 from radar_feed_watcher.identity import article_id, canonical_url, entry_key, story_id
+from radar_shared.language_codes import bare_language
 
 
 class FeedParseError(Exception):
@@ -132,13 +133,6 @@ def html_to_text(html: str) -> str:
     text = "".join(extractor.parts)
     lines = [re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def declared_lang(declared: str | None) -> str | None:
-    """The feed's or entry's declared language as a bare code (`ko-KR` → `ko`), or None. Undeclared languages are
-    left to the classifier, which identifies them among the languages it has lexicons for: a guess from the script
-    here called every Cyrillic text Russian, and the classifier trusted it for Ukrainian, Bulgarian or Serbian."""
-    return (declared or "").strip().split("-")[0].split("_")[0].lower() or None
 
 
 def _when(entry: dict) -> datetime | None:
@@ -303,7 +297,9 @@ def _entry(
         aid = key
     if not title and not text and not link:
         return None
-    lang = declared_lang(lang)
+    # the declared language only: undeclared ones are left to the classifier, which identifies them among the
+    # languages it has lexicons for (a guess from the script here called every Cyrillic text Russian)
+    lang = bare_language(lang)
     title, title_cut = cap(title or canonical, limits.title)
     html, html_cut = cap_html(html, limits.summary)
     text, text_cut = cap(text, limits.text)

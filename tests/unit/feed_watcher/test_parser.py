@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from radar_feed_watcher.parser import FeedParseError, declared_lang, html_to_text, parse_feed
+from radar_feed_watcher.parser import FeedParseError, html_to_text, parse_feed
+from radar_shared.language_codes import bare_language
 from tests.support.corpus import FEEDS, needs_shared
 from tests.support.feeds import rss
 
@@ -96,9 +97,9 @@ def test_html_to_text_drops_styles_and_scripts() -> None:
     assert html_to_text("<style>p{color:red}</style><div>One</div><div>Two&nbsp;three</div>") == "One\n\nTwo three"
 
 
-@pytest.mark.parametrize(("declared", "expected"), [("ko-KR", "ko"), ("en_US", "en"), ("RU", "ru"), (" uk ", "uk"), ("", None), (None, None)])
-def test_declared_lang(declared: str | None, expected: str | None) -> None:
-    assert declared_lang(declared) == expected
+@pytest.mark.parametrize(("declared", "expected"), [("ko-KR", "ko"), ("en_US", "en"), ("RU", "ru"), (" uk ", "uk"), ("zh_Hant", "zh"), ("x-klingon", None), ("", None), (None, None)])
+def test_bare_language(declared: str | None, expected: str | None) -> None:
+    assert bare_language(declared) == expected
 
 
 def test_an_undeclared_cyrillic_entry_is_left_to_the_classifier_to_identify() -> None:
