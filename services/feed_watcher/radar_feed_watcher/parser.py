@@ -26,6 +26,7 @@ import nh3
 
 from radar_feed_watcher.identity import article_id, canonical_url, entry_key, story_id
 from radar_shared.language_codes import bare_language
+from radar_shared.netpolicy import URLRefusedError, check_url_syntax
 
 
 class FeedParseError(Exception):
@@ -262,18 +263,6 @@ def normalise_encoding(body: bytes, content_type: str | None, content_language: 
     return _XML_DECL.sub(b"", text.encode("utf-8"), count=1), encoding
 
 
-def link_problem(link: str) -> str | None:
-    """Why an entry's link cannot be the article's address (not http(s), or malformed), or None."""
-    try:
-        parts = urlsplit(link)
-        parts.port  # noqa: B018 - raises on a port out of range or not a number
-    except ValueError as error:
-        return f"malformed ({error})"
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return "not an http(s) address"
-    return None
-
-
 def _entry(
     feed_url: str, limits: EntryLimits, guid: str | None, link: str, raw_title: str, raw_html: str, lang: str | None,
     published_at: datetime | None, reused_guid: bool, warnings: list[str],
@@ -285,9 +274,12 @@ def _entry(
     html = strip_controls(sanitize_html(strip_controls(raw_html)))
     text = strip_controls(html_to_text(html))
     link = strip_controls(link or "").strip()
-    if link and (problem := link_problem(link)):
-        warnings.append(f"feed {feed_url}: entry {title[:80]!r}: link {link[:200]!r} is {problem}; kept without a link")
-        link = ""
+    if link:
+        try:
+            check_url_syntax(link)  # the address rules of feeds and pages: http(s), a host, a valid port
+        except URLRefusedError as error:
+            warnings.append(f"feed {feed_url}: entry {title[:80]!r}: link {link[:200]!r} refused ({error.reason}); kept without a link")
+            link = ""
     key = entry_key(guid, link, title, text, reused_guid)
     if link:
         canonical = canonical_url(link)
