@@ -22,6 +22,7 @@ RSS ≤ 250 MB per service) with its measured figure and whether it is met.
 Articles are ~2.3 KB: the dev corpus's texts (../shared/corpus/dev.jsonl) joined as bench/classify.py does.
 
     .venv/bin/python bench/pipeline.py [--rounds 3] [--articles 2000] [--alerts 1000] [--rates 20,100,300] [--seconds 15]
+        [--stages classifier,notifier,pipeline,latency]   (one stage, with the raw loop, for quick checks while tuning)
 """
 
 import argparse
@@ -57,6 +58,7 @@ from tests.support.sinks import HTTPSink, free_port  # noqa: E402
 RAW_IN, RAW_OUT = "bench.discovered.v1", "bench.raw-out.v1"
 WEBHOOKS = 50
 WATCHES = 1000
+STAGES = ("classifier", "notifier", "pipeline", "latency")
 MARK = re.compile(r"Pipeline article (\d+)")
 
 
@@ -221,7 +223,11 @@ def main() -> None:
     parser.add_argument("--alerts", type=int, default=1000, help="alerts in the notifier-alone run")
     parser.add_argument("--rates", default="20,100,300", help="steady rates (articles/s) for the latency runs")
     parser.add_argument("--seconds", type=float, default=15, help="length of each latency run")
+    parser.add_argument("--stages", default=",".join(STAGES), help="what to measure besides the raw loop, which always runs: " + ", ".join(STAGES))
     args = parser.parse_args()
+    stages = set(args.stages.split(","))
+    if unknown := stages - set(STAGES):
+        parser.error(f"--stages: unknown {', '.join(sorted(unknown))}")
 
     from radar_api import service
     from radar_shared.db import upgrade
@@ -278,7 +284,7 @@ def main() -> None:
 
     counter = iter(range(10**9))
     results: dict[str, list[float]] = {"raw": [], "classifier": [], "notifier": [], "pipeline": []}
-    rss: dict[str, float] = {"classifier": 0.0, "notifier": 0.0}
+    rss: dict[str, float] = {}
     cpu_ms: dict[str, list[float]] = {"classifier": [], "notifier": []}
 
     def articles_batch(count: int, tag_every: int | None) -> list[tuple[int, bytes]]:
@@ -289,9 +295,70 @@ def main() -> None:
         return out
 
     def note_rss(proc: ServiceProcess) -> None:
-        rss[proc.name] = max(rss[proc.name], peak_rss_mb(proc))
+        rss[proc.name] = max(rss.get(proc.name, 0.0), peak_rss_mb(proc))
 
     procs: list[ServiceProcess] = []
+    running: dict[str, ServiceProcess] = {}
+
+    def ensure(name: str) -> ServiceProcess:
+        """The running (warm) service of that name, started if there is none."""
+        if name not in running:
+            running[name] = warm_classifier() if name == "classifier" else warm_notifier()
+            procs.append(running[name])
+        return running[name]
+
+    def stop_all() -> None:
+        for proc in procs:
+            proc.stop()
+        procs.clear()
+        running.clear()
+
+    def measure_classifier() -> None:
+        classifier = ensure("classifier")
+        batch = articles_batch(args.articles, None)
+        cpu = cpu_seconds(classifier)
+        began = time.time()
+        asyncio.run(produce(bootstrap, ARTICLES_DISCOVERED, batch))
+        ended = asyncio.run(wait_committed(bootstrap, "classifier", ARTICLES_DISCOVERED, 600))
+        results["classifier"].append(len(batch) / (ended - began))
+        cpu_ms["classifier"].append((cpu_seconds(classifier) - cpu) / len(batch) * 1000)
+        note_rss(classifier)
+        print(f"  classifier alone    {results['classifier'][-1]:7.0f} articles/s, {cpu_ms['classifier'][-1]:.2f} ms CPU each", flush=True)
+        classifier.stop()
+        procs.remove(classifier)
+        del running["classifier"]
+
+    def measure_notifier() -> None:
+        if "notifier" not in running:
+            asyncio.run(skip_to_end(bootstrap, "notifier", ARTICLES_CLASSIFIED))  # not the classifier run's output
+        notifier = ensure("notifier")
+        cpu = cpu_seconds(notifier)
+        alerts = []
+        for _ in range(args.alerts):
+            n = next(counter)
+            alerts.append((n, classified(n, watch_ids[n % WEBHOOKS])))
+        sent = asyncio.run(produce(bootstrap, ARTICLES_CLASSIFIED, alerts))
+        got = wait_alerts(slack, set(sent), 600)
+        results["notifier"].append(len(sent) / (max(got[n] for n in sent if n in got) - min(sent.values())))
+        cpu_ms["notifier"].append((cpu_seconds(notifier) - cpu) / len(sent) * 1000)
+        note_rss(notifier)
+        print(f"  notifier alone      {results['notifier'][-1]:7.0f} alerts/s, {cpu_ms['notifier'][-1]:.2f} ms CPU each", flush=True)
+
+    def measure_pipeline() -> None:
+        if "notifier" not in running:
+            asyncio.run(skip_to_end(bootstrap, "notifier", ARTICLES_CLASSIFIED))
+        notifier = ensure("notifier")
+        classifier = ensure("classifier")
+        batch = articles_batch(args.articles, 5)
+        tagged = {n for i, (n, _) in enumerate(batch) if i % 5 == 0}
+        sent = asyncio.run(produce(bootstrap, ARTICLES_DISCOVERED, batch))
+        got = wait_alerts(slack, tagged, 600)
+        results["pipeline"].append(len(batch) / (max(got[n] for n in tagged if n in got) - min(sent.values())))
+        note_rss(classifier)
+        note_rss(notifier)
+        print(f"  classifier+notifier {results['pipeline'][-1]:7.0f} articles/s ({results['pipeline'][-1] / 5:.0f} alerts/s)", flush=True)
+
+    latency: list[tuple[float, list[float], list[float], int]] = []
     try:
         # warm-up: the services' first messages (imports, caches, connections) are not measured
         classifier = service_proc("classifier")
@@ -302,61 +369,21 @@ def main() -> None:
         asyncio.run(raw_loop(bootstrap, articles_batch(200, None)))
         asyncio.run(wait_committed(bootstrap, "classifier", ARTICLES_DISCOVERED, 300))
         wait_alerts(slack, {n for i, (n, _) in enumerate(warm) if i % 5 == 0}, 120)
-        notifier.stop()
-        classifier.stop()
-        procs.clear()
+        stop_all()
 
         for r in range(args.rounds):
             print(f"round {r + 1}: {load()}", flush=True)
             raw = asyncio.run(raw_loop(bootstrap, articles_batch(args.articles, None)))
             results["raw"].append(raw)
             print(f"  raw loop            {raw:7.0f} msgs/s", flush=True)
-
-            classifier = warm_classifier()
-            procs.append(classifier)
-            batch = articles_batch(args.articles, None)
-            cpu = cpu_seconds(classifier)
-            began = time.time()
-            asyncio.run(produce(bootstrap, ARTICLES_DISCOVERED, batch))
-            ended = asyncio.run(wait_committed(bootstrap, "classifier", ARTICLES_DISCOVERED, 600))
-            results["classifier"].append(len(batch) / (ended - began))
-            cpu_ms["classifier"].append((cpu_seconds(classifier) - cpu) / len(batch) * 1000)
-            note_rss(classifier)
-            print(f"  classifier alone    {results['classifier'][-1]:7.0f} articles/s, {cpu_ms['classifier'][-1]:.2f} ms CPU each", flush=True)
-            classifier.stop()
-            procs.remove(classifier)
-
-            asyncio.run(skip_to_end(bootstrap, "notifier", ARTICLES_CLASSIFIED))  # not the classifier run's output
-            notifier = warm_notifier()
-            procs.append(notifier)
-            cpu = cpu_seconds(notifier)
-            alerts = []
-            for _ in range(args.alerts):
-                n = next(counter)
-                alerts.append((n, classified(n, watch_ids[n % WEBHOOKS])))
-            sent = asyncio.run(produce(bootstrap, ARTICLES_CLASSIFIED, alerts))
-            got = wait_alerts(slack, set(sent), 600)
-            results["notifier"].append(len(sent) / (max(got[n] for n in sent if n in got) - min(sent.values())))
-            cpu_ms["notifier"].append((cpu_seconds(notifier) - cpu) / len(sent) * 1000)
-            print(f"  notifier alone      {results['notifier'][-1]:7.0f} alerts/s, {cpu_ms['notifier'][-1]:.2f} ms CPU each", flush=True)
-
-            classifier = warm_classifier()
-            procs.append(classifier)
-            batch = articles_batch(args.articles, 5)
-            tagged = {n for i, (n, _) in enumerate(batch) if i % 5 == 0}
-            sent = asyncio.run(produce(bootstrap, ARTICLES_DISCOVERED, batch))
-            got = wait_alerts(slack, tagged, 600)
-            results["pipeline"].append(len(batch) / (max(got[n] for n in tagged if n in got) - min(sent.values())))
-            note_rss(classifier)
-            note_rss(notifier)
-            print(f"  classifier+notifier {results['pipeline'][-1]:7.0f} articles/s ({results['pipeline'][-1] / 5:.0f} alerts/s)", flush=True)
+            for stage, measure in (("classifier", measure_classifier), ("notifier", measure_notifier), ("pipeline", measure_pipeline)):
+                if stage in stages:
+                    measure()
             if r < args.rounds - 1:
-                for proc in (classifier, notifier):
-                    proc.stop()
-                procs.clear()
+                stop_all()
 
-        latency: list[tuple[float, list[float], list[float], int]] = []
-        for rate in [float(x) for x in args.rates.split(",")]:
+        for rate in [float(x) for x in args.rates.split(",")] if "latency" in stages else []:
+            notifier, classifier = ensure("notifier"), ensure("classifier")
             print(f"latency at {rate:.0f} articles/s: {load()}", flush=True)
             start = asyncio.run(end_offsets(bootstrap, ARTICLES_CLASSIFIED))
             batch = articles_batch(int(rate * args.seconds), 5)
@@ -375,13 +402,12 @@ def main() -> None:
                 proc.stop()
         subprocess.run([str(ROOT / "deploy" / "kafka.sh"), "stop", str(kafka_port)], env=kafka_env, check=False)
         slack.stop()
-
     raw = statistics.median(results["raw"])
     print(f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {load()}; medians of {args.rounds} interleaved rounds")
     print(f"{'stage':<44}{'msgs/s':>8}{'ratio':>8}   rounds")
     rows = [("raw aiokafka loop (limit)", "raw"), ("classifier alone (1,000 watches, 2.3 KB)", "classifier"),
             ("notifier alone (alerts, 50 Slack webhooks)", "notifier"), ("classifier + notifier (articles, 20 % alert)", "pipeline")]
-    for label, key in rows:
+    for label, key in [(label, key) for label, key in rows if results[key]]:
         value = statistics.median(results[key])
         print(f"{label:<44}{value:8.0f}{value / raw:8.2f}   {' '.join(f'{x:.0f}' for x in results[key])}")
     print("latency through classifier + notifier (ms): produce → classified published (all) | produce → Slack alert (20 %)")
@@ -389,9 +415,11 @@ def main() -> None:
         c = f"p50 {pct(classify_ms, .5):5.0f} p95 {pct(classify_ms, .95):5.0f} p99 {pct(classify_ms, .99):5.0f}" if classify_ms else "none"
         a = f"p50 {pct(alert_ms, .5):5.0f} p95 {pct(alert_ms, .95):5.0f} p99 {pct(alert_ms, .99):5.0f}" if alert_ms else "none"
         print(f"  {rate:4.0f} articles/s: {c} | {a} ({len(alert_ms)}/{expected} alerts)")
-    print(f"CPU per message (median): classifier {statistics.median(cpu_ms['classifier']):.2f} ms an article, notifier {statistics.median(cpu_ms['notifier']):.2f} ms an alert")
-    print(f"peak RSS: classifier {rss['classifier']:.0f} MB, notifier {rss['notifier']:.0f} MB")
-    ratios = {key: statistics.median(results[key]) / raw for key in ("classifier", "notifier", "pipeline")}
+    for name, unit in (("classifier", "an article"), ("notifier", "an alert")):
+        if cpu_ms[name]:
+            print(f"CPU per message (median): {name} {statistics.median(cpu_ms[name]):.2f} ms {unit}")
+    print("peak RSS: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(rss.items())))
+    ratios = {key: statistics.median(results[key]) / raw for key in ("classifier", "notifier", "pipeline") if results[key]}
     alert_p99 = {rate: pct(alert_ms, .99) for rate, _, alert_ms, _ in latency if alert_ms}
     print("issue 13 targets:")
     for line in target_lines(ratios, alert_p99, rss):
@@ -406,7 +434,8 @@ TARGET_RSS_MB = 250.0
 def target_lines(ratios: dict[str, float], alert_p99: dict[float, float], rss: dict[str, float]) -> list[str]:
     """Each target of issue 13 with the measured figure and whether it is met; a rate not measured is said so."""
     ok = {True: "met", False: "MISSED"}
-    lines = [f"{key} ratio {ratios[key]:.2f} ≥ {want}: {ok[ratios[key] >= want]}" for key, want in TARGET_RATIOS.items()]
+    lines = [f"{key} ratio {ratios[key]:.2f} ≥ {want}: {ok[ratios[key] >= want]}" if key in ratios else f"{key} ratio not measured (--stages)"
+             for key, want in TARGET_RATIOS.items()]
     for rate, want in TARGET_P99_MS.items():
         got = alert_p99.get(rate)
         lines.append(f"p99 at {rate:.0f} articles/s " + (f"{got:.0f} ms ≤ {want:.0f}: {ok[got <= want]}" if got is not None else "not measured (--rates)"))
