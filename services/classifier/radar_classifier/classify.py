@@ -42,7 +42,7 @@ def _watch_tag(doc: Document, watch: CompiledWatch, hits: list[tuple[int, int, s
         key = surface.casefold()
         if key not in matched:  # the first surface of each term, built once
             matched[key] = Match(term=surface, group=source, rule=f"watch:{watch.id}")
-        by_sentence.setdefault(doc.tokens[i].sentence, []).append(doc.span(i, j))
+        by_sentence.setdefault(doc.sentence_of[i], []).append(doc.span(i, j))
     snippets = []
     for s in sorted(by_sentence)[:MAX_SNIPPETS]:
         sentence = doc.sentences[s]

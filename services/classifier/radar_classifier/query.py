@@ -234,7 +234,7 @@ def evaluate(node: Node, article: Article, hits: list[tuple[int, int, str]], fou
         return found.get(term, []) if found is not None else doc.find(term)
 
     if isinstance(node, TermNode):
-        found_here = [(i, j) for i, j in find(node.term) if node.field != "title" or doc.tokens[i].sentence == 0]
+        found_here = [(i, j) for i, j in find(node.term) if node.field != "title" or doc.sentence_of[i] == 0]
         hits.extend((i, j, node.term.source) for i, j in found_here)
         return bool(found_here)
     if isinstance(node, Not):

@@ -138,8 +138,8 @@ class _Hits:
     """One topic's hits in one article, grouped by concept and by sentence, with positions for windows."""
 
     def __init__(self, doc: Document, rules: TopicRules, found: dict[Term, list[tuple[int, int]]], present: list[tuple[Term, tuple[str, ...]]]) -> None:
-        tokens = doc.tokens
-        vetoed = {tokens[i].sentence for term in rules.exclude for i, _ in found.get(term, ())}
+        sentence_of = doc.sentence_of
+        vetoed = {sentence_of[i] for term in rules.exclude for i, _ in found.get(term, ())}
         self.by_concept: dict[str, list[Hit]] = {}
         self.sentences: dict[str, dict[int, list[Hit]]] = {}
         collected: dict[str, dict[tuple[int, int], str]] = {}
@@ -148,14 +148,14 @@ class _Hits:
             for concept in concepts:
                 into = collected.setdefault(concept, {})
                 for span in spans:
-                    if span not in into and (not vetoed or tokens[span[0]].sentence not in vetoed):
+                    if span not in into and (not vetoed or sentence_of[span[0]] not in vetoed):
                         into[span] = term.source  # a span found by two terms of a concept (a stem and its word) once
         for concept, spans in collected.items():
             ordered = [(i, j, concept, source) for (i, j), source in sorted(spans.items())]
             self.by_concept[concept] = ordered
             per_sentence: dict[int, list[Hit]] = {}
             for hit in ordered:
-                per_sentence.setdefault(tokens[hit[0]].sentence, []).append(hit)
+                per_sentence.setdefault(sentence_of[hit[0]], []).append(hit)
             self.sentences[concept] = per_sentence
         self.doc = doc
         self._sentences_of: dict[Element, set[int]] = {}  # rules share elements
@@ -175,7 +175,8 @@ class _Hits:
 
     def by_reach(self, element: Element) -> tuple[list[int], list[Hit]]:
         hits = sorted((h for c in element for h in self.by_concept.get(c, ())), key=lambda h: h[0])
-        return [self.doc.tokens[h[0]].reach for h in hits], hits
+        reach = self.doc.reach
+        return [reach[h[0]] for h in hits], hits
 
 
 def _firings(doc: Document, rule: Rule, hits: _Hits) -> list[list[Hit]]:
@@ -189,10 +190,10 @@ def _firings(doc: Document, rule: Rule, hits: _Hits) -> list[list[Hit]]:
         others = [hits.by_reach(e) for e in rule.elements[1:]]
         seen: set[int] = set()
         for anchor in hits.by_reach(rule.elements[0])[1]:
-            sentence = doc.tokens[anchor[0]].sentence
+            sentence = doc.sentence_of[anchor[0]]
             if sentence in seen or sentence in blocked:
                 continue
-            at = doc.tokens[anchor[0]].reach
+            at = doc.reach[anchor[0]]
             firing = [anchor]
             for positions, other in others:
                 k = bisect.bisect_left(positions, at - reach)
@@ -215,7 +216,7 @@ def _firings(doc: Document, rule: Rule, hits: _Hits) -> list[list[Hit]]:
 
 def _snippet_text(doc: Document, firing: list[Hit]) -> tuple[int, str]:
     """Where the firing's snippet starts, and its text: its sentences, from the first to the last."""
-    sentences = sorted({doc.tokens[h[0]].sentence for h in firing})
+    sentences = sorted({doc.sentence_of[h[0]] for h in firing})
     start, end = doc.sentences[sentences[0]].start, doc.sentences[sentences[-1]].end
     return start, doc.text[start:end].strip()
 
@@ -243,7 +244,7 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
     firings: list[tuple[float, int, list[Hit]]] = []
     for rule in rules.rules:
         for firing in _firings(doc, rule, hits):
-            sentence = doc.tokens[firing[0][0]].sentence
+            sentence = doc.sentence_of[firing[0][0]]
             strongest[sentence] = max(strongest.get(sentence, 0.0), rule.weight)
             for i, j, group, _term in firing:
                 matched[(i, j, group, rule.name)] = None
@@ -265,8 +266,10 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
                 break
     terms: dict[tuple[str, str], Match] = {}  # each term of each concept once, with the first rule it served
     for i, j, group, rule_name in matched:
+        if len(terms) == MAX_MATCHES:
+            break
         surface = doc.surface(i, j)
         key = (surface.casefold(), group)
-        if key not in terms and len(terms) < MAX_MATCHES:
+        if key not in terms:
             terms[key] = Match(term=surface, group=group, rule=rule_name)
     return Tag(tag=rules.topic, kind="topic", score=score, matched=list(terms.values()), snippets=best, truncated_at=doc.truncated_at)

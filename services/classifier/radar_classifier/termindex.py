@@ -8,6 +8,7 @@ other (`§de:lieferung`), looked up with the token's stem.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import compress
 
 from radar_classifier.text import Document, Term
 
@@ -65,37 +66,47 @@ class TermIndex:
 
     def occurrences(self, doc: Document) -> dict[Term, list[tuple[int, int]]]:
         found: defaultdict[Term, list[tuple[int, int]]] = defaultdict(list)
-        tokens = doc.tokens
-        count = len(tokens)
+        norms, stems, sentence_of = doc.norms, doc.stems, doc.sentence_of
+        count = len(norms)
         exact = self._root.exact
-        starts, root_nodes = self._starts, self._root_nodes
-        for i, (norm, _start, _end, sentence, stem, _reach) in enumerate(tokens):  # unpacked: one step, not three look-ups
-            nodes = starts.get(norm)
-            if nodes is None:
-                nodes = root_nodes(norm)
-            node = exact.get(stem) if stem is not None else None
-            if not nodes and node is None:
+        # The root nodes of every token at once (dict look-ups mapped in C); a walk starts only where there are some.
+        nodes_of = list(map(self._starts.get, norms))
+        if None in nodes_of:
+            nodes_of = [nodes if nodes is not None else self._root_nodes(norm) for nodes, norm in zip(nodes_of, norms, strict=True)]
+        starts = set(compress(range(count), nodes_of))
+        stem_nodes: list[_Node | None] = list(map(exact.get, stems)) if any(stems) else []
+        if stem_nodes:
+            starts.update(compress(range(count), stem_nodes))
+        for i in sorted(starts):
+            # A term is in one node, reached at most once from token i: each term's list stays in token order.
+            stack = []
+            one = (i, i + 1)
+            for node in (*nodes_of[i], stem_nodes[i]) if stem_nodes else nodes_of[i]:
+                if node is None:
+                    continue
+                for term in node.terms:  # single words: most walks end here
+                    found[term].append(one)
+                if node.exact or node.prefixes:
+                    stack.append((node, i + 1))
+            if not stack:
                 continue
-            stack = [(n, i + 1) for n in nodes]
-            if node is not None:
-                stack.append((node, i + 1))
+            sentence = sentence_of[i]
             while stack:
                 node, j = stack.pop()
-                for term in node.terms:
-                    found[term].append((i, j))
-                if j >= count:
+                if j >= count or sentence_of[j] != sentence:
                     continue
-                following, _start, _end, following_sentence, following_stem, _reach = tokens[j]
-                if following_sentence != sentence:
-                    continue
-                nxt = node.exact.get(following)
-                if nxt is not None:
-                    stack.append((nxt, j + 1))
-                if following_stem is not None:
-                    nxt = node.exact.get(following_stem)
-                    if nxt is not None:
-                        stack.append((nxt, j + 1))
+                following = norms[j]
+                following_stem = stems[j]
+                for child in (node.exact.get(following), node.exact.get(following_stem) if following_stem is not None else None):
+                    if child is not None:
+                        for term in child.terms:
+                            found[term].append((i, j + 1))
+                        if child.exact or child.prefixes:
+                            stack.append((child, j + 1))
                 for prefix, child in node.prefixes:
                     if following.startswith(prefix):
-                        stack.append((child, j + 1))
+                        for term in child.terms:
+                            found[term].append((i, j + 1))
+                        if child.exact or child.prefixes:
+                            stack.append((child, j + 1))
         return found

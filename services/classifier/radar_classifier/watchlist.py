@@ -112,11 +112,12 @@ class WatchlistMatcher:
 
     def match(self, doc: Document) -> list[Tag]:
         found: dict[int, tuple[float, int, int, str]] = {}  # entity → best (score, token i, token j, how)
-        keys = [latin_key(t.norm) for t in doc.tokens]
+        keys = [latin_key(norm) for norm in doc.norms]
+        sentence_of = doc.sentence_of
         for i in range(len(keys)):
             joined = ""
             for j in range(i, min(i + self._max_words, len(keys))):
-                if doc.tokens[j].sentence != doc.tokens[i].sentence:
+                if sentence_of[j] != sentence_of[i]:
                     break
                 joined += keys[j]
                 if len(joined) < MIN_KEY_LENGTH:
@@ -128,7 +129,7 @@ class WatchlistMatcher:
                     if score >= self.min_score and score > found.get(index, (0.0,))[0]:
                         found[index] = (score, i, j + 1, "name")
         for m in _IMO.finditer(doc.text):
-            span = [k for k, t in enumerate(doc.tokens) if t.start >= m.start() and t.end <= m.end()]
+            span = [k for k in range(len(doc)) if doc.offsets(k)[0] >= m.start() and doc.offsets(k)[1] <= m.end()]
             for index in self._by_imo.get(m.group(1), ()) if span else ():
                 found[index] = (100.0, span[0], span[-1] + 1, "imo")
         by_list: defaultdict[str, list[tuple[Entity, float, int, int, str]]] = defaultdict(list)
@@ -140,7 +141,7 @@ class WatchlistMatcher:
             for entity, score, i, j, how in sorted(hits, key=lambda h: -h[1]):
                 surface = doc.surface(i, j)
                 matched.append(Match(term=surface, group=f"{entity.name} ({entity.kind or 'entity'}{', IMO ' + entity.imo if entity.imo else ''})", rule=f"watchlist:{how}:{score:.0f}"))
-                sentence = doc.sentences[doc.tokens[i].sentence]
+                sentence = doc.sentences[doc.sentence_of[i]]
                 a, b = doc.span(i, j)
                 if len(snippets) < 3:
                     snippets.append(Snippet(text=doc.text[sentence.start : sentence.end], highlights=[Span(start=a - sentence.start, end=b - sentence.start)]))
