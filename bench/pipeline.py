@@ -194,17 +194,42 @@ def wait_alerts(slack: HTTPSink, ids: set[int], timeout: float) -> dict[int, flo
     return got
 
 
+def family(pid: int) -> list[int]:
+    """The process and its descendants (the classifier's forkserver and worker processes)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+    return out
+
+
 def peak_rss_mb(proc: ServiceProcess) -> float:
-    for line in Path(f"/proc/{proc.proc.pid}/status").read_text().splitlines():  # type: ignore[union-attr]
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+    """The largest peak RSS among the service's processes (each worker is a process of its own)."""
+    peaks = []
+    for pid in family(proc.proc.pid):  # type: ignore[union-attr]
+        try:
+            lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        except OSError:
+            continue
+        peaks += [int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:")]
+    return max(peaks, default=float("nan"))
 
 
 def cpu_seconds(proc: ServiceProcess) -> float:
-    """User + system CPU time of a service process so far."""
-    fields = Path(f"/proc/{proc.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()  # type: ignore[union-attr]
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time of a service's processes so far (its workers included)."""
+    total = 0.0
+    for pid in family(proc.proc.pid):  # type: ignore[union-attr]
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def pct(values: list[float], q: float) -> float:
@@ -418,7 +443,7 @@ def main() -> None:
     for name, unit in (("classifier", "an article"), ("notifier", "an alert")):
         if cpu_ms[name]:
             print(f"CPU per message (median): {name} {statistics.median(cpu_ms[name]):.2f} ms {unit}")
-    print("peak RSS: " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(rss.items())))
+    print("peak RSS (the largest process of each service): " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(rss.items())))
     ratios = {key: statistics.median(results[key]) / raw for key in ("classifier", "notifier", "pipeline") if results[key]}
     alert_p99 = {rate: pct(alert_ms, .99) for rate, _, alert_ms, _ in latency if alert_ms}
     print("issue 13 targets:")

@@ -3,7 +3,8 @@
 The classifier publishes a batch's events without waiting for each acknowledgement and commits the batch's
 offsets only once all of them are acknowledged. So whatever a SIGKILL interrupts (classifying, publishing,
 waiting for acknowledgements, the grouped commit), the restarted classifier reads again every article whose
-event is not durable yet: each article's ArticleClassified is on the topic at least once.
+event is not durable yet: each article's ArticleClassified is on the topic at least once. The killed service's
+worker processes exit with it (the machine has several cores, so it has workers by default).
 """
 
 import asyncio
@@ -15,6 +16,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
+from radar_classifier.config import default_workers
 from radar_shared.messages import Article, ArticleDiscovered
 from radar_shared.topics import ARTICLES_CLASSIFIED, ARTICLES_DISCOVERED
 from tests.support.events import read_events
@@ -40,6 +42,17 @@ async def produce_articles(bootstrap: str, count: int) -> None:
         await producer.stop()
 
 
+def children(pid: int) -> list[int]:
+    return [int(c) for task in Path(f"/proc/{pid}/task").glob("*") for c in (task / "children").read_text().split()]
+
+
+def state(pid: int) -> str:
+    try:
+        return next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("State:"))
+    except (OSError, StopIteration):
+        return "zombie (gone)"
+
+
 async def committed(bootstrap: str) -> int:
     """Articles the classifier group has committed on articles.discovered.v1."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -58,8 +71,12 @@ def test_a_classifier_killed_mid_stream_publishes_every_article_at_least_once(fr
     first = ServiceProcess("classifier", env, tmp_path / "classifier-1.log").start()
     try:
         wait_for(lambda: asyncio.run(committed(bootstrap)) > 0, 120, "the classifier to commit its first batch")
+        workers = children(first.proc.pid)  # type: ignore[union-attr]  # its classifying processes (CLASSIFIER_WORKERS, one a core)
+        assert workers or default_workers() == 0, "a classifier on several cores runs worker processes"
     finally:
         assert first.stop(signal.SIGKILL) == -signal.SIGKILL
+    wait_for(lambda: not [pid for pid in workers if Path(f"/proc/{pid}").exists() and "zombie" not in state(pid)], 10,
+             f"the killed classifier's worker processes {workers} to exit")
     at_kill = asyncio.run(committed(bootstrap))
     assert at_kill < ARTICLES, f"the classifier had committed all {ARTICLES} articles before the kill: the test proved nothing"
 

@@ -1,4 +1,5 @@
-"""classifier wiring: consume articles.discovered.v1 in batches, publish articles.classified.v1.
+"""classifier wiring: consume articles.discovered.v1 in batches, classify them in worker processes (workers.py; in
+this process with CLASSIFIER_WORKERS=0), publish articles.classified.v1.
 
 A batch's tagged articles are published without waiting for each acknowledgement; the handler returns, and
 the batch's offsets are queued for commit, only when every one of them is acknowledged (acks=all), so an
@@ -11,9 +12,10 @@ import logging
 
 from prometheus_client import CollectorRegistry, Counter
 
-from radar_classifier.classify import Classifier, apply_watches, classify_event
+from radar_classifier.classify import Classifier, apply_watches
 from radar_classifier.config import SERVICE, ClassifierSettings
 from radar_classifier.store import load_watches, load_watchlists
+from radar_classifier.workers import ClassifierPool, Result, classify_values
 from radar_shared.broker import batch_consumer_options, batch_decoder, kafka_security, make_broker
 from radar_shared.heartbeat import ServiceRuntime
 from radar_shared.logging import PeriodicSummary
@@ -29,15 +31,21 @@ registry = CollectorRegistry()
 runtime = ServiceRuntime(SERVICE, shared, registry)
 tags_total = Counter("radar_tags_total", "Tags given, by tag kind and topic", ["kind", "tag"], registry=registry)
 settings = ClassifierSettings()
-classifier = Classifier.default(max_chars=settings.max_chars)
 summary = PeriodicSummary(log, "articles classified")
-reloader = ConfigReloader(
-    "watches", lambda: load_watches(shared.database_url), lambda rows: apply_watches(classifier, rows), shared.config_reload_seconds
-)
-watchlists = ConfigReloader(
-    "watchlists", lambda: load_watchlists(shared.database_url), lambda entities: setattr(classifier, "watchlist", entities), shared.config_reload_seconds * 6
-)
+if settings.workers:  # the workers hold the rules; this process only moves messages
+    pool = ClassifierPool(settings.workers, settings.max_chars)
+    reloader = ConfigReloader("watches", lambda: load_watches(shared.database_url), lambda rows: pool.configure(watches=rows), shared.config_reload_seconds)
+    watchlists = ConfigReloader(
+        "watchlists", lambda: load_watchlists(shared.database_url), lambda entities: pool.configure(watchlist=entities), shared.config_reload_seconds * 6
+    )
+else:
+    classifier = Classifier.default(max_chars=settings.max_chars)
+    reloader = ConfigReloader("watches", lambda: load_watches(shared.database_url), lambda rows: apply_watches(classifier, rows), shared.config_reload_seconds)
+    watchlists = ConfigReloader(
+        "watchlists", lambda: load_watchlists(shared.database_url), lambda entities: setattr(classifier, "watchlist", entities), shared.config_reload_seconds * 6
+    )
 broker = make_broker(shared.kafka_bootstrap_servers, SERVICE, registry, security=kafka_security(shared))
+JSON = {"content-type": "application/json"}  # the events go out as the JSON the classification made
 to_article_classified = broker.publisher(ARTICLES_CLASSIFIED, title="to_article_classified", schema=ArticleClassified, description="Tagged articles, key = article_id")
 
 
@@ -46,16 +54,18 @@ to_article_classified = broker.publisher(ARTICLES_CLASSIFIED, title="to_article_
     **batch_consumer_options(SERVICE, settings.batch_size),
 )
 async def on_article_discovered(events: list[ArticleDiscovered]) -> None:
+    values = [event.model_dump_json().encode() for event in events]
+    results: list[Result] = await pool.classify(values) if settings.workers else classify_values(classifier, values)
     acks = []
-    for event in events:
-        classified = classify_event(classifier, event)
-        if classified is None:
+    for event, result in zip(events, results, strict=True):
+        if result is None:
             log.debug("article classified", extra={"article_id": event.article.article_id, "tags": []})
             continue
-        acks.append(await to_article_classified.publish(classified, key=event.article.article_id.encode(), no_confirm=True))
-        for tag in classified.tags:
-            tags_total.labels(tag.kind, tag.tag if tag.kind == "topic" else tag.kind).inc()
-        log.debug("article classified", extra={"article_id": event.article.article_id, "tags": [t.tag for t in classified.tags]})
+        body, tags = result
+        acks.append(await to_article_classified.publish(body, key=event.article.article_id.encode(), headers=JSON, no_confirm=True))
+        for kind, tag in tags:
+            tags_total.labels(kind, tag if kind == "topic" else kind).inc()
+        log.debug("article classified", extra={"article_id": event.article.article_id, "tags": [tag for _, tag in tags]})
     await asyncio.gather(*(ack for ack in acks if asyncio.isfuture(ack)))  # durable before the offsets are committed
     if events:
         runtime.activity(f"classified {events[-1].article.article_id}")
@@ -69,6 +79,8 @@ app = make_app(broker, runtime, title="Radar classifier", description="Tags arti
 async def load_configuration() -> None:
     reloader.reload()
     watchlists.reload()
+    if settings.workers:
+        await asyncio.to_thread(pool.start)
 
 
 @app.after_startup
@@ -79,3 +91,5 @@ async def start_background() -> None:
 @app.on_shutdown
 async def stop_background() -> None:
     await runtime.stop_background()
+    if settings.workers:
+        await asyncio.to_thread(pool.close)

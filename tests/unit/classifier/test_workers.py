@@ -1,0 +1,101 @@
+"""The classifier's worker processes: the same results as classifying in the service's process, new watches
+swapped in, and a pool whose worker died replaced (the batch fails, to be read again; the next one passes)."""
+
+import asyncio
+import json
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from radar_classifier.classify import Classifier, apply_watches
+from radar_classifier.config import default_workers
+from radar_classifier.workers import ClassifierPool, classify_values
+from radar_shared.messages import Article, ArticleDiscovered
+
+TEXTS = [
+    ("Tanker seized", "The tanker Sky Morning transferred refined petroleum to a North Korean vessel in a ship-to-ship transfer, in breach of UN sanctions."),
+    ("Weather", "Rain is expected in the north of the country on Tuesday."),
+    ("Treasury acts", "The US Treasury designated two Russian front companies that shipped coal from Nakhodka to Nampo for North Korea."),
+    ("Vessel watch", "The Zorblat freighter called at Vostochny."),
+]
+
+
+def values() -> list[bytes]:
+    return [
+        ArticleDiscovered(article=Article(article_id=f"a{n}", story_id=f"s{n}", feed_id=1, feed_url="https://f.example/rss", entry_key=f"k{n}",
+                                          url=f"https://news.example/{n}", title=title, text=text, lang="en", source="news.example")).model_dump_json().encode()
+        for n, (title, text) in enumerate(TEXTS)
+    ]
+
+
+def without_times(results: list) -> list:
+    """The results without what each classification makes anew (its event's id and time)."""
+    out = []
+    for result in results:
+        if result is None:
+            out.append(None)
+            continue
+        body, tags = result
+        event = json.loads(body)
+        event.pop("occurred_at")  # stamped by each classification
+        event.pop("event_id")
+        out.append((event, tags))
+    return out
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = ClassifierPool(2, 100_000)
+    pool.configure(watches=[(7, "Zorblat")])
+    pool.start()
+    yield pool
+    pool.close()
+
+
+def test_workers_classify_as_the_service_process_does(pool: ClassifierPool) -> None:
+    here = Classifier.default()
+    apply_watches(here, [(7, "Zorblat")])
+    batch = values()
+    got = asyncio.run(pool.classify(batch))
+    assert without_times(got) == without_times(classify_values(here, batch))
+    assert [r is not None for r in got] == [True, False, True, True]
+    assert ("watch", "watch:7") in got[3][1]
+
+
+def test_new_watches_reach_the_workers(pool: ClassifierPool) -> None:
+    pool.configure(watches=[(8, "rain")])
+    got = asyncio.run(pool.classify(values()))
+    assert got[1] is not None and ("watch", "watch:8") in got[1][1]
+    assert got[3] is None  # watch 7 is gone
+
+
+def test_a_dead_worker_fails_its_batch_and_the_next_batch_gets_a_new_pool(pool: ClassifierPool) -> None:
+    workers = asyncio.run(_worker_pids(pool))
+    os.kill(workers[0], signal.SIGKILL)
+    with pytest.raises(BrokenProcessPool):
+        asyncio.run(pool.classify(values() * 10))
+    assert len([r for r in asyncio.run(pool.classify(values())) if r is not None]) >= 2
+    assert not set(asyncio.run(_worker_pids(pool))) & set(workers)
+
+
+async def _worker_pids(pool: ClassifierPool) -> list[int]:
+    return sorted(pool._pool._processes)  # type: ignore[union-attr]  # noqa: SLF001
+
+
+def test_a_pool_needs_a_worker_and_one_core_needs_none(tmp_path) -> None:
+    with pytest.raises(ValueError, match="CLASSIFIER_WORKERS"):
+        ClassifierPool(0, 100_000)
+    cores = len(os.sched_getaffinity(0))
+    unlimited = tmp_path / "unlimited"
+    unlimited.write_text("max 100000\n")
+    assert default_workers(unlimited) == (0 if cores == 1 else min(cores, 8))
+    one_cpu = tmp_path / "one"
+    one_cpu.write_text("100000 100000\n")
+    assert default_workers(one_cpu) == 0  # a container limited to one CPU classifies in its own process
+    if cores >= 2:
+        one_and_a_half = tmp_path / "one-and-a-half"
+        one_and_a_half.write_text("150000 100000\n")
+        assert default_workers(one_and_a_half) == 2
+    assert default_workers(tmp_path / "missing") == (0 if cores == 1 else min(cores, 8))
