@@ -55,8 +55,20 @@ to_article_classified = broker.publisher(ARTICLES_CLASSIFIED, title="to_article_
 )
 async def on_article_discovered(events: list[ArticleDiscovered]) -> None:
     values = [event.model_dump_json().encode() for event in events]
-    results: list[Result] = await pool.classify(values) if settings.workers else classify_values(classifier, values)
-    acks = []
+    acks: list[object] = []
+    if settings.workers:
+        async for start, results in pool.classify_chunks(values):  # the first chunks go out while the rest are classified
+            await publish_results(events[start : start + len(results)], results, acks)
+    else:
+        await publish_results(events, classify_values(classifier, values), acks)
+    await asyncio.gather(*(ack for ack in acks if asyncio.isfuture(ack)))  # durable before the offsets are committed
+    if events:
+        runtime.activity(f"classified {events[-1].article.article_id}")
+    summary.add(articles=len(events), tagged=len(acks))
+
+
+async def publish_results(events: list[ArticleDiscovered], results: list[Result], acks: list[object]) -> None:
+    """Publish the tagged articles' events without waiting for their acknowledgements (collected in `acks`)."""
     for event, result in zip(events, results, strict=True):
         if result is None:
             log.debug("article classified", extra={"article_id": event.article.article_id, "tags": []})
@@ -66,10 +78,6 @@ async def on_article_discovered(events: list[ArticleDiscovered]) -> None:
         for kind, tag in tags:
             tags_total.labels(kind, tag if kind == "topic" else kind).inc()
         log.debug("article classified", extra={"article_id": event.article.article_id, "tags": [tag for _, tag in tags]})
-    await asyncio.gather(*(ack for ack in acks if asyncio.isfuture(ack)))  # durable before the offsets are committed
-    if events:
-        runtime.activity(f"classified {events[-1].article.article_id}")
-    summary.add(articles=len(events), tagged=len(acks))
 
 
 app = make_app(broker, runtime, title="Radar classifier", description="Tags articles with topics and watches, with evidence.")

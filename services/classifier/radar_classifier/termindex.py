@@ -47,50 +47,41 @@ class TermIndex:
         self._prefix1: defaultdict[str, list[tuple[str, _Node]]] = defaultdict(list)
         for prefix, node in by_prefix.items():
             (self._prefix2 if len(prefix) >= 2 else self._prefix1)[prefix[:2]].append((prefix, node))
-        # The root nodes a word starts, by word: news repeats its vocabulary, so most tokens cost one look-up.
-        self._starts: dict[str, tuple[_Node, ...]] = {}
+        # What a token starts, by its (word, stem): news repeats its vocabulary, so most tokens cost one look-up.
+        self._starts: dict[tuple[str, str | None], _Start] = {}
 
-    def _root_nodes(self, norm: str) -> tuple[_Node, ...]:
-        nodes = self._starts.get(norm)
-        if nodes is None:
-            found = [node for prefix, node in self._prefix2.get(norm[:2], ()) if norm.startswith(prefix)]
-            found += [node for _prefix, node in self._prefix1.get(norm[:1], ())]
-            node = self._root.exact.get(norm)
-            if node is not None:
-                found.append(node)
-            nodes = tuple(found)
-            if len(self._starts) >= 500_000:
-                self._starts.clear()
-            self._starts[norm] = nodes
-        return nodes
+    def _start(self, norm: str, stem: str | None) -> "_Start":
+        """The one-word terms a token is, and the nodes from which longer terms go on; () when it starts nothing."""
+        nodes = [node for prefix, node in self._prefix2.get(norm[:2], ()) if norm.startswith(prefix)]
+        nodes += [node for _prefix, node in self._prefix1.get(norm[:1], ())]
+        nodes += [node for key in (norm, stem) if key is not None and (node := self._root.exact.get(key)) is not None]
+        terms = tuple(term for node in nodes for term in node.terms)
+        deeper = tuple(node for node in nodes if node.exact or node.prefixes)
+        start: _Start = (terms, deeper) if terms or deeper else ()
+        if len(self._starts) >= 500_000:
+            self._starts.clear()
+        self._starts[(norm, stem)] = start
+        return start
 
     def occurrences(self, doc: Document) -> dict[Term, list[tuple[int, int]]]:
         found: defaultdict[Term, list[tuple[int, int]]] = defaultdict(list)
         norms, stems, sentence_of = doc.norms, doc.stems, doc.sentence_of
         count = len(norms)
-        exact = self._root.exact
-        # The root nodes of every token at once (dict look-ups mapped in C); a walk starts only where there are some.
-        nodes_of = list(map(self._starts.get, norms))
-        if None in nodes_of:
-            nodes_of = [nodes if nodes is not None else self._root_nodes(norm) for nodes, norm in zip(nodes_of, norms, strict=True)]
-        starts = set(compress(range(count), nodes_of))
-        stem_nodes: list[_Node | None] = list(map(exact.get, stems)) if any(stems) else []
-        if stem_nodes:
-            starts.update(compress(range(count), stem_nodes))
-        for i in sorted(starts):
-            # A term is in one node, reached at most once from token i: each term's list stays in token order.
-            stack = []
-            one = (i, i + 1)
-            for node in (*nodes_of[i], stem_nodes[i]) if stem_nodes else nodes_of[i]:
-                if node is None:
-                    continue
-                for term in node.terms:  # single words: most walks end here
+        keys = list(zip(norms, stems))
+        starts = list(map(self._starts.get, keys))  # dict look-ups mapped in C: a walk starts only where a term does
+        if None in starts:
+            starts = [start if start is not None else self._start(*key) for key, start in zip(keys, starts, strict=True)]
+        # A term is in one node, reached at most once from a token: each term's list stays in token order.
+        for i in compress(range(count), starts):
+            terms, deeper = starts[i]
+            if terms:
+                one = (i, i + 1)
+                for term in terms:  # one-word terms: most hits end here
                     found[term].append(one)
-                if node.exact or node.prefixes:
-                    stack.append((node, i + 1))
-            if not stack:
+            if not deeper:
                 continue
             sentence = sentence_of[i]
+            stack = [(node, i + 1) for node in deeper]
             while stack:
                 node, j = stack.pop()
                 if j >= count or sentence_of[j] != sentence:
@@ -110,3 +101,6 @@ class TermIndex:
                         if child.exact or child.prefixes:
                             stack.append((child, j + 1))
         return found
+
+
+_Start = tuple[tuple[Term, ...], tuple[_Node, ...]] | tuple[()]

@@ -34,6 +34,7 @@ import Stemmer
 _CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
 _WORD = re.compile(rf"[^\W{_CJK}]+(?:\.[^\W{_CJK}]+)*|[{_CJK}]", re.UNICODE)  # hyphens split words, in text and terms alike
 _IS_CJK = re.compile(rf"[{_CJK}]")
+_WORD_OUTSIDE_CJK = re.compile(r"\w+(?:\.\w+)*")  # _WORD for a text without CJK characters, a fifth cheaper
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bNo\.)(?<!\bSt\.)[\"'»”’)]*\s+|(?<=[。！？])[」』”’）)]*\s*|\n+")
 WORD_REACH, CJK_REACH = 5, 2
 _SENTENCE_CANDIDATE = re.compile(r"[.!?。！？\n]")  # a sentence end starts after one of these, or at a line break
@@ -233,7 +234,8 @@ class Document:
                     self.sentences.append(Sentence(idx, idx + len(piece)))
                     pos = idx + len(piece)
         table = _words_for(lang)
-        found = [(m.group(), m.start()) for m in _WORD.finditer(self.text)]  # one pass of the regex engine
+        words_in = _WORD if _IS_CJK.search(self.text) else _WORD_OUTSIDE_CJK
+        found = [(m.group(), m.start()) for m in words_in.finditer(self.text)]  # one pass of the regex engine
         words, starts = (list(column) for column in zip(*found, strict=True)) if found else ([], [])
         entries = list(map(table.get, words))
         if None in entries:

@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import time
+from collections.abc import AsyncIterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -34,6 +35,7 @@ log = logging.getLogger("radar.classifier")
 
 Result = tuple[bytes, list[tuple[str, str]]] | None  # the ArticleClassified's JSON and its (kind, tag) pairs, or nothing
 READY_TIMEOUT = 120.0
+CHUNKS_PER_WORKER = 4
 
 _classifier: Classifier | None = None  # a worker process's own
 
@@ -120,21 +122,37 @@ class ClassifierPool:
         return pool
 
     async def classify(self, values: list[bytes]) -> list[Result]:
-        """Each value's result, in order: the batch split in one chunk per worker."""
+        """Each value's result, in order."""
+        results: list[Result] = [None] * len(values)
+        async for start, part in self.classify_chunks(values):
+            results[start : start + len(part)] = part
+        return results
+
+    async def classify_chunks(self, values: list[bytes]) -> AsyncIterator[tuple[int, list[Result]]]:
+        """(index of the chunk's first value, its results) as each chunk is done. A batch is cut in CHUNKS_PER_WORKER
+        chunks a worker, so that the caller publishes the first results while the workers classify the rest."""
         pool = self._pool
         if pool is None:  # not started at start-up (an in-memory test broker runs no start-up hooks): now
             await asyncio.to_thread(self.start)
             pool = self._pool
             assert pool is not None
-        size = -(-len(values) // self.workers) or 1
+        size = max(1, -(-len(values) // (self.workers * CHUNKS_PER_WORKER)))
         loop = asyncio.get_running_loop()
+
+        async def chunk(k: int) -> tuple[int, list[Result]]:
+            return k, await loop.run_in_executor(pool, _classify_chunk, values[k : k + size])
+
+        chunks = [asyncio.ensure_future(chunk(k)) for k in range(0, len(values), size)]
         try:
-            parts = await asyncio.gather(*(loop.run_in_executor(pool, _classify_chunk, values[k : k + size]) for k in range(0, len(values), size)))
+            for done in asyncio.as_completed(chunks):
+                yield await done
         except BrokenProcessPool:
             log.error("a classifier worker died; starting a new pool, and the batch will be read again", extra={"workers": self.workers})
             await asyncio.to_thread(self._replace, pool)
             raise
-        return [result for part in parts for result in part]
+        finally:
+            for future in chunks:
+                future.cancel()
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
         with self._lock:
