@@ -209,15 +209,16 @@ def family(pid: int) -> list[int]:
 
 
 def peak_rss_mb(proc: ServiceProcess) -> float:
-    """The largest peak RSS among the service's processes (each worker is a process of its own)."""
-    peaks = []
+    """The service's peak resident memory: the sum of its processes' peaks (the classifier's workers are processes
+    of their own), an upper bound of what it held at once."""
+    total = 0.0
     for pid in family(proc.proc.pid):  # type: ignore[union-attr]
         try:
             lines = Path(f"/proc/{pid}/status").read_text().splitlines()
         except OSError:
             continue
-        peaks += [int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:")]
-    return max(peaks, default=float("nan"))
+        total += sum(int(line.split()[1]) / 1024 for line in lines if line.startswith("VmHWM:"))
+    return total
 
 
 def cpu_seconds(proc: ServiceProcess) -> float:
@@ -443,7 +444,7 @@ def main() -> None:
     for name, unit in (("classifier", "an article"), ("notifier", "an alert")):
         if cpu_ms[name]:
             print(f"CPU per message (median): {name} {statistics.median(cpu_ms[name]):.2f} ms {unit}")
-    print("peak RSS (the largest process of each service): " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(rss.items())))
+    print("peak RSS (each service's processes together): " + ", ".join(f"{name} {mb:.0f} MB" for name, mb in sorted(rss.items())))
     ratios = {key: statistics.median(results[key]) / raw for key in ("classifier", "notifier", "pipeline") if results[key]}
     alert_p99 = {rate: pct(alert_ms, .99) for rate, _, alert_ms, _ in latency if alert_ms}
     print("issue 13 targets:")

@@ -1,5 +1,5 @@
-"""classifier wiring: consume articles.discovered.v1 in batches, classify them in worker processes (workers.py; in
-this process with CLASSIFIER_WORKERS=0), publish articles.classified.v1.
+"""classifier wiring: consume articles.discovered.v1 in batches, classify them in this process and its worker
+processes (workers.py; CLASSIFIER_WORKERS, one a core beyond the first), publish articles.classified.v1.
 
 A batch's tagged articles are published without waiting for each acknowledgement; the handler returns, and
 the batch's offsets are queued for commit, only when every one of them is acknowledged (acks=all), so an
@@ -32,14 +32,14 @@ runtime = ServiceRuntime(SERVICE, shared, registry)
 tags_total = Counter("radar_tags_total", "Tags given, by tag kind and topic", ["kind", "tag"], registry=registry)
 settings = ClassifierSettings()
 summary = PeriodicSummary(log, "articles classified")
-if settings.workers:  # the workers hold the rules; this process only moves messages
-    pool = ClassifierPool(settings.workers, settings.max_chars)
+classifier = Classifier.default(max_chars=settings.max_chars)
+if settings.workers:  # worker processes classify beside this one
+    pool = ClassifierPool(settings.workers, settings.max_chars, local=classifier)
     reloader = ConfigReloader("watches", lambda: load_watches(shared.database_url), lambda rows: pool.configure(watches=rows), shared.config_reload_seconds)
     watchlists = ConfigReloader(
         "watchlists", lambda: load_watchlists(shared.database_url), lambda entities: pool.configure(watchlist=entities), shared.config_reload_seconds * 6
     )
 else:
-    classifier = Classifier.default(max_chars=settings.max_chars)
     reloader = ConfigReloader("watches", lambda: load_watches(shared.database_url), lambda rows: apply_watches(classifier, rows), shared.config_reload_seconds)
     watchlists = ConfigReloader(
         "watchlists", lambda: load_watchlists(shared.database_url), lambda entities: setattr(classifier, "watchlist", entities), shared.config_reload_seconds * 6

@@ -64,11 +64,13 @@ def test_workers_classify_as_the_service_process_does(pool: ClassifierPool) -> N
     assert ("watch", "watch:7") in got[3][1]
 
 
-def test_new_watches_reach_the_workers(pool: ClassifierPool) -> None:
+def test_new_watches_reach_the_workers_without_restarting_them(pool: ClassifierPool) -> None:
+    workers = asyncio.run(_worker_pids(pool))
     pool.configure(watches=[(8, "rain")])
-    got = asyncio.run(pool.classify(values()))
-    assert got[1] is not None and ("watch", "watch:8") in got[1][1]
-    assert got[3] is None  # watch 7 is gone
+    got = asyncio.run(pool.classify(values() * 8))  # enough chunks that every worker takes one
+    assert all(result is not None and ("watch", "watch:8") in result[1] for result in got[1::4])
+    assert all(result is None for result in got[3::4])  # watch 7 is gone
+    assert asyncio.run(_worker_pids(pool)) == workers
 
 
 def test_a_dead_worker_fails_its_batch_and_the_next_batch_gets_a_new_pool(pool: ClassifierPool) -> None:
@@ -84,18 +86,31 @@ async def _worker_pids(pool: ClassifierPool) -> list[int]:
     return sorted(pool._pool._processes)  # type: ignore[union-attr]  # noqa: SLF001
 
 
-def test_a_pool_needs_a_worker_and_one_core_needs_none(tmp_path) -> None:
+def test_the_service_process_classifies_beside_its_workers() -> None:
+    local = Classifier.default()
+    pool = ClassifierPool(1, 100_000, local=local)
+    pool.configure(watches=[(9, "Nakhodka")])
+    try:
+        batch = values() * 30  # more chunks than lanes: both take some
+        got = asyncio.run(pool.classify(batch))
+        assert without_times(got) == without_times(classify_values(local, batch))
+        assert ("watch", "watch:9") in got[2][1]  # the local classifier was configured too
+    finally:
+        pool.close()
+
+
+def test_one_worker_a_core_beyond_the_first(tmp_path) -> None:
     with pytest.raises(ValueError, match="CLASSIFIER_WORKERS"):
         ClassifierPool(0, 100_000)
     cores = len(os.sched_getaffinity(0))
     unlimited = tmp_path / "unlimited"
     unlimited.write_text("max 100000\n")
-    assert default_workers(unlimited) == (0 if cores == 1 else min(cores, 8))
+    assert default_workers(unlimited) == min(cores, 8) - 1
     one_cpu = tmp_path / "one"
     one_cpu.write_text("100000 100000\n")
     assert default_workers(one_cpu) == 0  # a container limited to one CPU classifies in its own process
     if cores >= 2:
         one_and_a_half = tmp_path / "one-and-a-half"
         one_and_a_half.write_text("150000 100000\n")
-        assert default_workers(one_and_a_half) == 2
-    assert default_workers(tmp_path / "missing") == (0 if cores == 1 else min(cores, 8))
+        assert default_workers(one_and_a_half) == 1
+    assert default_workers(tmp_path / "missing") == min(cores, 8) - 1
