@@ -24,3 +24,26 @@ def test_an_undeclared_language_is_identified_from_the_text(classifier: Classifi
 def test_an_undeclared_ukrainian_article_is_tagged(classifier: Classifier) -> None:
     tags = classifier.classify("Російські танкери постачали пальне до КНДР", "Перевантаження відбувалося у відкритому морі.", lang=None)
     assert "russia-dprk-smuggling" in {t.tag for t in tags}
+
+
+def test_the_language_model_is_unpacked_once_into_a_cache_and_reads_the_same(tmp_path) -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from radar_classifier.language import load_identifier
+
+    cache = tmp_path / "radar" / "model.npz"
+    packaged = LanguageIdentifier.from_model_file(MODEL_FILE)
+    first = load_identifier(cache)
+    assert cache.exists() and not list(cache.parent.glob(".unpacking-*"))
+    again = load_identifier(cache)  # from the cache
+    for text in ("North Korea ships coal to Russia", "Северная Корея отправила уголь", "Північна Корея", "북한이 석탄을 수출했다", "Nordkorea liefert Kohle"):
+        assert first.classify(text) == again.classify(text) == packaged.classify(text)
+
+
+def test_an_unwritable_cache_falls_back_to_the_packaged_model(tmp_path) -> None:
+    from radar_classifier.language import load_identifier
+
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    identifier = load_identifier(blocked / "radar" / "model.npz")
+    assert identifier.classify("North Korea ships coal to Russia")[0] == "en"
