@@ -26,6 +26,7 @@ import logging
 import os
 import pickle
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -54,6 +55,7 @@ Config = tuple[int, str]  # (version, file with the pickled watches and watchlis
 
 def _start_worker(max_chars: int) -> None:
     global _classifier
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in `make run` reaches the whole process group: the service stops its workers
     threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="parent-watch", daemon=True).start()
     _classifier = Classifier.default(max_chars=max_chars)
 
