@@ -159,12 +159,22 @@ class _Hits:
             self.sentences[concept] = per_sentence
         self.doc = doc
         self._sentences_of: dict[Element, set[int]] = {}  # rules share elements
+        self._in_sentence: dict[tuple[Element, int], list[Hit]] = {}
+        self._present: dict[Element, bool] = {}
 
     def present(self, element: Element) -> bool:
-        return any(c in self.by_concept for c in element)
+        known = self._present.get(element)
+        if known is None:
+            known = self._present[element] = any(c in self.by_concept for c in element)
+        return known
 
     def in_sentence(self, element: Element, sentence: int) -> list[Hit]:
-        return [h for c in element for h in self.sentences.get(c, {}).get(sentence, ())]
+        """The element's hits in that sentence; a list shared by the rules that ask, not to be changed."""
+        key = (element, sentence)
+        known = self._in_sentence.get(key)
+        if known is None:
+            known = self._in_sentence[key] = [h for c in element for h in self.sentences.get(c, {}).get(sentence, ())]
+        return known
 
     def sentences_of(self, element: Element) -> set[int]:
         """The sentences where any of the element's concepts occurs; the set is shared, not to be changed."""
@@ -210,7 +220,7 @@ def _firings(doc: Document, rule: Rule, hits: _Hits) -> list[list[Hit]]:
     if candidates is not None:
         common &= candidates
     for s in sorted(common - blocked):
-        firings.append([h for e in rule.elements for h in hits.in_sentence(e, s)])
+        firings.append([h for e in rule.elements for h in hits.in_sentence(e, s)] if len(rule.elements) > 1 else hits.in_sentence(rule.elements[0], s))
     return firings
 
 
@@ -265,11 +275,15 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
             if len(best) == MAX_SNIPPETS:
                 break
     terms: dict[tuple[str, str], Match] = {}  # each term of each concept once, with the first rule it served
+    surfaces: dict[tuple[int, int], tuple[str, str]] = {}  # a span's text and its folded form, once
     for i, j, group, rule_name in matched:
         if len(terms) == MAX_MATCHES:
             break
-        surface = doc.surface(i, j)
-        key = (surface.casefold(), group)
+        surface = surfaces.get((i, j))
+        if surface is None:
+            text = doc.surface(i, j)
+            surface = surfaces[(i, j)] = (text, text.casefold())
+        key = (surface[1], group)
         if key not in terms:
-            terms[key] = Match(term=surface, group=group, rule=rule_name)
+            terms[key] = Match(term=surface[0], group=group, rule=rule_name)
     return Tag(tag=rules.topic, kind="topic", score=score, matched=list(terms.values()), snippets=best, truncated_at=doc.truncated_at)
