@@ -19,6 +19,7 @@ waits for the broker.
 
 import asyncio
 import functools
+import inspect
 import json
 import logging
 import os
@@ -93,6 +94,7 @@ class Notifier:
         # SQLite has one writer: several threads writing at once wait in its busy handler, which sleeps in steps of
         # up to 100 ms. One thread for SQLite keeps its writes back to back; PostgreSQL gets a pool.
         self.db_executor = ThreadPoolExecutor(1 if database_url.startswith("sqlite") else DELIVERY_LOG_THREADS, thread_name_prefix="delivery-log")
+        self.enqueue = asyncio.Lock()  # one outbox event handed to the producer at a time (_publish_event)
         self.outcomes = OutcomeBatcher(database_url, self.db_call, clock)
         self.digests = DigestSender(settings, database_url, self.db_call, self.sender, metrics, clock, lambda sub_id: self.by_id.get(sub_id),
                                     self.in_hand, feedback)
@@ -291,10 +293,17 @@ class Notifier:
         )
 
     async def _publish_event(self, entry: dict) -> None:
-        if entry["topic"] == ALERTS_DELIVERED:
-            await self.publish_delivered(AlertDelivered.model_validate(entry["event"]))
-        else:
-            await self.publish_failed(AlertFailed.model_validate(entry["event"]))
+        """Publish one outbox event. The publish functions may return the acknowledgement to wait for (the
+        producer's future): events are then handed to the producer one at a time, and their acknowledgements
+        awaited together. Hundreds of sends waiting at once for room in a full producer batch all woke up each
+        time one drained."""
+        async with self.enqueue:
+            if entry["topic"] == ALERTS_DELIVERED:
+                ack = await self.publish_delivered(AlertDelivered.model_validate(entry["event"]))
+            else:
+                ack = await self.publish_failed(AlertFailed.model_validate(entry["event"]))
+        if inspect.isawaitable(ack):
+            await ack
 
     async def _event_refused(self, row_id: int, entry: dict, error: BaseException) -> None:
         log.error("alert event refused by Kafka; not retried",
