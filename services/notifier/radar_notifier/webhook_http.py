@@ -105,14 +105,17 @@ async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, bool]:
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[Response, bool]:
-    """One response, and whether the connection may carry another request."""
-    try:
-        head = await reader.readuntil(b"\r\n\r\n")
-    except asyncio.LimitOverrunError:
-        raise WebhookHTTPError("response head too large") from None
-    except asyncio.IncompleteReadError as error:
-        raise WebhookHTTPError("server disconnected without sending a response" if not error.partial else "server disconnected mid-response") from None
-    version, status, headers = parse_head(head)
+    """One response, and whether the connection may carry another request. Informational answers (1xx, such
+    as 103 Early Hints) before it are skipped."""
+    status = 100
+    while 100 <= status < 200:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+        except asyncio.LimitOverrunError:
+            raise WebhookHTTPError("response head too large") from None
+        except asyncio.IncompleteReadError as error:
+            raise WebhookHTTPError("server disconnected without sending a response" if not error.partial else "server disconnected mid-response") from None
+        version, status, headers = parse_head(head)
     keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
     try:
         if "chunked" in headers.get("transfer-encoding", "").lower():
@@ -124,7 +127,7 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[Response, bool]:
             n = int(length)
             body = await reader.readexactly(min(n, MAX_BODY_BYTES))
             keep = keep and n <= MAX_BODY_BYTES
-        elif status in (204, 304) or 100 <= status < 200:
+        elif status in (204, 304):
             body = b""
         else:  # delimited by the end of the connection
             body = await reader.read(MAX_BODY_BYTES)

@@ -101,6 +101,16 @@ async def test_connection_close_and_http_1_0_answers_end_the_connection(serve) -
     assert server.connections == 3  # a new one after each of the first two answers; the last two share one
 
 
+async def test_an_informational_answer_before_the_response_is_skipped(serve) -> None:  # type: ignore[no-untyped-def]
+    server = await serve(answer=lambda n: b"HTTP/1.1 103 Early Hints\r\nlink: </x>\r\n\r\n" + OK)
+    client = WebhookClient(timeout=5)
+    for _ in range(2):
+        response = await client.post_json(f"http://127.0.0.1:{server.port}/x", "h", "h", {})
+        assert response.status_code == 200 and response.text == "ok"
+    await client.aclose()
+    assert server.connections == 1
+
+
 async def test_slack_s_rate_limit_answer_is_read_chunked_with_its_retry_after(serve) -> None:  # type: ignore[no-untyped-def]
     chunked = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\ntransfer-encoding: chunked\r\n\r\n4\r\nrate\r\n8\r\n_limited\r\n0\r\n\r\n"
     server = await serve(answer=lambda n: chunked if n == 1 else OK)
