@@ -1,5 +1,11 @@
 """Engine, sessions and migrations. SQLite by default (WAL, busy timeout), PostgreSQL through DATABASE_URL.
 
+A committed transaction is durable, a power loss included: services commit Kafka offsets (and send alerts)
+only after their writes commit, so a commit that a power loss could undo would lose an alert or send one
+twice. SQLite therefore runs with synchronous=FULL (WAL: one fsync of the log per commit, about 0.4 ms here);
+NORMAL would survive a killed process but not a power loss. Writers keep that cost down by batching: one
+transaction per batch, not per row.
+
 On PostgreSQL the pool keeps a connection open for every thread that writes at once: no write opens its own.
 """
 
@@ -38,7 +44,7 @@ def get_engine(database_url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
 
         return engine

@@ -34,18 +34,18 @@ def _waiting(table: type[SQLModel]) -> Any:
 
 
 def claim(db: str, table: type[SQLModel], owner: str, now: datetime, claim_seconds: float, limit: int = 500) -> list[tuple[int, dict[str, Any]]]:
-    """Claim rows to publish, oldest first: unpublished, not failed, and unclaimed or claimed by a process gone quiet."""
-    t: Any = table
+    """Claim rows to publish, oldest first: unpublished, not failed, and unclaimed or claimed by a process gone quiet.
+    The conditional UPDATE returns exactly the rows it claimed (a replica that claimed one first keeps it)."""
+    t: Any = table.__table__  # type: ignore[attr-defined]
     until = now + timedelta(seconds=claim_seconds)
-    free = (col(t.claimed_until).is_(None)) | (col(t.claimed_until) < now)
+    waiting = t.c.published_at.is_(None) & t.c.failed_at.is_(None)
+    free = t.c.claimed_until.is_(None) | (t.c.claimed_until < now)
     with session_scope(db) as s:
-        ids = s.exec(select(t.id).where(_waiting(t), free).order_by(col(t.id)).limit(limit)).all()
+        ids = s.connection().execute(select(t.c.id).where(waiting, free).order_by(t.c.id).limit(limit)).scalars().all()
         if not ids:
             return []
-        s.execute(update(t).where(col(t.id).in_(ids), _waiting(t), free).values(claimed_by=owner, claimed_until=until))
-        s.commit()
-        rows = s.exec(select(t).where(col(t.id).in_(ids), t.claimed_by == owner).order_by(col(t.id))).all()
-        return [(r.id, r.payload) for r in rows if r.payload is not None and as_utc(r.claimed_until) == until]
+        rows = s.connection().execute(update(t).where(t.c.id.in_(ids), waiting, free).values(claimed_by=owner, claimed_until=until).returning(t.c.id, t.c.payload))
+        return sorted((r.id, r.payload) for r in rows if r.payload is not None)
 
 
 def mark_published(db: str, table: type[SQLModel], ids: list[int], now: datetime) -> None:

@@ -110,6 +110,9 @@ class HTTPSink:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1" if sink.keep_alive else "HTTP/1.0"
+            # The head and the body go out in two writes: with Nagle's algorithm on, the body waits for the ACK of
+            # the head, which the client delays (40 ms): a keep-alive connection then carried ~22 requests/s.
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:
                 pass

@@ -1,5 +1,8 @@
 """notifier wiring: consume articles.classified.v1 in batches, deliver through Apprise, publish alerts.delivered/failed.v1."""
 
+from collections.abc import Awaitable
+from typing import Any
+
 from prometheus_client import CollectorRegistry
 
 from radar_notifier import store
@@ -26,12 +29,13 @@ to_alert_delivered = broker.publisher(ALERTS_DELIVERED, title="to_alert_delivere
 to_alert_failed = broker.publisher(ALERTS_FAILED, title="to_alert_failed", schema=AlertFailed, description="Alerts that failed, key = article_id")
 
 
-async def publish_delivered(event: AlertDelivered) -> None:
-    await to_alert_delivered.publish(event, key=event.article_id.encode())
+async def publish_delivered(event: AlertDelivered) -> Awaitable[Any]:
+    """Hand the event to the producer; return its acknowledgement, which the outbox relay waits for."""
+    return await to_alert_delivered.publish(event, key=event.article_id.encode(), no_confirm=True)
 
 
-async def publish_failed(event: AlertFailed) -> None:
-    await to_alert_failed.publish(event, key=event.article_id.encode())
+async def publish_failed(event: AlertFailed) -> Awaitable[Any]:
+    return await to_alert_failed.publish(event, key=event.article_id.encode(), no_confirm=True)
 
 
 feedback = FeedbackSettings()

@@ -7,7 +7,6 @@ refused send carries only Radar's own reason, never anything a host outside the 
 """
 
 import asyncio
-from urllib.parse import urlsplit
 import contextvars
 import functools
 import logging
@@ -19,12 +18,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import apprise
-import httpx
 from apprise.plugins.email import smtp as apprise_smtp
 from apprise.plugins.slack import NotifySlack, SlackMode
 
 from radar_notifier import resolver
 from radar_notifier.render import RenderedAlert
+from radar_notifier.webhook_http import WebhookClient, WebhookHTTPError
 from radar_shared.channel_urls import ChannelRules, ChannelURLError, mask, scheme, validate_channel_url
 from radar_shared.retry_after import parse_retry_after
 from radar_shared.netpolicy import Network, URLRefusedError, check_url, pinned_request
@@ -89,7 +88,7 @@ def static_refusal(url: str, rules: ChannelRules) -> str | None:
     return None
 
 
-async def post_slack(client: httpx.AsyncClient, webhook: str, masked: str, payload: dict, networks: list[Network]) -> SendResult:
+async def post_slack(client: WebhookClient, webhook: str, masked: str, payload: dict, networks: list[Network]) -> SendResult:
     """POST a Block Kit payload to an incoming webhook, at the address that was resolved and checked (Host and
     TLS name kept). Unlike Apprise, this sees the status and Retry-After."""
     try:
@@ -100,8 +99,8 @@ async def post_slack(client: httpx.AsyncClient, webhook: str, masked: str, paylo
         return refused(masked, f"Slack webhook {error.reason}")
     target, host, extensions = pinned_request(webhook, address)
     try:
-        response = await client.post(target, json=payload, headers=host, extensions=extensions)
-    except httpx.HTTPError as error:
+        response = await client.post_json(target, host["Host"], extensions["sni_hostname"], payload)
+    except (OSError, TimeoutError, WebhookHTTPError) as error:
         return SendResult(False, masked, [f"Slack webhook: {type(error).__name__}: {error}"])
     if response.status_code == 200:
         return SendResult(True, masked)
@@ -240,7 +239,7 @@ class Sender:
         self.networks = list(rules.networks)
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
         self.timeout = timeout
-        self.clients: dict[str, tuple[httpx.AsyncClient, asyncio.Semaphore]] = {}
+        self.webhooks = WebhookClient(timeout, HOST_CONNECTIONS)  # keep-alive connections per webhook host
         self.channel_concurrency = channel_concurrency
         self.slack_interval = slack_interval
         self.gates: dict[str, ChannelGate] = {}
@@ -250,30 +249,17 @@ class Sender:
             self.gates[url] = ChannelGate(1, self.slack_interval) if slack else ChannelGate(self.channel_concurrency, 0.0)
         return self.gates[url]
 
-    def client(self, webhook: str) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        """A keep-alive client per webhook host, and the slot that keeps its requests within its pool: httpcore
-        checks every pooled connection each time it places a request, so a pool with a queue behind it costs
-        more CPU than the POSTs themselves."""
-        host = urlsplit(webhook).netloc
-        if host not in self.clients:
-            limits = httpx.Limits(max_connections=HOST_CONNECTIONS, max_keepalive_connections=HOST_CONNECTIONS)
-            self.clients[host] = (httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, limits=limits), asyncio.Semaphore(HOST_CONNECTIONS))
-        return self.clients[host]
-
     async def send(self, url: str, alert: RenderedAlert) -> SendResult:
         if reason := static_refusal(url, self.rules):
             return refused(mask(url), reason)
         webhook = slack_webhook(url)
         async with self.gate(url, webhook is not None):
             if webhook is not None:
-                client, slot = self.client(webhook)
-                async with slot:
-                    return await post_slack(client, webhook, mask(url), alert.slack, self.networks)
+                return await post_slack(self.webhooks, webhook, mask(url), alert.slack, self.networks)
             return await asyncio.get_running_loop().run_in_executor(self.executor, _send_apprise, url, alert, self.networks)
 
     async def close(self) -> None:
-        for client, _ in self.clients.values():
-            await client.aclose()
+        await self.webhooks.aclose()
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 

@@ -19,6 +19,7 @@ waits for the broker.
 
 import asyncio
 import functools
+import inspect
 import json
 import logging
 import os
@@ -87,11 +88,13 @@ class Notifier:
         self.by_id: dict[int, SubscriptionView] = {}
         self.inflight: set[asyncio.Task] = set()
         self.in_hand: set[int] = set()  # deliveries this notifier has claimed and not yet marked
+        self.leased: dict[int, datetime] = {}  # of those, when each was claimed or last renewed (as renew_leases saw it)
         self.summary = PeriodicSummary(log, "notifier")
         self.rendered: OrderedDict[tuple[str, str], RenderedAlert] = OrderedDict()  # per (article, tags): one rendering for every subscriber
         # SQLite has one writer: several threads writing at once wait in its busy handler, which sleeps in steps of
         # up to 100 ms. One thread for SQLite keeps its writes back to back; PostgreSQL gets a pool.
         self.db_executor = ThreadPoolExecutor(1 if database_url.startswith("sqlite") else DELIVERY_LOG_THREADS, thread_name_prefix="delivery-log")
+        self.enqueue = asyncio.Lock()  # one outbox event handed to the producer at a time (_publish_event)
         self.outcomes = OutcomeBatcher(database_url, self.db_call, clock)
         self.digests = DigestSender(settings, database_url, self.db_call, self.sender, metrics, clock, lambda sub_id: self.by_id.get(sub_id),
                                     self.in_hand, feedback)
@@ -162,10 +165,20 @@ class Notifier:
 
     async def renew_leases(self) -> None:
         """A claim ('sending') is taken over once it is NOTIFIER_SENDING_STALE_SECONDS old; this notifier's own
-        claims are renewed on every tick, so only a crashed notifier's claims go stale, however long a send waits
-        for its channel (Slack's pacing, a slow SMTP server)."""
-        if self.in_hand:
-            await self.db_call(store.renew, self.db, sorted(self.in_hand), self.clock())
+        claims are renewed on a clock of their own, so only a crashed notifier's claims go stale, however long a
+        send waits for its channel (Slack's pacing, a slow SMTP server). A claim is renewed once it is a quarter
+        of that age (its claim or last renewal was seen by an earlier tick, at most a tick late): most alerts
+        are sent and marked before their first renewal, which then costs nothing."""
+        now = self.clock()
+        for gone in self.leased.keys() - self.in_hand:
+            del self.leased[gone]
+        for new in self.in_hand - self.leased.keys():
+            self.leased[new] = now  # claimed since the last tick: its row's updated_at is at most a tick older
+        due = sorted(i for i, at in self.leased.items() if (now - at).total_seconds() >= self.settings.sending_stale_seconds / 4)
+        if due:
+            await self.db_call(store.renew, self.db, due, now)
+            for i in due:
+                self.leased[i] = now
 
     async def _attempt_all(self, due: list[store.DueRetry]) -> int:
         gone = [d.delivery_id for d in due if d.subscription_id not in self.by_id]
@@ -254,7 +267,7 @@ class Notifier:
         """The delivery loop, and beside it the renewal of this notifier's claims on a clock of its own: a tick
         of the delivery loop waits for its sends (Slack's pacing can hold one for minutes), and claims renewed only
         between ticks went stale under it, so that another replica took them over and sent them twice."""
-        renew_every = min(self.settings.retry_poll_seconds, self.settings.sending_stale_seconds / 4)
+        renew_every = min(self.settings.retry_poll_seconds, self.settings.sending_stale_seconds / 8)
         await asyncio.gather(
             repeat(self.renew_leases, renew_every, "renewing claims"),
             repeat(self.send_due, self.settings.retry_poll_seconds, "delivery loop"),
@@ -280,10 +293,17 @@ class Notifier:
         )
 
     async def _publish_event(self, entry: dict) -> None:
-        if entry["topic"] == ALERTS_DELIVERED:
-            await self.publish_delivered(AlertDelivered.model_validate(entry["event"]))
-        else:
-            await self.publish_failed(AlertFailed.model_validate(entry["event"]))
+        """Publish one outbox event. The publish functions may return the acknowledgement to wait for (the
+        producer's future): events are then handed to the producer one at a time, and their acknowledgements
+        awaited together. Hundreds of sends waiting at once for room in a full producer batch all woke up each
+        time one drained."""
+        async with self.enqueue:
+            if entry["topic"] == ALERTS_DELIVERED:
+                ack = await self.publish_delivered(AlertDelivered.model_validate(entry["event"]))
+            else:
+                ack = await self.publish_failed(AlertFailed.model_validate(entry["event"]))
+        if inspect.isawaitable(ack):
+            await ack
 
     async def _event_refused(self, row_id: int, entry: dict, error: BaseException) -> None:
         log.error("alert event refused by Kafka; not retried",

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from radar_notifier.policy import next_digest_at
-from radar_notifier.routing import SubscriptionView, match_subscriptions
+from radar_notifier.routing import SubscriptionIndex, SubscriptionView
 from radar_notifier.store import ArticleDeliveries, DueRetry
 from radar_shared.messages import AlertRecord, ArticleClassified
 
@@ -25,11 +25,12 @@ class FanOut:
 
 def fan_out(events: list[ArticleClassified], subscriptions: list[SubscriptionView], now: datetime) -> FanOut:
     out = FanOut()
+    index = SubscriptionIndex.of(subscriptions)
     for event in events:
         a = event.article
         items = []
         by_sub: dict[int, AlertRecord] = {}
-        for sub, tags in match_subscriptions(subscriptions, event.tags):
+        for sub, tags in index.match(event.tags):
             alert = AlertRecord.of(event, tags)  # the article without its text: alerts show the evidence
             due = next_digest_at(sub.policy, now) if sub.policy.mode == "digest" else None
             items.append((sub.id, [t.tag for t in tags], alert, due))

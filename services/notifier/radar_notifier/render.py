@@ -1,6 +1,8 @@
 """Alert rendering (pure): email (subject, plain text, HTML) and Slack Block Kit, with feed text escaped."""
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,16 +12,41 @@ from markupsafe import Markup, escape
 
 from radar_shared.messages import Article, Coverage, Snippet, Tag
 
-_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True)
+# auto_reload off: the templates ship with the package, so no stat() of the file per rendering
+_env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=select_autoescape(["html", "j2"]), trim_blocks=True, lstrip_blocks=True,
+                   auto_reload=False)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 
-@dataclass(frozen=True)
 class RenderedAlert:
-    subject: str
-    text: str
-    html: str
-    slack: dict[str, Any]  # a Block Kit payload for an incoming webhook: {"text": fallback, "blocks": [...]}
+    """An alert's subject, plain text, HTML and Slack Block Kit payload ({"text": fallback, "blocks": [...]}).
+
+    The text and the HTML may be given as functions: they are rendered on first use (and kept), since a Slack
+    webhook needs neither and the templates are most of the cost of rendering. The rendering is pure, so two
+    threads that use it at once at worst render it twice."""
+
+    __slots__ = ("subject", "slack", "_text", "_html")
+
+    def __init__(self, subject: str, text: str | Callable[[], str], html: str | Callable[[], str], slack: dict[str, Any]) -> None:
+        self.subject = subject
+        self.slack = slack
+        self._text = text
+        self._html = html
+
+    @property
+    def text(self) -> str:
+        if not isinstance(self._text, str):
+            self._text = self._text()
+        return self._text
+
+    @property
+    def html(self) -> str:
+        if not isinstance(self._html, str):
+            self._html = self._html()
+        return self._html
+
+    def __repr__(self) -> str:
+        return f"RenderedAlert(subject={self.subject!r})"
 
 
 @dataclass(frozen=True)
@@ -94,8 +121,8 @@ def render_alert(article: Article, tags: list[Tag]) -> RenderedAlert:
     published = _published(article)
     url = safe_url(article.url)
     context = {"article": article, "tags": tags, "published": published, "url": url}
-    text = _env.get_template("alert.txt.j2").render(**context, marked=_text_marked)
-    html = _env.get_template("alert.html.j2").render(**context, marked=_html_marked)
+    text = functools.partial(_env.get_template("alert.txt.j2").render, **context, marked=_text_marked)
+    html = functools.partial(_env.get_template("alert.html.j2").render, **context, marked=_html_marked)
     slack = {
         "text": slack_escape(subject),
         "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": _slack_story(article, tags, snippets=2)}}],
@@ -107,9 +134,14 @@ def with_feedback(alert: RenderedAlert, links: FeedbackLinks) -> RenderedAlert:
     """The alert with "relevant / not relevant" links (signed per delivery) in its text, HTML and Slack message.
     Applied after rendering, so that one rendering serves every subscriber of an article."""
     relevant, not_relevant = safe_url(links.relevant), safe_url(links.not_relevant)
-    text = f"{alert.text.rstrip()}\n\nWas this alert useful? Relevant: {relevant}\nNot relevant: {not_relevant}\n"
-    footer = Markup('<p style="color:#57606a">Was this alert useful? <a href="{}">Relevant</a> · <a href="{}">Not relevant</a></p>').format(relevant, not_relevant)
-    html = alert.html.replace("</body>", f"{footer}</body>", 1) if "</body>" in alert.html else alert.html + footer
+
+    def text() -> str:
+        return f"{alert.text.rstrip()}\n\nWas this alert useful? Relevant: {relevant}\nNot relevant: {not_relevant}\n"
+
+    def html() -> str:
+        footer = Markup('<p style="color:#57606a">Was this alert useful? <a href="{}">Relevant</a> · <a href="{}">Not relevant</a></p>').format(relevant, not_relevant)
+        return alert.html.replace("</body>", f"{footer}</body>", 1) if "</body>" in alert.html else alert.html + footer
+
     block = {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Was this alert useful? {_slack_link(relevant, 'Relevant')} · {_slack_link(not_relevant, 'Not relevant')}"}]}
     slack = {**alert.slack, "blocks": [*alert.slack.get("blocks", []), block]}
     return RenderedAlert(alert.subject, text, html, slack)

@@ -30,8 +30,32 @@ def matching_tags(subscription: SubscriptionView, tags: list[Tag]) -> list[Tag]:
 
 
 def match_subscriptions(subscriptions: list[SubscriptionView], tags: list[Tag]) -> list[tuple[SubscriptionView, list[Tag]]]:
-    out = []
-    for sub in subscriptions:
-        if sub.enabled and (hits := matching_tags(sub, tags)):
-            out.append((sub, hits))
-    return out
+    """The subscriptions that the tags reach, in the list's order, each with its matching_tags."""
+    return SubscriptionIndex.of(subscriptions).match(tags)
+
+
+@dataclass(frozen=True)
+class SubscriptionIndex:
+    """The enabled subscriptions by the tags they follow: an article is matched in time proportional to its tags
+    and the subscriptions they reach, not to every subscription (fan_out builds one per batch)."""
+
+    position: dict[int, int]  # subscription id → its place in the list
+    by_tag: dict[str, list[SubscriptionView]]
+
+    @classmethod
+    def of(cls, subscriptions: list[SubscriptionView]) -> "SubscriptionIndex":
+        by_tag: dict[str, list[SubscriptionView]] = {}
+        for sub in subscriptions:
+            if sub.enabled:
+                for tag in sub.wanted:
+                    by_tag.setdefault(tag, []).append(sub)
+        return cls({sub.id: i for i, sub in enumerate(subscriptions)}, by_tag)
+
+    def match(self, tags: list[Tag]) -> list[tuple[SubscriptionView, list[Tag]]]:
+        """What matching_tags gives for each subscription with a hit, in the list's order."""
+        hits: dict[int, tuple[SubscriptionView, list[Tag]]] = {}
+        for tag in tags:
+            for sub in self.by_tag.get(tag.tag, ()):
+                if tag.score >= sub.min_score:
+                    hits.setdefault(sub.id, (sub, []))[1].append(tag)
+        return sorted(hits.values(), key=lambda hit: self.position[hit[0].id])

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy import func, or_, text, update
+from sqlalchemy import bindparam, func, insert, or_, text, update
 from sqlmodel import col, select
 
 from radar_notifier.policy import policy_of
@@ -14,6 +14,9 @@ from radar_notifier.routing import SubscriptionView
 from radar_shared.db import as_utc, session_scope
 from radar_shared.messages import AlertRecord
 from radar_shared.models import AlertOutbox, Channel, Delivery, Subscription
+
+DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
+OUTBOX = AlertOutbox.__table__  # type: ignore[attr-defined]
 
 
 def load_subscriptions(database_url: str) -> list[SubscriptionView]:
@@ -59,24 +62,31 @@ def record_many(database_url: str, articles: Sequence[ArticleDeliveries], now: d
                 subs = sorted({i[0] for a in articles for i in a.items})
                 existing = {(d.story_id, d.subscription_id): d for d in s.exec(
                     select(Delivery).where(col(Delivery.story_id).in_(stories), col(Delivery.subscription_id).in_(subs))).all()}
-                new: list[list[Delivery]] = []
-                for a in articles:
-                    new.append([])
+                taken: dict[tuple[str, int], dict] = {}  # the rows of this batch, per (story, subscription)
+                rows: list[dict] = []
+                now_rows: list[tuple[int, int]] = []  # (article index, position in rows) of the rows to send now
+                for index, a in enumerate(articles):
                     for sub_id, tags, alert, due in a.items:
                         row = existing.get((a.story_id, sub_id))
-                        if row is None:
-                            row = Delivery(subscription_id=sub_id, story_id=a.story_id, article_id=a.article_id,
-                                           status="queued" if due else ("sending" if claim else "pending"), title=a.title[:1000], tags=tags,
-                                           created_at=now, updated_at=now, alert=alert.stored(), next_attempt_at=due or now)
-                            s.add(row)
-                            existing[(a.story_id, sub_id)] = row
+                        if row is None and (mine := taken.get((a.story_id, sub_id))) is not None:  # a story's second report in this batch
+                            if mine["status"] == "queued" and a.article_id != mine["article_id"]:
+                                mine["alert"] = AlertRecord.model_validate(mine["alert"]).with_coverage(alert.article).stored()
+                        elif row is None:
                             if due is None:
-                                new[-1].append(row)
+                                now_rows.append((index, len(rows)))
+                            rows.append({"subscription_id": sub_id, "story_id": a.story_id, "article_id": a.article_id,
+                                         "status": "queued" if due else ("sending" if claim else "pending"), "attempts": 0, "title": a.title[:1000],
+                                         "tags": tags, "created_at": now, "updated_at": now, "alert": alert.stored(), "next_attempt_at": due or now})
+                            taken[(a.story_id, sub_id)] = rows[-1]
                         elif row.status == "queued" and row.alert and a.article_id != row.article_id:
                             _add_coverage(row, alert, now)
                             s.add(row)
                 s.flush()
-                return [[(r.subscription_id, r.id) for r in rows] for rows in new]  # type: ignore[misc]
+                ids = [r.id for r in s.connection().execute(insert(DELIVERY).returning(DELIVERY.c.id, sort_by_parameter_order=True), rows)] if rows else []
+                new: list[list[tuple[int, int]]] = [[] for _ in articles]
+                for index, position in now_rows:
+                    new[index].append((rows[position]["subscription_id"], ids[position]))
+                return new
         except IntegrityError:
             if attempt == 2:
                 raise
@@ -132,13 +142,21 @@ def _is_deadlock(error: OperationalError) -> bool:
 
 
 def _mark_many(database_url: str, marks: list[dict]) -> None:
+    """One UPDATE executed for many rows per set of columns (sent, or not sent), and one INSERT for the outbox
+    rows: statements compiled once per batch, not per alert."""
+    updates: dict[tuple[str, ...], list[dict]] = {}
+    events = []
+    for m in marks:
+        now = m.get("now") or datetime.now(UTC)
+        values = _mark_values(m["status"], m["attempts"], m["error"], m["result"], m.get("next_attempt_at"), now)
+        updates.setdefault(tuple(values), []).append({"delivery_id_": m["delivery_id"], **values})
+        if m.get("event"):
+            events.append({"delivery_id": m["delivery_id"], "payload": m["event"], "created_at": now})
     with session_scope(database_url) as s:
-        for m in marks:
-            now = m.get("now") or datetime.now(UTC)
-            values = _mark_values(m["status"], m["attempts"], m["error"], m["result"], m.get("next_attempt_at"), now)
-            s.execute(update(Delivery).where(col(Delivery.id) == m["delivery_id"]).values(**values).execution_options(synchronize_session=False))
-            if m.get("event"):
-                s.add(AlertOutbox(delivery_id=m["delivery_id"], payload=m["event"], created_at=now))
+        for rows in updates.values():
+            s.connection().execute(update(DELIVERY).where(DELIVERY.c.id == bindparam("delivery_id_")), rows)
+        if events:
+            s.connection().execute(insert(OUTBOX), events)
 
 
 def renew(database_url: str, delivery_ids: list[int], now: datetime) -> None:

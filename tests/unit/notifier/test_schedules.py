@@ -259,3 +259,35 @@ async def test_the_delivery_loop_goes_on_sending_while_the_broker_does_not_take_
         await asyncio.gather(loops, return_exceptions=True)
     assert not delivered, "no delivered event can have been published while the broker was down"
     await notifier.close(timeout=0)
+
+
+async def test_a_claim_is_renewed_once_a_quarter_of_the_stale_time_old_not_on_every_tick(database_url: str) -> None:
+    clock = Clock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+    notifier, _, _ = notifier_for(database_url, clock, sender=FakeSender(), sending_stale_seconds=60)
+    notifier.apply_subscriptions([subscribe(database_url, SLACK)])
+    await notifier.handle_batch([event(1)])
+    await notifier.settle()  # sent and marked: no longer in hand
+    notifier.in_hand.add(delivery := _only_delivery_id(database_url))  # as if its send still waited for the channel
+    with session_scope(database_url) as s:
+        s.get(Delivery, delivery).status = "sending"  # type: ignore[union-attr]
+
+    def updated_at() -> datetime:
+        with session_scope(database_url) as s:
+            return s.get(Delivery, delivery).updated_at.replace(tzinfo=UTC)  # type: ignore[union-attr]
+
+    before = updated_at()
+    await notifier.renew_leases()  # the tick that first sees the claim
+    for _ in range(3):
+        clock.advance(seconds=4)
+        await notifier.renew_leases()
+    assert updated_at() == before, "a claim 12 s old was renewed, though it goes stale only at 60 s"
+    clock.advance(seconds=4)
+    await notifier.renew_leases()
+    assert updated_at() == clock(), "a claim 16 s old was not renewed"
+    await notifier.close()
+
+
+def _only_delivery_id(db: str) -> int:
+    with session_scope(db) as s:
+        (row,) = s.query(Delivery).all()
+        return row.id  # type: ignore[return-value]
