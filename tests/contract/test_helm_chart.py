@@ -15,7 +15,6 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from radar_classifier.config import ClassifierSettings
 from radar_shared.settings import FeedbackSettings, SharedSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +95,6 @@ def test_migrations_run_as_a_hook_before_install_and_upgrade(objects: list[dict[
 def test_every_setting_the_chart_passes_is_one_the_services_read(objects: list[dict[str, Any]]) -> None:
     known = {name.upper() for name in SharedSettings.model_fields} | {f"{s.upper().replace('-', '_')}_HTTP_PORT" for s in SERVICES}
     known |= {f"FEEDBACK_{name.upper()}" for name in FeedbackSettings.model_fields}
-    known |= {f"CLASSIFIER_{name.upper()}" for name in ClassifierSettings.model_fields}
     config = next(o for o in objects if o["kind"] == "ConfigMap")
     names = set(config["data"])
     for deployment in by_kind(objects, "Deployment").values():

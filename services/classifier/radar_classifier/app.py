@@ -1,5 +1,5 @@
-"""classifier wiring: consume articles.discovered.v1 in batches, classify them in this process and its worker
-processes (workers.py; CLASSIFIER_WORKERS, one a core beyond the first), publish articles.classified.v1.
+"""classifier wiring: consume articles.discovered.v1 in batches, classify them (in this process, and in
+CLASSIFIER_WORKERS worker processes beside it if set: workers.py), publish articles.classified.v1.
 
 A batch's tagged articles are published without waiting for each acknowledgement; the handler returns, and
 the batch's offsets are queued for commit, only when every one of them is acknowledged (acks=all), so an
@@ -12,10 +12,10 @@ import logging
 
 from prometheus_client import CollectorRegistry, Counter
 
-from radar_classifier.classify import Classifier, apply_watches
+from radar_classifier.classify import Classifier, apply_watches, classify_event
 from radar_classifier.config import SERVICE, ClassifierSettings
 from radar_classifier.store import load_watches, load_watchlists
-from radar_classifier.workers import ClassifierPool, Result, classify_values
+from radar_classifier.workers import ClassifierPool, Result, result_of
 from radar_shared.broker import batch_consumer_options, batch_decoder, kafka_security, make_broker
 from radar_shared.heartbeat import ServiceRuntime
 from radar_shared.logging import PeriodicSummary
@@ -54,13 +54,13 @@ to_article_classified = broker.publisher(ARTICLES_CLASSIFIED, title="to_article_
     **batch_consumer_options(SERVICE, settings.batch_size),
 )
 async def on_article_discovered(events: list[ArticleDiscovered]) -> None:
-    values = [event.model_dump_json().encode() for event in events]
     acks: list[object] = []
     if settings.workers:
+        values = [event.model_dump_json().encode() for event in events]
         async for start, results in pool.classify_chunks(values):  # the first chunks go out while the rest are classified
             await publish_results(events[start : start + len(results)], results, acks)
     else:
-        await publish_results(events, classify_values(classifier, values), acks)
+        await publish_results(events, [result_of(classify_event(classifier, event)) for event in events], acks)
     await asyncio.gather(*(ack for ack in acks if asyncio.isfuture(ack)))  # durable before the offsets are committed
     if events:
         runtime.activity(f"classified {events[-1].article.article_id}")

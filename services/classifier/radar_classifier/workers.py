@@ -1,10 +1,10 @@
-"""Classification on every core: worker processes, each with its own Classifier, beside the service's process.
+"""Classification on several cores: worker processes, each with its own Classifier, beside the service's own.
 
 Classifying is CPU work in Python, so one process uses one core however the batch is split. With
-CLASSIFIER_WORKERS = N > 0 (by default one a core beyond the first) a batch is cut in chunks that the service's
-own Classifier (in a thread) and N worker processes take as each becomes free, while the service's event loop
-does the Kafka work (fetch, validate, publish each chunk's events as it comes back, commit). The delivery
-guarantee does not change: a batch's offsets are committed only after every one of its events is acknowledged.
+CLASSIFIER_WORKERS = N > 0 a batch is cut in chunks that the service's own Classifier (in a thread) and N worker
+processes take as each becomes free, while the service's event loop does the Kafka work (fetch, validate,
+publish each chunk's events as it comes back, commit). The delivery guarantee does not change: a batch's
+offsets are committed only after every one of its events is acknowledged. Decision 015 says when it pays.
 
 - Workers are spawned, never forked (the service has threads, and a forked child may inherit a lock held by
   one of them), as children of the service: they exit when it does, even when it is killed. Each loads the
@@ -17,8 +17,7 @@ guarantee does not change: a batch's offsets are committed only after every one 
 - A worker that dies (killed, out of memory) breaks its pool: that batch fails and the dead-letter middleware
   reads it again after a pause; a fresh pool is started for the next attempt. A batch that keeps killing its
   worker ends in the dead-letter topic like any other failing batch.
-- Memory: a worker holds the rules and the watches (~85 MB with 1,000 watches), so two cores make a service of
-  about 220 MB (the service's process ~135 MB and one worker).
+- Memory: a worker holds the rules and the watches (~85 MB with 1,000 watches).
 """
 
 import asyncio
@@ -39,7 +38,7 @@ from pathlib import Path
 
 from radar_classifier.classify import Classifier, apply_watches, classify_event
 from radar_classifier.watchlist import Entity
-from radar_shared.messages import ArticleDiscovered
+from radar_shared.messages import ArticleClassified, ArticleDiscovered
 
 log = logging.getLogger("radar.classifier")
 
@@ -87,13 +86,14 @@ def _ready(config: Config) -> int:
     return os.getpid()
 
 
+def result_of(classified: ArticleClassified | None) -> Result:
+    """What is published for an article: its ArticleClassified as JSON, with its tags for the metrics."""
+    return None if classified is None else (classified.model_dump_json().encode(), [(t.kind, t.tag) for t in classified.tags])
+
+
 def classify_values(classifier: Classifier, values: list[bytes]) -> list[Result]:
-    """Classify ArticleDiscovered events given as JSON; the worker's task, and the service's own without workers."""
-    out: list[Result] = []
-    for value in values:
-        classified = classify_event(classifier, ArticleDiscovered.model_validate_json(value))
-        out.append(None if classified is None else (classified.model_dump_json().encode(), [(t.kind, t.tag) for t in classified.tags]))
-    return out
+    """Classify ArticleDiscovered events given as JSON: a chunk's work, in a worker or in the service's thread."""
+    return [result_of(classify_event(classifier, ArticleDiscovered.model_validate_json(value))) for value in values]
 
 
 def _classify_chunk(config: Config, values: list[bytes]) -> list[Result]:

@@ -10,7 +10,6 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from radar_classifier.classify import Classifier, apply_watches
-from radar_classifier.config import default_workers
 from radar_classifier.workers import ClassifierPool, classify_values
 from radar_shared.messages import Article, ArticleDiscovered
 
@@ -99,18 +98,6 @@ def test_the_service_process_classifies_beside_its_workers() -> None:
         pool.close()
 
 
-def test_one_worker_a_core_beyond_the_first(tmp_path) -> None:
+def test_a_pool_needs_a_worker() -> None:
     with pytest.raises(ValueError, match="CLASSIFIER_WORKERS"):
         ClassifierPool(0, 100_000)
-    cores = len(os.sched_getaffinity(0))
-    unlimited = tmp_path / "unlimited"
-    unlimited.write_text("max 100000\n")
-    assert default_workers(unlimited) == min(cores, 8) - 1
-    one_cpu = tmp_path / "one"
-    one_cpu.write_text("100000 100000\n")
-    assert default_workers(one_cpu) == 0  # a container limited to one CPU classifies in its own process
-    if cores >= 2:
-        one_and_a_half = tmp_path / "one-and-a-half"
-        one_and_a_half.write_text("150000 100000\n")
-        assert default_workers(one_and_a_half) == 1
-    assert default_workers(tmp_path / "missing") == min(cores, 8) - 1
