@@ -131,7 +131,7 @@ def classifier_version(topics: list[TopicRules]) -> str:
     return "rules:" + ",".join(f"{t.topic}@{t.version}" for t in topics)
 
 
-Hit = tuple[int, int, str, str]  # token start, token end, concept, term source
+Hit = tuple[int, int, str]  # token start, token end, concept
 
 
 class _Hits:
@@ -142,24 +142,21 @@ class _Hits:
         vetoed = {sentence_of[i] for term in rules.exclude for i, _ in found.get(term, ())}
         self.by_concept: dict[str, list[Hit]] = {}
         self.sentences: dict[str, dict[int, list[Hit]]] = {}
-        collected: dict[str, dict[tuple[int, int], str]] = {}
+        collected: dict[str, list[list[tuple[int, int]]]] = {}
         for term, concepts in present:
-            spans = found[term]
+            spans = found[term]  # in token order, one a token
             for concept in concepts:
-                into = collected.setdefault(concept, {})
-                for span in spans:
-                    if span not in into and (not vetoed or sentence_of[span[0]] not in vetoed):
-                        into[span] = term.source  # a span found by two terms of a concept (a stem and its word) once
-        for concept, spans in collected.items():
-            ordered = [(i, j, concept, source) for (i, j), source in sorted(spans.items())]
+                collected.setdefault(concept, []).append(spans)
+        for concept, lists in collected.items():
+            spans = lists[0] if len(lists) == 1 else sorted(set().union(*lists))  # a span two terms found (a stem and its word) once
+            ordered = [(i, j, concept) for i, j in spans if not vetoed or sentence_of[i] not in vetoed]
             self.by_concept[concept] = ordered
             per_sentence: dict[int, list[Hit]] = {}
             for hit in ordered:
                 per_sentence.setdefault(sentence_of[hit[0]], []).append(hit)
             self.sentences[concept] = per_sentence
         self.doc = doc
-        self._sentences_of: dict[Element, set[int]] = {}  # rules share elements
-        self._in_sentence: dict[tuple[Element, int], list[Hit]] = {}
+        self._by_sentence: dict[Element, dict[int, list[Hit]]] = {}  # rules share elements
         self._present: dict[Element, bool] = {}
 
     def present(self, element: Element) -> bool:
@@ -168,19 +165,18 @@ class _Hits:
             known = self._present[element] = any(c in self.by_concept for c in element)
         return known
 
-    def in_sentence(self, element: Element, sentence: int) -> list[Hit]:
-        """The element's hits in that sentence; a list shared by the rules that ask, not to be changed."""
-        key = (element, sentence)
-        known = self._in_sentence.get(key)
+    def by_sentence(self, element: Element) -> dict[int, list[Hit]]:
+        """The element's hits by sentence, its concepts' in turn; shared by the rules that ask, not to be changed."""
+        known = self._by_sentence.get(element)
         if known is None:
-            known = self._in_sentence[key] = [h for c in element for h in self.sentences.get(c, {}).get(sentence, ())]
-        return known
-
-    def sentences_of(self, element: Element) -> set[int]:
-        """The sentences where any of the element's concepts occurs; the set is shared, not to be changed."""
-        known = self._sentences_of.get(element)
-        if known is None:
-            known = self._sentences_of[element] = {s for c in element for s in self.sentences.get(c, {})}
+            if len(element) == 1:
+                known = self.sentences.get(element[0], {})
+            else:
+                known = {}
+                for concept in element:
+                    for sentence, found in self.sentences.get(concept, {}).items():
+                        known.setdefault(sentence, []).extend(found)
+            self._by_sentence[element] = known
         return known
 
     def by_reach(self, element: Element) -> tuple[list[int], list[Hit]]:
@@ -216,11 +212,12 @@ def _firings(doc: Document, rule: Rule, hits: _Hits) -> list[list[Hit]]:
                 firings.append(firing)
         return firings
     candidates = {"title": {0}, "lead": set(range(1, 1 + LEAD_SENTENCES))}.get(rule.scope)
-    common = set.intersection(*(hits.sentences_of(e) for e in rule.elements))
+    found = [hits.by_sentence(e) for e in rule.elements]
+    common = set(found[0]).intersection(*found[1:])
     if candidates is not None:
         common &= candidates
     for s in sorted(common - blocked):
-        firings.append([h for e in rule.elements for h in hits.in_sentence(e, s)] if len(rule.elements) > 1 else hits.in_sentence(rule.elements[0], s))
+        firings.append([h for in_sentence in found for h in in_sentence[s]] if len(found) > 1 else found[0][s])
     return firings
 
 
@@ -232,7 +229,7 @@ def _snippet_text(doc: Document, firing: list[Hit]) -> tuple[int, str]:
 
 
 def _snippet(doc: Document, firing: list[Hit], start: int, text: str) -> Snippet:
-    spans = sorted({doc.span(i, j) for i, j, _, _ in firing})
+    spans = sorted({doc.span(i, j) for i, j, _ in firing})
     return Snippet(text=text, highlights=[Span(start=a - start, end=b - start) for a, b in spans])
 
 
@@ -256,7 +253,7 @@ def score_topic(doc: Document, rules: TopicRules, found: dict[Term, list[tuple[i
         for firing in _firings(doc, rule, hits):
             sentence = doc.sentence_of[firing[0][0]]
             strongest[sentence] = max(strongest.get(sentence, 0.0), rule.weight)
-            for i, j, group, _term in firing:
+            for i, j, group in firing:
                 matched[(i, j, group, rule.name)] = None
             firings.append((-rule.weight, sentence, firing))
     miss = 1.0

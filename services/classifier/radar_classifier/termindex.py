@@ -48,59 +48,79 @@ class TermIndex:
         for prefix, node in by_prefix.items():
             (self._prefix2 if len(prefix) >= 2 else self._prefix1)[prefix[:2]].append((prefix, node))
         # What a token starts, by its (word, stem): news repeats its vocabulary, so most tokens cost one look-up.
-        self._starts: dict[tuple[str, str | None], _Start] = {}
+        self._starts: dict[tuple[str, str | None], _State | int] = {}
+        self._states = 0  # states built since the caches were last cleared
 
-    def _start(self, norm: str, stem: str | None) -> "_Start":
-        """The one-word terms a token is, and the nodes from which longer terms go on; () when it starts nothing."""
-        nodes = [node for prefix, node in self._prefix2.get(norm[:2], ()) if norm.startswith(prefix)]
-        nodes += [node for _prefix, node in self._prefix1.get(norm[:1], ())]
-        nodes += [node for key in (norm, stem) if key is not None and (node := self._root.exact.get(key)) is not None]
+    def _state(self, nodes: list[_Node]) -> "_State | int":
+        """The trie nodes a walk is in, as one state: the terms that end there, and its transitions; 0 for none."""
+        self._states += 1
         terms = tuple(term for node in nodes for term in node.terms)
         deeper = tuple(node for node in nodes if node.exact or node.prefixes)
-        start: _Start = (terms, deeper) if terms or deeper else ()
-        if len(self._starts) >= 500_000:
+        return _State(terms, deeper) if terms or deeper else 0
+
+    def _start(self, key: tuple[str, str | None]) -> "_State | int":
+        """The state after one token: the one-word terms it is, and the nodes from which longer terms go on."""
+        norm, stem = key
+        if self._states >= _MAX_STATES:  # bounded: a stream of new words cannot grow the caches without end
             self._starts.clear()
-        self._starts[(norm, stem)] = start
+            self._states = 0
+        nodes = [node for prefix, node in self._prefix2.get(norm[:2], ()) if norm.startswith(prefix)]
+        nodes += [node for _prefix, node in self._prefix1.get(norm[:1], ())]
+        nodes += [node for k in (norm, stem) if k is not None and (node := self._root.exact.get(k)) is not None]
+        start = self._starts[key] = self._state(nodes)
         return start
+
+    def _step(self, state: "_State", key: tuple[str, str | None]) -> "_State | int":
+        """The state after one more token (its word or its stem, or a prefix of its word)."""
+        norm, stem = key
+        nodes = []
+        for node in state.deeper:
+            nodes += [child for k in (norm, stem) if k is not None and (child := node.exact.get(k)) is not None]
+            nodes += [child for prefix, child in node.prefixes if norm.startswith(prefix)]
+        following = state.after[key] = self._state(nodes)
+        return following
 
     def occurrences(self, doc: Document) -> dict[Term, list[tuple[int, int]]]:
         found: defaultdict[Term, list[tuple[int, int]]] = defaultdict(list)
-        norms, stems, sentence_of = doc.norms, doc.stems, doc.sentence_of
-        count = len(norms)
-        keys = list(zip(norms, stems))
-        starts = list(map(self._starts.get, keys))  # dict look-ups mapped in C: a walk starts only where a term does
+        sentence_of = doc.sentence_of
+        count = len(sentence_of)
+        keys = list(zip(doc.norms, doc.stems))
+        states = self._starts
+        starts = list(map(states.get, keys))  # dict look-ups mapped in C: a walk starts only where a term does (0: none)
         if None in starts:
-            starts = [start if start is not None else self._start(*key) for key, start in zip(keys, starts, strict=True)]
-        # A term is in one node, reached at most once from a token: each term's list stays in token order.
+            starts = [start if start is not None else self._start(key) for key, start in zip(keys, starts, strict=True)]
+        # The walk is deterministic: the trie nodes it is in make one state, built once and then looked up. A term
+        # is in one node, reached at most once from a token: each term's list stays in token order.
         for i in compress(range(count), starts):
-            terms, deeper = starts[i]
-            if terms:
-                one = (i, i + 1)
-                for term in terms:  # one-word terms: most hits end here
-                    found[term].append(one)
-            if not deeper:
-                continue
+            state = starts[i]
+            for term in state.terms:  # one-word terms: most hits end here
+                found[term].append((i, i + 1))
+            j = i + 1
             sentence = sentence_of[i]
-            stack = [(node, i + 1) for node in deeper]
-            while stack:
-                node, j = stack.pop()
-                if j >= count or sentence_of[j] != sentence:
-                    continue
-                following = norms[j]
-                following_stem = stems[j]
-                for child in (node.exact.get(following), node.exact.get(following_stem) if following_stem is not None else None):
-                    if child is not None:
-                        for term in child.terms:
-                            found[term].append((i, j + 1))
-                        if child.exact or child.prefixes:
-                            stack.append((child, j + 1))
-                for prefix, child in node.prefixes:
-                    if following.startswith(prefix):
-                        for term in child.terms:
-                            found[term].append((i, j + 1))
-                        if child.exact or child.prefixes:
-                            stack.append((child, j + 1))
+            while state.deeper and j < count and sentence_of[j] == sentence:
+                key = keys[j]
+                following = state.after.get(key)
+                if following is None:
+                    following = self._step(state, key)
+                if not following:
+                    break
+                state = following
+                j += 1
+                for term in state.terms:
+                    found[term].append((i, j))
         return found
 
 
-_Start = tuple[tuple[Term, ...], tuple[_Node, ...]] | tuple[()]
+class _State:
+    """Where a walk through the trie is: the terms ending here, the nodes it goes on from, and the state after
+    each next (word, stem) seen so far (0 where the walk ends)."""
+
+    __slots__ = ("after", "deeper", "terms")
+
+    def __init__(self, terms: tuple[Term, ...], deeper: tuple[_Node, ...]) -> None:
+        self.terms = terms
+        self.deeper = deeper
+        self.after: dict[tuple[str, str | None], _State | int] = {}
+
+
+_MAX_STATES = 500_000

@@ -205,10 +205,10 @@ class Document:
     Only the first `max_chars` characters of the text are read (`truncated_at` then says where it stopped), so a
     hostile or merely verbose feed costs a bounded amount of work. `lang` picks the stemmer for the tokens.
 
-    The tokens are kept as parallel lists (`norms`, `stems`, `starts`, `sentence_of`), built in one pass of the
-    regex engine with the dict look-ups mapped in C: a 2 KB article has ~430 tokens, and a Python object per token
-    was a quarter of the classifier's time. The reach is worked out when first asked for; `tokens[i]` builds the
-    full Token for the callers that want one.
+    The tokens are kept as parallel lists (`norms`, `stems`, `sentence_of`), built by the regex engine sentence by
+    sentence with the dict look-ups mapped in C: a 2 KB article has ~430 tokens, and a Python object per token
+    was a quarter of the classifier's time. Where tokens start (`offsets`, `span`) and their reach are worked out
+    when first asked for; `tokens[i]` builds the full Token for the callers that want one.
     """
 
     def __init__(self, title: str, text: str, lang: str | None = None, max_chars: int | None = None) -> None:
@@ -234,23 +234,25 @@ class Document:
                     self.sentences.append(Sentence(idx, idx + len(piece)))
                     pos = idx + len(piece)
         table = _words_for(lang)
-        words_in = _WORD if _IS_CJK.search(self.text) else _WORD_OUTSIDE_CJK
-        found = [(m.group(), m.start()) for m in words_in.finditer(self.text)]  # one pass of the regex engine
-        words, starts = (list(column) for column in zip(*found, strict=True)) if found else ([], [])
+        self._words_in = words_in = _WORD if _IS_CJK.search(self.text) else _WORD_OUTSIDE_CJK
+        # Sentences hold whole words: they end after punctuation or at a line break, and what lies between them
+        # (spaces, quotes, line breaks) is no word. So the words are found sentence by sentence, in C, which gives
+        # each its sentence; where each word starts is worked out only when evidence is quoted.
+        findall, text = words_in.findall, self.text
+        words: list[str] = []
+        sentence_of: list[int] = []
+        for index, sentence in enumerate(self.sentences):
+            found = findall(text, sentence.start, sentence.end)
+            words += found
+            sentence_of += [index] * len(found)
         entries = list(map(table.get, words))
         if None in entries:
             entries = [entry if entry is not None else table.add(word) for word, entry in zip(words, entries, strict=True)]
         self.norms: list[str] = list(map(_NORM, entries))
         self.stems: list[str | None] = list(map(_STEM, entries))
-        self.starts: list[int] = starts
         self._words = words
-        # Sentences hold whole words (they end at punctuation, spaces or line breaks): a sentence's tokens are the
-        # run that starts at its first word.
-        sentence_of: list[int] = []
-        first = [bisect.bisect_left(starts, sentence.start) for sentence in self.sentences] + [len(starts)]
-        for index in range(len(self.sentences)):
-            sentence_of += [index] * (first[index + 1] - first[index])
         self.sentence_of = sentence_of
+        self._starts: list[int] | None = None
         self._entries = entries
         self._reach: list[int] | None = None
         self.tokens = _Tokens(self)
@@ -266,6 +268,14 @@ class Document:
         if self._reach is None:
             self._reach = list(itertools.accumulate(map(_STEP, self._entries), initial=0))[:-1]
         return self._reach
+
+    @property
+    def starts(self) -> list[int]:
+        """Where each token starts in `text`: found again, in one pass of the regex engine, when evidence first needs it."""
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = list(map(_MATCH_START, self._words_in.finditer(self.text)))
+        return starts
 
     def offsets(self, i: int) -> tuple[int, int]:
         """Token i's start and end in `text`."""
@@ -310,7 +320,8 @@ class Document:
         return hits
 
     def span(self, i: int, j: int) -> tuple[int, int]:
-        return self.starts[i], self.starts[j - 1] + len(self._words[j - 1])
+        starts = self.starts
+        return starts[i], starts[j - 1] + len(self._words[j - 1])
 
     def surface(self, i: int, j: int) -> str:
         start, end = self.span(i, j)
@@ -318,6 +329,7 @@ class Document:
 
 
 _NORM, _STEM, _STEP = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+_MATCH_START = re.Match.start
 
 
 class _Tokens(Sequence[Token]):
