@@ -47,8 +47,8 @@ class TermIndex:
         self._prefix1: defaultdict[str, list[tuple[str, _Node]]] = defaultdict(list)
         for prefix, node in by_prefix.items():
             (self._prefix2 if len(prefix) >= 2 else self._prefix1)[prefix[:2]].append((prefix, node))
-        # What a token starts, by its (word, stem): news repeats its vocabulary, so most tokens cost one look-up.
-        self._starts: dict[tuple[str, str | None], _State | int] = {}
+        # What a token starts, by its (word, stem, reach step): news repeats its vocabulary, so most tokens cost one look-up.
+        self._starts: dict[tuple[str, str | None, int], _State | int] = {}
         self._states = 0  # states built since the caches were last cleared
 
     def _state(self, nodes: list[_Node]) -> "_State | int":
@@ -58,9 +58,9 @@ class TermIndex:
         deeper = tuple(node for node in nodes if node.exact or node.prefixes)
         return _State(terms, deeper) if terms or deeper else 0
 
-    def _start(self, key: tuple[str, str | None]) -> "_State | int":
+    def _start(self, key: tuple[str, str | None, int]) -> "_State | int":
         """The state after one token: the one-word terms it is, and the nodes from which longer terms go on."""
-        norm, stem = key
+        norm, stem = key[0], key[1]
         if self._states >= _MAX_STATES:  # bounded: a stream of new words cannot grow the caches without end
             self._starts.clear()
             self._states = 0
@@ -70,9 +70,9 @@ class TermIndex:
         start = self._starts[key] = self._state(nodes)
         return start
 
-    def _step(self, state: "_State", key: tuple[str, str | None]) -> "_State | int":
+    def _step(self, state: "_State", key: tuple[str, str | None, int]) -> "_State | int":
         """The state after one more token (its word or its stem, or a prefix of its word)."""
-        norm, stem = key
+        norm, stem = key[0], key[1]
         nodes = []
         for node in state.deeper:
             nodes += [child for k in (norm, stem) if k is not None and (child := node.exact.get(k)) is not None]
@@ -84,7 +84,7 @@ class TermIndex:
         found: defaultdict[Term, list[tuple[int, int]]] = defaultdict(list)
         sentence_of = doc.sentence_of
         count = len(sentence_of)
-        keys = list(zip(doc.norms, doc.stems))
+        keys = doc.keys  # each token's (norm, stem, reach step), one tuple per distinct word: none built a token
         states = self._starts
         starts = list(map(states.get, keys))  # dict look-ups mapped in C: a walk starts only where a term does (0: none)
         if None in starts:
@@ -120,7 +120,7 @@ class _State:
     def __init__(self, terms: tuple[Term, ...], deeper: tuple[_Node, ...]) -> None:
         self.terms = terms
         self.deeper = deeper
-        self.after: dict[tuple[str, str | None], _State | int] = {}
+        self.after: dict[tuple[str, str | None, int], _State | int] = {}
 
 
 _MAX_STATES = 500_000

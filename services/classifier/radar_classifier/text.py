@@ -157,8 +157,7 @@ class Token(NamedTuple):
     reach: int = 0  # word units from the start of the document
 
 
-@dataclass(frozen=True)
-class Sentence:
+class Sentence(NamedTuple):  # a tuple: an article has dozens, and a frozen dataclass costs five times as much to make
     start: int
     end: int
 
@@ -253,7 +252,7 @@ class Document:
         self._words = words
         self.sentence_of = sentence_of
         self._starts: list[int] | None = None
-        self._entries = entries
+        self.keys: list[tuple[str, str | None, int]] = entries  # each token's (norm, stem, reach step): one tuple per distinct word
         self._reach: list[int] | None = None
         self.tokens = _Tokens(self)
         self._sorted: list[tuple[str, int]] | None = None
@@ -266,7 +265,7 @@ class Document:
     def reach(self) -> list[int]:
         """Each token's distance from the start of the document in word units."""
         if self._reach is None:
-            self._reach = list(itertools.accumulate(map(_STEP, self._entries), initial=0))[:-1]
+            self._reach = list(itertools.accumulate(map(_STEP, self.keys), initial=0))[:-1]
         return self._reach
 
     @property
