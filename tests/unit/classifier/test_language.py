@@ -31,10 +31,10 @@ def test_the_language_model_is_unpacked_once_into_a_cache_and_reads_the_same(tmp
 
     from radar_classifier.language import load_identifier
 
-    cache = tmp_path / "radar" / "model.npz"
+    cache = tmp_path / "radar" / "model"
     packaged = LanguageIdentifier.from_model_file(MODEL_FILE)
     first = load_identifier(cache)
-    assert cache.exists() and not list(cache.parent.glob(".unpacking-*"))
+    assert cache.is_dir() and not list(cache.parent.glob(".unpacking-*"))
     again = load_identifier(cache)  # from the cache
     for text in ("North Korea ships coal to Russia", "Северная Корея отправила уголь", "Північна Корея", "북한이 석탄을 수출했다", "Nordkorea liefert Kohle"):
         assert first.classify(text) == again.classify(text) == packaged.classify(text)
@@ -45,5 +45,5 @@ def test_an_unwritable_cache_falls_back_to_the_packaged_model(tmp_path) -> None:
 
     blocked = tmp_path / "file"
     blocked.write_text("not a directory")
-    identifier = load_identifier(blocked / "radar" / "model.npz")
+    identifier = load_identifier(blocked / "radar" / "model")
     assert identifier.classify("North Korea ships coal to Russia")[0] == "en"
