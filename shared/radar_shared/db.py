@@ -15,9 +15,13 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import event
+from typing import TYPE_CHECKING
+
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # PostgreSQL connections kept open per process: at least as many as threads that write at once (the notifier's
@@ -52,8 +56,10 @@ def get_engine(database_url: str) -> Engine:
 
 
 @contextmanager
-def session_scope(database_url: str) -> Iterator[Session]:
+def session_scope(database_url: str) -> Iterator["Session"]:
     """A session that commits on success and rolls back on error."""
+    from sqlmodel import Session  # imported here: readers of a few rows through Core (`radar classify`) do without it
+
     with Session(get_engine(database_url), expire_on_commit=False) as session:
         try:
             yield session

@@ -60,9 +60,11 @@ class WatchMatcher:
             else:
                 self._always.append(position)
         self.terms = every
-        self._index = TermIndex(every)
+        self._index: TermIndex | None = None  # built when first asked for: the classifier passes what its own index found
 
     def occurrences(self, doc: Document) -> dict[Term, list[tuple[int, int]]]:
+        if self._index is None:
+            self._index = TermIndex(self.terms)
         return self._index.occurrences(doc)
 
     def match(self, article: Article, found: dict[Term, list[tuple[int, int]]] | None = None) -> list[tuple[IndexedWatch, list[tuple[int, int, str]]]]:

@@ -16,6 +16,7 @@ and window rules find the nearest hit of each element by bisection over position
 """
 
 import bisect
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,12 +65,14 @@ class TopicRules:
     groups: dict[str, tuple[Term, ...]]
     rules: tuple[Rule, ...]
     exclude: tuple[Term, ...] = ()
-    index: TermIndex = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
-
     concepts_of: dict[Term, tuple[str, ...]] = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
 
+    @functools.cached_property
+    def index(self) -> TermIndex:
+        """The topic's own index, built when first asked for: the classifier scans with one index of all terms."""
+        return TermIndex(self.all_terms())
+
     def __post_init__(self) -> None:
-        object.__setattr__(self, "index", TermIndex(self.all_terms()))
         concepts_of: dict[Term, list[str]] = {}
         for concept, terms in self.groups.items():
             for term in terms:
