@@ -57,6 +57,7 @@ def _unpack(cache: Path) -> bool:
             work.rename(cache)
         except OSError:  # another process unpacked it first
             shutil.rmtree(work, ignore_errors=True)
+        (cache.parent / f"{cache.name}.npz").unlink(missing_ok=True)  # the single file an earlier version cached (68 MB)
         return cache.is_dir()
     except OSError as error:
         log.debug("language model not cached; unpacked in memory", extra={"path": str(cache), "error": str(error)})

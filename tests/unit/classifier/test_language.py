@@ -32,9 +32,12 @@ def test_the_language_model_is_unpacked_once_into_a_cache_and_reads_the_same(tmp
     from radar_classifier.language import load_identifier
 
     cache = tmp_path / "radar" / "model"
+    cache.parent.mkdir()
+    (cache.parent / "model.npz").write_bytes(b"the single file an earlier version cached")
     packaged = LanguageIdentifier.from_model_file(MODEL_FILE)
     first = load_identifier(cache)
     assert cache.is_dir() and not list(cache.parent.glob(".unpacking-*"))
+    assert not (cache.parent / "model.npz").exists(), "the earlier cache file is removed"
     again = load_identifier(cache)  # from the cache
     for text in ("North Korea ships coal to Russia", "Северная Корея отправила уголь", "Північна Корея", "북한이 석탄을 수출했다", "Nordkorea liefert Kohle"):
         assert first.classify(text) == again.classify(text) == packaged.classify(text)
