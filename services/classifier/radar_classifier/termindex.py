@@ -49,10 +49,15 @@ class TermIndex:
             (self._prefix2 if len(prefix) >= 2 else self._prefix1)[prefix[:2]].append((prefix, node))
         # What a token starts, by its (word, stem, reach step): news repeats its vocabulary, so most tokens cost one look-up.
         self._starts: dict[tuple[str, str | None, int], _State | int] = {}
-        self._states = 0  # states built since the caches were last cleared
+        self._states = 0  # states built (cache entries made) since the caches were last cleared
 
     def _state(self, nodes: list[_Node]) -> "_State | int":
-        """The trie nodes a walk is in, as one state: the terms that end there, and its transitions; 0 for none."""
+        """The trie nodes a walk is in, as one state: the terms that end there, and its transitions; 0 for none.
+        Each is kept in one cache entry (a start or a transition), so the count bounds the caches: past it they
+        start again, whether new words or new pairs of known words filled them."""
+        if self._states >= _MAX_STATES:
+            self._starts.clear()  # the states hang from the starts: all of them go
+            self._states = 0
         self._states += 1
         terms = tuple(term for node in nodes for term in node.terms)
         deeper = tuple(node for node in nodes if node.exact or node.prefixes)
@@ -61,9 +66,6 @@ class TermIndex:
     def _start(self, key: tuple[str, str | None, int]) -> "_State | int":
         """The state after one token: the one-word terms it is, and the nodes from which longer terms go on."""
         norm, stem = key[0], key[1]
-        if self._states >= _MAX_STATES:  # bounded: a stream of new words cannot grow the caches without end
-            self._starts.clear()
-            self._states = 0
         nodes = [node for prefix, node in self._prefix2.get(norm[:2], ()) if norm.startswith(prefix)]
         nodes += [node for _prefix, node in self._prefix1.get(norm[:1], ())]
         nodes += [node for k in (norm, stem) if k is not None and (node := self._root.exact.get(k)) is not None]
