@@ -45,8 +45,8 @@ class TermIndex:
         # Root prefixes by their first two characters (or one, for one-character prefixes): one look-up a token.
         self._prefix2: defaultdict[str, list[tuple[str, _Node]]] = defaultdict(list)
         self._prefix1: defaultdict[str, list[tuple[str, _Node]]] = defaultdict(list)
-        for prefix, node in by_prefix.items():
-            (self._prefix2 if len(prefix) >= 2 else self._prefix1)[prefix[:2]].append((prefix, node))
+        for start, node in by_prefix.items():
+            (self._prefix2 if len(start) >= 2 else self._prefix1)[start[:2]].append((start, node))
         # What a token starts, by its (word, stem, reach step): news repeats its vocabulary, so most tokens cost one look-up.
         self._starts: dict[tuple[str, str | None, int], _State | int] = {}
         self._states = 0  # states built (cache entries made) since the caches were last cleared
@@ -94,7 +94,7 @@ class TermIndex:
         # The walk is deterministic: the trie nodes it is in make one state, built once and then looked up. A term
         # is in one node, reached at most once from a token: each term's list stays in token order.
         for i in compress(range(count), starts):
-            state = starts[i]
+            state: _State = starts[i]  # type: ignore[assignment]  # compress kept only the tokens that start a state
             for term in state.terms:  # one-word terms: most hits end here
                 found[term].append((i, i + 1))
             j = i + 1
@@ -104,7 +104,7 @@ class TermIndex:
                 following = state.after.get(key)
                 if following is None:
                     following = self._step(state, key)
-                if not following:
+                if isinstance(following, int):  # 0: the walk ends here
                     break
                 state = following
                 j += 1

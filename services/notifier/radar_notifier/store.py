@@ -165,7 +165,7 @@ def renew(database_url: str, delivery_ids: list[int], now: datetime) -> None:
     that renewing never deadlocks with the writes of this or another notifier (PostgreSQL)."""
     with session_scope(database_url) as s:
         free = s.exec(
-            select(Delivery.id).where(col(Delivery.id).in_(delivery_ids), Delivery.status == "sending")
+            select(Delivery.id).where(col(Delivery.id).in_(delivery_ids), col(Delivery.status) == "sending")
             .order_by(col(Delivery.id)).with_for_update(skip_locked=True)
         ).all()
         if free:
@@ -214,8 +214,8 @@ def take_rate_slot(database_url: str, subscription_id: int, delivery_id: int, ma
             s.execute(update(Delivery).where(col(Delivery.id) == delivery_id).values(rate_slot_at=None))
         held = s.exec(
             select(Delivery.rate_slot_at).where(
-                Delivery.subscription_id == subscription_id, col(Delivery.id) != delivery_id, col(Delivery.rate_slot_at) >= since,
-                or_(Delivery.status == "sent", Delivery.status == "sending"),
+                col(Delivery.subscription_id) == subscription_id, col(Delivery.id) != delivery_id, col(Delivery.rate_slot_at) >= since,
+                or_(col(Delivery.status) == "sent", col(Delivery.status) == "sending"),
             )
         ).all()
         if len(held) >= max_per_hour:
@@ -227,7 +227,7 @@ def take_rate_slot(database_url: str, subscription_id: int, delivery_id: int, ma
 def rate_slots_since(database_url: str, subscription_id: int, since: datetime) -> int:
     """How many rate-limit slots the subscription holds since `since` (for tests and `radar status`)."""
     with session_scope(database_url) as s:
-        return s.exec(select(func.count()).select_from(Delivery).where(Delivery.subscription_id == subscription_id, col(Delivery.rate_slot_at) >= since)).one()
+        return s.exec(select(func.count()).select_from(Delivery).where(col(Delivery.subscription_id) == subscription_id, col(Delivery.rate_slot_at) >= since)).one()
 
 
 def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_before: datetime | None = None) -> list[DueRetry]:
@@ -235,9 +235,9 @@ def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_
     by quiet hours or a rate limit, new alerts the handler left pending, and sends whose claim a crashed notifier
     stopped renewing before `stale_before`."""
     out = []
-    due = (Delivery.status == "pending") & (col(Delivery.next_attempt_at) <= now)
+    due = (col(Delivery.status) == "pending") & (col(Delivery.next_attempt_at) <= now)
     if stale_before is not None:
-        due = due | ((Delivery.status == "sending") & col(Delivery.batch_id).is_(None) & (col(Delivery.updated_at) < stale_before))
+        due = due | ((col(Delivery.status) == "sending") & col(Delivery.batch_id).is_(None) & (col(Delivery.updated_at) < stale_before))
     with session_scope(database_url) as s:
         rows = s.exec(
             select(Delivery, Channel)
@@ -255,7 +255,7 @@ def claim_due_retries(database_url: str, now: datetime, limit: int = 100, stale_
                 .values(status="sending", updated_at=now, next_attempt_at=None)
                 .execution_options(synchronize_session=False)
             )
-            if claimed.rowcount == 1 and delivery.alert:
+            if claimed.rowcount == 1 and delivery.alert:  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
                 out.append(DueRetry(delivery.id, delivery.subscription_id, channel.url, delivery.attempts, AlertRecord.model_validate(delivery.alert)))  # type: ignore[arg-type]
     return out
 
@@ -273,19 +273,19 @@ def claim_digests(database_url: str, now: datetime, stale_before: datetime, limi
     that a crashed notifier left in 'sending' goes back to the queue first."""
     with session_scope(database_url) as s:
         s.execute(
-            update(Delivery).where(Delivery.status == "sending", col(Delivery.batch_id).is_not(None), col(Delivery.updated_at) < stale_before)
+            update(Delivery).where(col(Delivery.status) == "sending", col(Delivery.batch_id).is_not(None), col(Delivery.updated_at) < stale_before)
             .values(status="queued", batch_id=None, next_attempt_at=now)
             .execution_options(synchronize_session=False)
         )
         subs = s.exec(
-            select(Delivery.subscription_id).where(Delivery.status == "queued", col(Delivery.next_attempt_at) <= now).distinct().limit(limit)
+            select(Delivery.subscription_id).where(col(Delivery.status) == "queued", col(Delivery.next_attempt_at) <= now).distinct().limit(limit)
         ).all()
     batches = []
     for sub_id in subs:
         batch_id = uuid.uuid4().hex
         with session_scope(database_url) as s:
             s.execute(
-                update(Delivery).where(Delivery.subscription_id == sub_id, Delivery.status == "queued", col(Delivery.next_attempt_at) <= now)
+                update(Delivery).where(col(Delivery.subscription_id) == sub_id, col(Delivery.status) == "queued", col(Delivery.next_attempt_at) <= now)
                 .values(status="sending", batch_id=batch_id, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
@@ -293,7 +293,7 @@ def claim_digests(database_url: str, now: datetime, stale_before: datetime, limi
                 select(Delivery, Channel)
                 .join(Subscription, col(Subscription.id) == col(Delivery.subscription_id))
                 .join(Channel, col(Channel.id) == col(Subscription.channel_id))
-                .where(Delivery.batch_id == batch_id)
+                .where(col(Delivery.batch_id) == batch_id)
                 .order_by(col(Delivery.created_at), col(Delivery.id))
             ).all()
             if rows:
@@ -314,7 +314,7 @@ def mark_batch(database_url: str, batch_id: str, *, status: str, attempts: int, 
     else:
         values.update(next_attempt_at=None)
     with session_scope(database_url) as s:
-        s.execute(update(Delivery).where(Delivery.batch_id == batch_id, Delivery.status == "sending").values(**values))
+        s.execute(update(Delivery).where(col(Delivery.batch_id) == batch_id, col(Delivery.status) == "sending").values(**values))
         for delivery_id, event in events:
             s.add(AlertOutbox(delivery_id=delivery_id, payload=event, created_at=now))
 
@@ -324,8 +324,8 @@ def resend(database_url: str, delivery_ids: list[int] | None) -> list[int]:
     the ids queued (a given id that is missing or not failed is not among them)."""
     now = datetime.now(UTC)
     with session_scope(database_url) as s:
-        stmt = update(Delivery).where(Delivery.status == "failed")
+        stmt = update(Delivery).where(col(Delivery.status) == "failed")
         if delivery_ids is not None:
             stmt = stmt.where(col(Delivery.id).in_(delivery_ids))
-        queued = s.execute(stmt.values(status="pending", next_attempt_at=now, attempts=0, updated_at=now).returning(Delivery.id)).scalars().all()
+        queued = s.execute(stmt.values(status="pending", next_attempt_at=now, attempts=0, updated_at=now).returning(col(Delivery.id))).scalars().all()
         return sorted(queued)
