@@ -44,13 +44,17 @@ def hour_starts(now: float, hours: int = HOURS) -> list[float]:
     return [current - 3600 * (hours - 1 - i) for i in range(hours)]
 
 
+def _or(offset: int | None, default: int) -> int:
+    return default if offset is None else offset
+
+
 def counts_between(boundaries: list[dict], end: dict) -> list[int]:
     """Messages between consecutive offsets: `boundaries` are the first offsets at or after each hour's start
     (per partition, None when no message is that recent), `end` the end offsets."""
     out = []
     for i, at in enumerate(boundaries):
         following = boundaries[i + 1] if i + 1 < len(boundaries) else end
-        out.append(sum((following.get(tp) if following.get(tp) is not None else end[tp]) - (at.get(tp) if at.get(tp) is not None else end[tp]) for tp in end))
+        out.append(sum(_or(following.get(tp), end[tp]) - _or(at.get(tp), end[tp]) for tp in end))
     return out
 
 

@@ -234,8 +234,8 @@ class Notifier:
             self.metrics.retries.labels(kind).inc()
             log.warning("alert delivery failed; retry scheduled", extra={**ctx, "error": error, "attempts": attempts, "retry_at": retry_at.isoformat()})  # type: ignore[union-attr]
             return False
-        event = failed_event(delivery_id, sub, article, error or "", attempts, result.permanent)
-        await self.mark(delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict(), event=outbox_entry(ALERTS_FAILED, event))
+        failed = failed_event(delivery_id, sub, article, error or "", attempts, result.permanent)
+        await self.mark(delivery_id, status="failed", attempts=attempts, error=error, result=result.as_dict(), event=outbox_entry(ALERTS_FAILED, failed))
         self.metrics.failed.labels(kind).inc()
         log.error("alert delivery failed", extra={**ctx, "error": error, "attempts": attempts, "permanent": result.permanent})
         return False

@@ -66,6 +66,7 @@ def add_subscription(
             channel = Channel(url=channel_url, kind=kind, owner_id=actor.user_id if actor else None)
             s.add(channel)
             s.flush()
+        assert channel.id is not None  # flushed: the database gave it its id
         sub = Subscription(channel_id=channel.id, topics=list(topics), watch_ids=list(watch_ids), min_score=min_score, **options.model_dump(),
                            owner_id=actor.user_id if actor else None)
         s.add(sub)
