@@ -176,3 +176,20 @@ def test_the_demo_inbox_page_shows_what_the_sinks_received(sqlite_url: str, tmp_
         answer = plain.post("/signin", data={"token": auth.create_token(sqlite_url, "demo")[1]}, follow_redirects=False)
         assert answer.status_code == 303
         assert plain.get("/demo").status_code == 404 and 'href="/demo"' not in plain.get("/alerts").text
+
+
+def test_my_alerts_shows_an_alert_whose_stored_text_holds_a_lone_surrogate(web: TestClient) -> None:
+    sign_in(web, "alice")
+    web.post("/watches", data={"query": "coal"})
+    [watch] = service.list_watches(web.db)  # type: ignore[attr-defined]
+    web.post("/subscriptions", data={"channel_kind": "slack", "channel": "https://hooks.slack.com/services/T0/B0/secretwebhooktoken000", "watch_ids": [str(watch.id)]})
+    [sub] = service.list_subscriptions(web.db)  # type: ignore[attr-defined]
+    hostile = "Coal\ufffe ship \ud800left\udfff Nampo\x00"
+    alert = AlertRecord.model_validate({
+        "article": {"article_id": "a1", "story_id": "story", "feed_id": 1, "feed_url": "https://news.example/rss", "entry_key": "k",
+                    "title": hostile, "url": "https://news.example/1", "source": f"news{hostile}"},
+        "tags": [{"tag": f"watch:{watch.id}", "score": 1.0, "snippets": [{"text": hostile, "highlights": [{"start": 0, "end": 4}]}]}]})
+    store.record(web.db, "story", "a1", "", [(sub.id, [f"watch:{watch.id}"], alert, None)])  # type: ignore[attr-defined]
+    page = web.get("/alerts")
+    assert page.status_code == 200, page.text
+    assert "ship left Nampo" in page.text and "\ufffe" not in page.text

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,19 @@ def test_an_entry_with_an_unusable_link_is_kept_without_it_and_the_feed_goes_on(
     second = parsed.entries[1]
     assert second.url == "" and second.story_id and second.article_id
     assert any(w.startswith("feed https://feed.example/rss: entry 'Second story': link") and problem in w for w in parsed.warnings), parsed.warnings
+
+
+HOSTILE = "Coal\ufffe ship\uffff \ud800left\udfff Nampo\x00\x01\x1f"  # every kind of character that XML 1.0 forbids
+
+
+def test_characters_that_xml_forbids_never_survive_parsing() -> None:
+    rss_body = ('<rss version="2.0"><channel><title>t\ufffe&#xFFFF;</title><item><title>Coal\ufffe ship&#xFFFF; &#xD800;left\x00 Nampo\x01</title>'
+                '<link>https://x.example/1</link><description>Text\uffff with&#xFFFE; hostile\x1f characters</description></item></channel></rss>')
+    json_body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": f"t{HOSTILE}",
+                            "items": [{"id": "1", "url": "https://x.example/1", "title": HOSTILE, "content_html": f"<p>{HOSTILE}</p>"}]})
+    for body in (rss_body.encode("utf-8", "surrogatepass"), json_body.encode()):
+        feed = parse_feed(body, "https://x.example/feed")
+        [entry] = feed.entries
+        for value in (feed.title, entry.title, entry.summary_html, entry.text):
+            assert not set(value) & set("\ufffe\uffff\ud800\udfff\x00\x01\x1f"), repr(value)
+        assert entry.title == "Coal ship left Nampo"
