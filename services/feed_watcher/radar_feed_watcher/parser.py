@@ -15,6 +15,7 @@ import calendar
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape as html_escape
@@ -138,12 +139,32 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _when(entry: dict) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            return datetime.fromtimestamp(calendar.timegm(value), UTC)
-    return None
+@dataclass(frozen=True)
+class UnusableDate:
+    """A date that an entry gives but no datetime can hold once it is in UTC (`9999-12-31T23:59:59-12:00` is in
+    year 10000, `0001-01-01T00:00:00+05:00` in year 0): the entry is kept without a date, with a warning."""
+
+    raw: str
+
+
+def first_date(dates: Iterable[datetime | UnusableDate | None]) -> datetime | UnusableDate | None:
+    """The first usable date (published before updated), else the first unusable one, else None."""
+    given = [d for d in dates if d is not None]
+    return next((d for d in given if isinstance(d, datetime)), given[0] if given else None)
+
+
+def _parsed_time(entry: dict, key: str) -> datetime | UnusableDate | None:
+    value = entry.get(f"{key}_parsed")
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        return UnusableDate(str(entry.get(key) or tuple(value)))
+
+
+def _when(entry: dict) -> datetime | UnusableDate | None:
+    return first_date(_parsed_time(entry, key) for key in ("published", "updated", "created"))
 
 
 # What XML 1.0 forbids (C0 controls except tab, newline and carriage return; lone surrogates, which are not
@@ -285,11 +306,11 @@ def normalise_encoding(body: bytes, content_type: str | None, content_language: 
 
 def _entry(
     feed_url: str, limits: EntryLimits, guid: str | None, link: str, raw_title: str, raw_html: str, lang: str | None,
-    published_at: datetime | None, reused_guid: bool, warnings: list[str],
+    published_at: datetime | UnusableDate | None, reused_guid: bool, warnings: list[str],
 ) -> ParsedEntry | None:
     """One entry, bounded and storable, from its raw fields (RSS, Atom or JSON Feed alike); None when it is empty.
-    A link that cannot be an article's address is dropped with a warning: the entry is kept, as one without a
-    link (one bad item never fails its feed)."""
+    A link that cannot be an article's address, or a date out of range, is dropped with a warning: the entry is
+    kept, as one without a link or a date (one bad item never fails its feed)."""
     title = strip_controls(html_to_text(strip_controls(raw_title or "")).replace("\n", " ").strip())
     html = strip_controls(sanitize_html(strip_controls(raw_html)))
     text = strip_controls(html_to_text(html))
@@ -300,6 +321,9 @@ def _entry(
         except URLRefusedError as error:
             warnings.append(f"feed {feed_url}: entry {title[:80]!r}: link {link[:200]!r} refused ({error.reason}); kept without a link")
             link = ""
+    if isinstance(published_at, UnusableDate):
+        warnings.append(f"feed {feed_url}: entry {title[:80]!r}: date {strip_controls(published_at.raw)[:80]!r} is out of range; kept without a date")
+        published_at = None
     key = entry_key(guid, link, title, text, reused_guid)
     if link:
         canonical = canonical_url(link)
@@ -339,15 +363,19 @@ def is_json_feed(body: bytes, content_type: str | None) -> bool:
     return kind in ("application/feed+json", "application/json") or body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 
-def _json_time(value: object) -> datetime | None:
-    """An RFC 3339 date of JSON Feed (`2020-08-07T11:44:36-05:00`, `…Z`), in UTC; None when absent or malformed."""
+def _json_time(value: object) -> datetime | UnusableDate | None:
+    """An RFC 3339 date of JSON Feed (`2020-08-07T11:44:36-05:00`, `…Z`), in UTC; None when absent or malformed,
+    UnusableDate when it is out of range in UTC."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        return UnusableDate(value.strip())
 
 
 def _json_str(item: dict, key: str) -> str:
@@ -386,7 +414,7 @@ def parse_json_feed(body: bytes, feed_url: str, limits: EntryLimits = EntryLimit
             html = f"<p>{html_escape(summary)}</p>{html}"
         entry = _entry(
             feed_url, limits, guid or None, _json_str(item, "url") or _json_str(item, "external_url"), _json_str(item, "title"), html,
-            _json_str(item, "language") or feed_lang, _json_time(item.get("date_published")) or _json_time(item.get("date_modified")), guid in reused,
+            _json_str(item, "language") or feed_lang, first_date([_json_time(item.get("date_published")), _json_time(item.get("date_modified"))]), guid in reused,
             warnings,
         )
         if entry is not None:
