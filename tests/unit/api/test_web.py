@@ -11,7 +11,8 @@ from radar_api.config import ApiSettings
 from radar_api.web import channel_url
 from radar_notifier import store
 from radar_shared.messages import AlertRecord
-from tests.support.sinks import free_port
+from tests.support.feeds import rss
+from tests.support.sinks import FeedServer, free_port
 
 EVIL = '<script>alert(1)</script>'
 
@@ -193,3 +194,15 @@ def test_my_alerts_shows_an_alert_whose_stored_text_holds_a_lone_surrogate(web: 
     page = web.get("/alerts")
     assert page.status_code == 200, page.text
     assert "ship left Nampo" in page.text and "\ufffe" not in page.text
+
+
+def test_the_feed_preview_ends_at_the_watchers_fetch_deadline(web: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEED_WATCHER_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
+    monkeypatch.setenv("FEED_WATCHER_FETCH_DEADLINE_SECONDS", "1")
+    server = FeedServer(feeds={"/slow": rss([{"title": "t", "text": "x" * 200, "link": "https://x.example/1"}])}, trickle={"/slow": 1.0}).start()
+    try:
+        sign_in(web, "ops", "admin")
+        page = web.get("/feeds", params={"preview": server.url("/slow")}).text  # a byte a second: 60 s and more without a deadline
+    finally:
+        server.stop()
+    assert 'role="alert"' in page and f"feed {server.url('/slow')}: no complete response within the 1 s deadline" in page
