@@ -1,5 +1,6 @@
 """A user's alerts as an Atom feed (pure), for their feed reader: RFC 4287, built with ElementTree so that every
-title, snippet and link is escaped.
+title, snippet and link is escaped, and stripped of the characters XML 1.0 forbids (a feed's U+FFFE or a stored
+lone surrogate would otherwise make the whole document unreadable to every reader).
 
 Each entry is one delivery: the article's title and link, when Radar matched it, and the tags with their score
 and evidence sentences (the matched terms in <mark>), as HTML content.
@@ -14,6 +15,7 @@ from xml.etree.ElementTree import Element, SubElement, tostring
 from radar_api.highlight import highlight
 from radar_api.service import alert_record
 from radar_shared.messages import AlertRecord
+from radar_shared.xml_chars import xml_safe_tree
 
 ATOM = "http://www.w3.org/2005/Atom"
 
@@ -56,4 +58,4 @@ def render_alerts_atom(deliveries: Iterable[Any], user_name: str, self_url: str)
         if article and article.source:
             SubElement(SubElement(entry, "source"), "title").text = article.source
         SubElement(entry, "content", type="html").text = _content(alert)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(feed, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(xml_safe_tree(feed), encoding="utf-8")

@@ -1,10 +1,13 @@
-"""OPML import and export (pure). Parsed with defusedxml: an OPML file is untrusted XML."""
+"""OPML import and export (pure). Parsed with defusedxml: an OPML file is untrusted XML. Written without the
+characters XML 1.0 forbids (a feed title's control character would make the export unreadable)."""
 
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
+
+from radar_shared.xml_chars import xml_safe_tree
 
 
 class OPMLError(ValueError):
@@ -43,4 +46,4 @@ def render_opml(feeds: list[OPMLFeed], title: str = "Radar feeds") -> bytes:
     body = SubElement(opml, "body")
     for feed in feeds:
         SubElement(body, "outline", type="rss", text=feed.title or feed.url, title=feed.title or feed.url, xmlUrl=feed.url)
-    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(opml, encoding="utf-8")
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + tostring(xml_safe_tree(opml), encoding="utf-8")

@@ -21,12 +21,24 @@ from radar_api.highlight import highlight
 from radar_api.routes import SubscriptionFields, get_context
 from radar_classifier.operator import match_query, parse_query
 from radar_feed_watcher.preview import preview_url
+from radar_shared.xml_chars import xml_safe
 
 COOKIE = "radar_token"
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
 templates.env.globals["highlight"] = highlight
+
+
+def _printable(value: Any) -> Any:
+    """Every value a page prints, without what XML 1.0 forbids: a stored lone surrogate cannot be encoded (a 500),
+    and U+FFFE or a control character is never content."""
+    if isinstance(value, Markup):
+        return Markup(xml_safe(value))
+    return xml_safe(value) if isinstance(value, str) else value
+
+
+templates.env.finalize = _printable
 
 
 def rate_limit(request: Request) -> None:

@@ -5,7 +5,8 @@ sanitises the HTML instead, to the same allow-list idea at a fraction of the cos
 ~47 ms instead of ~70 ms), and only http, https and mailto links survive.
 
 Whatever a feed sends, an entry leaves this module bounded and storable: control characters (NUL, which
-PostgreSQL text columns reject, and the rest of C0/C1) are removed, and title, summary and text are capped
+PostgreSQL text columns reject, and the rest of C0/C1) and the characters XML 1.0 forbids (U+FFFE, U+FFFF, lone
+surrogates) are removed, and title, summary and text are capped
 (EntryLimits), so that every event stays well under Kafka's 1 MB message limit; a capped entry is marked
 `truncated`.
 """
@@ -14,6 +15,7 @@ import calendar
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html import escape as html_escape
@@ -27,6 +29,7 @@ import nh3
 from radar_feed_watcher.identity import article_id, canonical_url, entry_key, story_id
 from radar_shared.language_codes import bare_language
 from radar_shared.netpolicy import URLRefusedError, check_url_syntax
+from radar_shared.xml_chars import XML_FORBIDDEN_CHARS, xml_safe
 
 
 class FeedParseError(Exception):
@@ -136,21 +139,59 @@ def html_to_text(html: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _when(entry: dict) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = entry.get(key)
-        if value:
-            return datetime.fromtimestamp(calendar.timegm(value), UTC)
-    return None
+@dataclass(frozen=True)
+class UnusableDate:
+    """A date that an entry gives but no datetime can hold once it is in UTC (`9999-12-31T23:59:59-12:00` is in
+    year 10000, `0001-01-01T00:00:00+05:00` in year 0): the entry is kept without a date, with a warning."""
+
+    raw: str
 
 
-# C0 controls except tab, newline and carriage return; DEL and the C1 controls; lone surrogates (not encodable).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+def first_date(dates: Iterable[datetime | UnusableDate | None]) -> datetime | UnusableDate | None:
+    """The first usable date (published before updated), else the first unusable one, else None."""
+    given = [d for d in dates if d is not None]
+    return next((d for d in given if isinstance(d, datetime)), given[0] if given else None)
+
+
+def _parsed_time(entry: dict, key: str) -> datetime | UnusableDate | None:
+    value = entry.get(f"{key}_parsed")
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (ValueError, OverflowError, OSError):
+        return UnusableDate(str(entry.get(key) or tuple(value)))
+
+
+def _when(entry: dict) -> datetime | UnusableDate | None:
+    return first_date(_parsed_time(entry, key) for key in ("published", "updated", "created"))
+
+
+# What XML 1.0 forbids (C0 controls except tab, newline and carriage return; lone surrogates, which are not
+# encodable; U+FFFE and U+FFFF), and DEL and the C1 controls.
+_CONTROL = re.compile(f"[{XML_FORBIDDEN_CHARS}\x7f-\x9f]")
 
 
 def strip_controls(value: str) -> str:
-    """The string without control characters: PostgreSQL rejects NUL in text, and none of them is ever content."""
+    """The string without control characters and XML 1.0's forbidden ones: PostgreSQL rejects NUL in text, an Atom
+    feed or OPML export with U+FFFE or a lone surrogate is not XML, and none of them is ever content."""
     return _CONTROL.sub("", value)
+
+
+_CHAR_REF = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+
+
+def _drop_forbidden_ref(match: re.Match[bytes]) -> bytes:
+    digits = match.group(1)
+    code = int(digits[1:], 16) if digits[:1] in b"xX" else int(digits)
+    return match.group(0) if code <= 0x10FFFF and xml_safe(chr(code)) else b""
+
+
+def without_forbidden_refs(body: bytes) -> bytes:
+    """The body without character references to what XML 1.0 forbids (`&#xD800;`, `&#xFFFE;`, `&#0;`) or to no
+    character at all (`&#x110000;`): feedparser's fallback parser turns them into characters it cannot encode and
+    fails the whole feed (UnicodeEncodeError, ValueError)."""
+    return _CHAR_REF.sub(_drop_forbidden_ref, body) if b"&#" in body else body
 
 
 def cap(value: str, limit: int) -> tuple[str, bool]:
@@ -265,11 +306,11 @@ def normalise_encoding(body: bytes, content_type: str | None, content_language: 
 
 def _entry(
     feed_url: str, limits: EntryLimits, guid: str | None, link: str, raw_title: str, raw_html: str, lang: str | None,
-    published_at: datetime | None, reused_guid: bool, warnings: list[str],
+    published_at: datetime | UnusableDate | None, reused_guid: bool, warnings: list[str],
 ) -> ParsedEntry | None:
     """One entry, bounded and storable, from its raw fields (RSS, Atom or JSON Feed alike); None when it is empty.
-    A link that cannot be an article's address is dropped with a warning: the entry is kept, as one without a
-    link (one bad item never fails its feed)."""
+    A link that cannot be an article's address, or a date out of range, is dropped with a warning: the entry is
+    kept, as one without a link or a date (one bad item never fails its feed)."""
     title = strip_controls(html_to_text(strip_controls(raw_title or "")).replace("\n", " ").strip())
     html = strip_controls(sanitize_html(strip_controls(raw_html)))
     text = strip_controls(html_to_text(html))
@@ -280,6 +321,9 @@ def _entry(
         except URLRefusedError as error:
             warnings.append(f"feed {feed_url}: entry {title[:80]!r}: link {link[:200]!r} refused ({error.reason}); kept without a link")
             link = ""
+    if isinstance(published_at, UnusableDate):
+        warnings.append(f"feed {feed_url}: entry {title[:80]!r}: date {strip_controls(published_at.raw)[:80]!r} is out of range; kept without a date")
+        published_at = None
     key = entry_key(guid, link, title, text, reused_guid)
     if link:
         canonical = canonical_url(link)
@@ -319,15 +363,19 @@ def is_json_feed(body: bytes, content_type: str | None) -> bool:
     return kind in ("application/feed+json", "application/json") or body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
 
 
-def _json_time(value: object) -> datetime | None:
-    """An RFC 3339 date of JSON Feed (`2020-08-07T11:44:36-05:00`, `…Z`), in UTC; None when absent or malformed."""
+def _json_time(value: object) -> datetime | UnusableDate | None:
+    """An RFC 3339 date of JSON Feed (`2020-08-07T11:44:36-05:00`, `…Z`), in UTC; None when absent or malformed,
+    UnusableDate when it is out of range in UTC."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
-    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    try:
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:
+        return UnusableDate(value.strip())
 
 
 def _json_str(item: dict, key: str) -> str:
@@ -366,7 +414,7 @@ def parse_json_feed(body: bytes, feed_url: str, limits: EntryLimits = EntryLimit
             html = f"<p>{html_escape(summary)}</p>{html}"
         entry = _entry(
             feed_url, limits, guid or None, _json_str(item, "url") or _json_str(item, "external_url"), _json_str(item, "title"), html,
-            _json_str(item, "language") or feed_lang, _json_time(item.get("date_published")) or _json_time(item.get("date_modified")), guid in reused,
+            _json_str(item, "language") or feed_lang, first_date([_json_time(item.get("date_published")), _json_time(item.get("date_modified"))]), guid in reused,
             warnings,
         )
         if entry is not None:
@@ -396,6 +444,7 @@ def parse_feed(
     if is_json_feed(body, content_type):
         return parse_json_feed(body, feed_url, limits)
     body, detected = normalise_encoding(body, content_type, content_language)
+    body = without_forbidden_refs(body)
     body, digests, skipped = without_known_items(body, known_items)
     headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=True)

@@ -143,3 +143,10 @@ class ParserPool:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def close_and_wait(self) -> None:
+        """Close, and wait (in a thread, so the event loop runs on) until the pool's manager thread and workers
+        have ended. A process that exits right after close() races concurrent.futures' exit hook, which writes to
+        the manager thread's wake-up pipe while that thread closes it: `OSError: Bad file descriptor` at exit,
+        now and then. A command that exits after one parse (a preview) closes with this."""
+        await asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)

@@ -1,8 +1,9 @@
 """The feed-watcher's face to the control plane: what the watcher would publish from a feed URL or file, and
 whether a feed has gone stale. The control plane imports nothing else from this service.
 
-A preview runs the watcher's own fetcher (the same SSRF rules, caps and redirects), and its parser in a
-worker process with the same CPU limit, but publishes nothing and writes no state.
+A preview runs the watcher's own fetcher (the same SSRF rules, caps, redirects and overall deadline, so a feed
+that trickles its body a byte a second cannot hang it), and its parser in a worker process with the same CPU
+limit, but publishes nothing and writes no state.
 """
 
 from pathlib import Path
@@ -30,7 +31,7 @@ async def _parse(body: bytes, name: str, content_type: str | None, settings: Fee
     try:
         return await pool.parse(body, name, content_type)
     finally:
-        pool.close()
+        await pool.close_and_wait()  # no pool thread left to race the interpreter's exit
 
 
 async def preview_file(path: Path, settings: FeedWatcherSettings | None = None) -> list[dict[str, Any]]:
@@ -51,5 +52,6 @@ async def preview_url(url: str, settings: FeedWatcherSettings | None = None) -> 
         result = await fetch_feed(
             client, url, etag=None, last_modified=None, max_body_bytes=settings.max_body_bytes,
             max_redirects=settings.max_redirects, allowed_networks=parse_networks(settings.allowed_networks),
+            deadline=settings.fetch_deadline_seconds,
         )
     return entries_as_lines(await _parse(result.body, url, result.content_type, settings))

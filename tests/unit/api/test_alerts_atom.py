@@ -28,7 +28,8 @@ def api(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-un
         yield client
 
 
-def user_with_alert(db: str, name: str, title: str, status: str = "sent") -> str:
+def user_with_alert(db: str, name: str, title: str, status: str = "sent", stored_title: str | None = None) -> str:
+    """`stored_title`: the delivery row's own title when it differs from the article's (a column holds no lone surrogate)."""
     auth.add_user(db, name)
     token = auth.create_token(db, name)[1]
     actor = auth.authenticate(db, token)
@@ -39,7 +40,7 @@ def user_with_alert(db: str, name: str, title: str, status: str = "sent") -> str
     snippet = Snippet(text="Coal <b>ship</b> left Nampo.", highlights=[Span(start=0, end=4)])
     alert = AlertRecord(article=article, tags=[Tag(tag=f"watch:{watch.id}", score=1.0, snippets=[snippet])]).stored()
     with session_scope(db) as s:
-        s.add(Delivery(subscription_id=sub.id, story_id=f"s-{name}", article_id=f"a-{name}", status=status, title=title, tags=[f"watch:{watch.id}"],
+        s.add(Delivery(subscription_id=sub.id, story_id=f"s-{name}", article_id=f"a-{name}", status=status, title=title if stored_title is None else stored_title, tags=[f"watch:{watch.id}"],
                        alert=alert, sent_at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC)))
     return token
 
@@ -77,3 +78,16 @@ def test_the_feed_needs_a_valid_token(api: TestClient) -> None:
 def test_suppressed_deliveries_are_not_alerts(api: TestClient) -> None:
     token = user_with_alert(api.db, "alice", "Withdrawn", status="suppressed")  # type: ignore[attr-defined]
     assert feedparser.parse(api.get("/v1/me/alerts.atom", headers=basic(token)).content).entries == []
+
+
+HOSTILE = "Coal\ufffe ship\uffff \ud800left\udfff Nampo\x00\x01\x1f"  # every kind of character that XML 1.0 forbids
+
+
+def test_hostile_characters_in_a_title_leave_the_feed_well_formed(api: TestClient) -> None:
+    with_row_title = user_with_alert(api.db, "alice", HOSTILE, stored_title=HOSTILE.replace("\ud800", "").replace("\udfff", ""))  # type: ignore[attr-defined]
+    from_the_article = user_with_alert(api.db, "bob", HOSTILE, stored_title="")  # type: ignore[attr-defined]  # the surrogates only in the stored JSON
+    for token in (with_row_title, from_the_article):
+        answer = api.get("/v1/me/alerts.atom", headers=basic(token))
+        assert answer.status_code == 200
+        root = ElementTree.fromstring(answer.content)  # raises on any character that XML 1.0 forbids
+        assert root.find(f"{{{ATOM}}}entry/{{{ATOM}}}title").text == "Coal ship left Nampo"

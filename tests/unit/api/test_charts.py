@@ -58,3 +58,10 @@ def test_alerts_per_day_by_tag_for_the_owner_only(sqlite_url: str) -> None:
             s.add(Delivery(subscription_id=sub, story_id=f"s{n}", article_id=f"a{n}", status="sent", tags=tags, created_at=when))
     counts = service.alerts_per_day(sqlite_url, Actor(owners.alice, "alice", False), 30, now)
     assert counts == {"dprk-sanctions": {"2026-12-01": 1, "2026-11-30": 1}, "watch:1": {"2026-12-01": 1}}
+
+
+def test_hostile_names_leave_the_svg_well_formed() -> None:
+    hostile = "Coal\ufffe ship\uffff \ud800left\udfff Nampo\x00\x01\x1f"  # every kind of character that XML 1.0 forbids
+    root = ET.fromstring(str(bars_svg({hostile: [1, 2]}, [hostile, "d2"], hostile)))  # raises on any forbidden character
+    assert root.get("aria-label") == "Coal ship left Nampo"
+    assert [t.text for t in root.findall(f"{SVG}text")][0] == "Coal ship left Nampo"

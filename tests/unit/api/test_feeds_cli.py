@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from radar_api.cli import main
-from radar_api.opml import OPMLError, parse_opml, render_opml
+from radar_api.opml import OPMLError, OPMLFeed, parse_opml, render_opml
 from tests.support.corpus import FEEDS, needs_shared
 
 OPML = b"""<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>
@@ -119,3 +119,10 @@ def test_status_prints_a_planned_interval_under_a_minute_in_seconds(db: str) -> 
     printed = CliRunner().invoke(main, ["status"], env={"KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{free_port()}"}).output
     [line] = [line for line in printed.splitlines() if "nknews.org" in line]
     assert "every 45 s" in line and "0 min" not in line
+
+
+def test_the_opml_export_stays_well_formed_with_hostile_titles() -> None:
+    hostile = "Coal\ufffe ship\uffff \ud800left\udfff Nampo\x00\x01\x1f"  # every kind of character that XML 1.0 forbids
+    exported = render_opml([OPMLFeed("https://x.example/feed?a=1\x0b", hostile)], title=hostile)
+    [feed] = parse_opml(exported)  # raises OPMLError on anything that is not well-formed XML
+    assert feed == OPMLFeed("https://x.example/feed?a=1", "Coal ship left Nampo")

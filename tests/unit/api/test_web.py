@@ -11,7 +11,8 @@ from radar_api.config import ApiSettings
 from radar_api.web import channel_url
 from radar_notifier import store
 from radar_shared.messages import AlertRecord
-from tests.support.sinks import free_port
+from tests.support.feeds import rss
+from tests.support.sinks import FeedServer, free_port
 
 EVIL = '<script>alert(1)</script>'
 
@@ -176,3 +177,32 @@ def test_the_demo_inbox_page_shows_what_the_sinks_received(sqlite_url: str, tmp_
         answer = plain.post("/signin", data={"token": auth.create_token(sqlite_url, "demo")[1]}, follow_redirects=False)
         assert answer.status_code == 303
         assert plain.get("/demo").status_code == 404 and 'href="/demo"' not in plain.get("/alerts").text
+
+
+def test_my_alerts_shows_an_alert_whose_stored_text_holds_a_lone_surrogate(web: TestClient) -> None:
+    sign_in(web, "alice")
+    web.post("/watches", data={"query": "coal"})
+    [watch] = service.list_watches(web.db)  # type: ignore[attr-defined]
+    web.post("/subscriptions", data={"channel_kind": "slack", "channel": "https://hooks.slack.com/services/T0/B0/secretwebhooktoken000", "watch_ids": [str(watch.id)]})
+    [sub] = service.list_subscriptions(web.db)  # type: ignore[attr-defined]
+    hostile = "Coal\ufffe ship \ud800left\udfff Nampo\x00"
+    alert = AlertRecord.model_validate({
+        "article": {"article_id": "a1", "story_id": "story", "feed_id": 1, "feed_url": "https://news.example/rss", "entry_key": "k",
+                    "title": hostile, "url": "https://news.example/1", "source": f"news{hostile}"},
+        "tags": [{"tag": f"watch:{watch.id}", "score": 1.0, "snippets": [{"text": hostile, "highlights": [{"start": 0, "end": 4}]}]}]})
+    store.record(web.db, "story", "a1", "", [(sub.id, [f"watch:{watch.id}"], alert, None)])  # type: ignore[attr-defined]
+    page = web.get("/alerts")
+    assert page.status_code == 200, page.text
+    assert "ship left Nampo" in page.text and "\ufffe" not in page.text
+
+
+def test_the_feed_preview_ends_at_the_watchers_fetch_deadline(web: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEED_WATCHER_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
+    monkeypatch.setenv("FEED_WATCHER_FETCH_DEADLINE_SECONDS", "1")
+    server = FeedServer(feeds={"/slow": rss([{"title": "t", "text": "x" * 200, "link": "https://x.example/1"}])}, trickle={"/slow": 1.0}).start()
+    try:
+        sign_in(web, "ops", "admin")
+        page = web.get("/feeds", params={"preview": server.url("/slow")}).text  # a byte a second: 60 s and more without a deadline
+    finally:
+        server.stop()
+    assert 'role="alert"' in page and f"feed {server.url('/slow')}: no complete response within the 1 s deadline" in page

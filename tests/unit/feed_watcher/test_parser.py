@@ -1,3 +1,5 @@
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -210,3 +212,49 @@ def test_an_entry_with_an_unusable_link_is_kept_without_it_and_the_feed_goes_on(
     second = parsed.entries[1]
     assert second.url == "" and second.story_id and second.article_id
     assert any(w.startswith("feed https://feed.example/rss: entry 'Second story': link") and problem in w for w in parsed.warnings), parsed.warnings
+
+
+HOSTILE = "Coal\ufffe ship\uffff \ud800left\udfff Nampo\x00\x01\x1f"  # every kind of character that XML 1.0 forbids
+
+
+def test_characters_that_xml_forbids_never_survive_parsing() -> None:
+    rss_body = ('<rss version="2.0"><channel><title>t\ufffe&#xFFFF;</title><item><title>Coal\ufffe ship&#xFFFF; &#xD800;left\x00 Nampo\x01</title>'
+                '<link>https://x.example/1</link><description>Text\uffff with&#xFFFE; hostile\x1f characters</description></item></channel></rss>')
+    json_body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "title": f"t{HOSTILE}",
+                            "items": [{"id": "1", "url": "https://x.example/1", "title": HOSTILE, "content_html": f"<p>{HOSTILE}</p>"}]})
+    for body in (rss_body.encode("utf-8", "surrogatepass"), json_body.encode()):
+        feed = parse_feed(body, "https://x.example/feed")
+        [entry] = feed.entries
+        for value in (feed.title, entry.title, entry.summary_html, entry.text):
+            assert not set(value) & set("\ufffe\uffff\ud800\udfff\x00\x01\x1f"), repr(value)
+        assert entry.title == "Coal ship left Nampo"
+
+
+def _dated_feeds(date: str) -> dict[str, bytes]:
+    """One feed of each format: an entry with `date`, and one with a good date."""
+    good = "2026-11-30T08:00:00Z"
+    rss_body = ('<rss version="2.0"><channel><title>t</title>'
+                f'<item><title>Bad date</title><link>https://x.example/1</link><pubDate>{date}</pubDate></item>'
+                f'<item><title>Good date</title><link>https://x.example/2</link><pubDate>{good}</pubDate></item></channel></rss>')
+    atom_body = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+                 f'<entry><title>Bad date</title><id>1</id><link href="https://x.example/1"/><updated>{date}</updated></entry>'
+                 f'<entry><title>Good date</title><id>2</id><link href="https://x.example/2"/><updated>{good}</updated></entry></feed>')
+    json_body = json.dumps({"version": "https://jsonfeed.org/version/1.1", "items": [
+        {"id": "1", "url": "https://x.example/1", "title": "Bad date", "date_published": date},
+        {"id": "2", "url": "https://x.example/2", "title": "Good date", "date_published": good}]})
+    return {"rss": rss_body.encode(), "atom": atom_body.encode(), "json": json_body.encode()}
+
+
+@pytest.mark.parametrize("date", ["9999-12-31T23:59:59-12:00", "9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00"])
+@pytest.mark.parametrize("kind", ["rss", "atom", "json"])
+def test_an_out_of_range_date_loses_its_entry_the_date_not_the_feed(kind: str, date: str) -> None:
+    feed = parse_feed(_dated_feeds(date)[kind], "https://x.example/feed")
+    assert [(e.title, e.published_at) for e in feed.entries] == [("Bad date", None), ("Good date", datetime(2026, 11, 30, 8, 0, tzinfo=UTC))]
+    assert f"feed https://x.example/feed: entry 'Bad date': date '{date}' is out of range; kept without a date" in feed.warnings
+
+
+def test_an_unusable_published_date_falls_back_to_the_updated_one() -> None:
+    body = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>a</title><id>1</id><link href="https://x.example/1"/>'
+            '<published>9999-12-31T23:59:59-12:00</published><updated>2026-11-30T08:00:00Z</updated></entry></feed>').encode()
+    [entry] = parse_feed(body, "https://x.example/feed").entries
+    assert entry.published_at == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
