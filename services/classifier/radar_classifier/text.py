@@ -81,6 +81,7 @@ class Stems:
 STEMMERS: dict[str, str] = {
     "en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
     "pt": "portuguese", "pl": "polish", "tr": "turkish", "ro": "romanian",
+    "nl": "dutch", "da": "danish", "no": "norwegian", "sv": "swedish", "id": "indonesian", "ms": "indonesian",
 }
 
 

@@ -1,0 +1,50 @@
+"""The languages beyond the first sixteen (issue 23): each lexicon finds the topics in its own language's words.
+
+The sentences are written for these tests (not corpus items): a sanctions story and a smuggling story per
+language, with the language given as a feed would give it, and the same words with no language given.
+"""
+
+import pytest
+
+from radar_classifier.classify import Classifier
+
+SANCTIONS = {
+    "nl": ("VN-Veiligheidsraad verlengt sancties tegen Noord-Korea", "De Veiligheidsraad besloot de sancties tegen Pyongyang te verlengen."),
+    "da": ("FN's Sikkerhedsråd forlænger sanktionerne mod Nordkorea", "Sikkerhedsrådet vedtog en resolution om nye sanktioner mod Pyongyang."),
+    "no": ("FNs sikkerhetsråd vedtar nye sanksjoner mot Nord-Korea", "Sikkerhetsrådet vedtok en resolusjon om sanksjoner mot Pyongyang."),
+    "sv": ("FN:s säkerhetsråd skärper sanktionerna mot Nordkorea", "Säkerhetsrådet antog en resolution om nya sanktioner mot Pyongyang."),
+    "id": ("Dewan Keamanan PBB perketat sanksi terhadap Korea Utara", "Resolusi baru menjatuhkan sanksi kepada Pyongyang."),
+    "ms": ("Majlis Keselamatan PBB kenakan sanksi baharu ke atas Korea Utara", "Resolusi itu mengenakan sanksi terhadap Pyongyang."),
+}
+
+SMUGGLING = {
+    "nl": ("Rusland levert olie aan Noord-Korea in strijd met sancties", "Tankers brachten geraffineerde olie van Vladivostok naar Noord-Korea."),
+    "da": ("Rusland leverer olie til Nordkorea trods sanktioner", "Tankskibe sejlede olie fra Vladivostok til Nordkorea."),
+    "no": ("Russland leverer olje til Nord-Korea trass i sanksjoner", "Tankskip fraktet olje fra Vladivostok til Nord-Korea."),
+    "sv": ("Ryssland levererar olja till Nordkorea trots sanktionerna", "Tankfartyg fraktade olja från Vladivostok till Nordkorea."),
+    "id": ("Rusia memasok minyak ke Korea Utara meski ada sanksi", "Kapal tanker mengangkut minyak dari Vladivostok ke Korea Utara."),
+    "ms": ("Rusia membekalkan minyak kepada Korea Utara walaupun ada sanksi", "Kapal tangki mengangkut minyak dari Vladivostok ke Korea Utara secara haram."),
+}
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier.default()
+
+
+def _topics(classifier: Classifier, title: str, text: str, lang: str | None) -> set[str]:
+    return {t.tag for t in classifier.classify(title, text, "", lang)}
+
+
+@pytest.mark.parametrize("lang", sorted(SANCTIONS))
+def test_sanctions_are_found_in_the_language(classifier: Classifier, lang: str) -> None:
+    assert "dprk-sanctions" in _topics(classifier, *SANCTIONS[lang], lang), lang
+
+
+@pytest.mark.parametrize("lang", sorted(SMUGGLING))
+def test_smuggling_is_found_in_the_language(classifier: Classifier, lang: str) -> None:
+    assert "russia-dprk-smuggling" in _topics(classifier, *SMUGGLING[lang], lang), lang
+
+
+def test_every_new_language_has_a_lexicon(classifier: Classifier) -> None:
+    assert set(SANCTIONS) <= set(classifier.languages)
