@@ -82,6 +82,7 @@ STEMMERS: dict[str, str] = {
     "en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
     "pt": "portuguese", "pl": "polish", "tr": "turkish", "ro": "romanian",
     "nl": "dutch", "da": "danish", "no": "norwegian", "sv": "swedish", "id": "indonesian", "ms": "indonesian",
+    "sr": "serbian", "hr": "serbian", "cs": "czech",
 }
 
 

@@ -15,6 +15,12 @@ SANCTIONS = {
     "sv": ("FN:s säkerhetsråd skärper sanktionerna mot Nordkorea", "Säkerhetsrådet antog en resolution om nya sanktioner mot Pyongyang."),
     "id": ("Dewan Keamanan PBB perketat sanksi terhadap Korea Utara", "Resolusi baru menjatuhkan sanksi kepada Pyongyang."),
     "ms": ("Majlis Keselamatan PBB kenakan sanksi baharu ke atas Korea Utara", "Resolusi itu mengenakan sanksi terhadap Pyongyang."),
+    "sr": ("Савет безбедности продужио санкције Северној Кореји", "Резолуција уводи нове санкције Пјонгјангу."),
+    "hr": ("Vijeće sigurnosti produljilo sankcije Sjevernoj Koreji", "Rezolucija uvodi nove sankcije Pjongjangu."),
+    "cs": ("Rada bezpečnosti OSN zpřísnila sankce proti Severní Koreji", "Nová rezoluce ukládá sankce Pchjongjangu."),
+    "sk": ("Bezpečnostná rada OSN sprísnila sankcie voči Severnej Kórei", "Nová rezolúcia ukladá sankcie Pchjongjangu."),
+    "sl": ("Varnostni svet ZN zaostril sankcije proti Severni Koreji", "Nova resolucija uvaja sankcije proti Pjongjangu."),
+    "bg": ("Съветът за сигурност на ООН затегна санкциите срещу Северна Корея", "Новата резолюция налага санкции на Пхенян."),
 }
 
 SMUGGLING = {
@@ -24,6 +30,12 @@ SMUGGLING = {
     "sv": ("Ryssland levererar olja till Nordkorea trots sanktionerna", "Tankfartyg fraktade olja från Vladivostok till Nordkorea."),
     "id": ("Rusia memasok minyak ke Korea Utara meski ada sanksi", "Kapal tanker mengangkut minyak dari Vladivostok ke Korea Utara."),
     "ms": ("Rusia membekalkan minyak kepada Korea Utara walaupun ada sanksi", "Kapal tangki mengangkut minyak dari Vladivostok ke Korea Utara secara haram."),
+    "sr": ("Rusija isporučuje naftu Severnoj Koreji uprkos sankcijama", "Tankeri su prevozili naftu iz Vladivostoka u Severnu Koreju."),
+    "hr": ("Rusija isporučuje naftu Sjevernoj Koreji unatoč sankcijama", "Tankeri su prevozili naftu iz Vladivostoka u Sjevernu Koreju."),
+    "cs": ("Rusko dodává ropu Severní Koreji navzdory sankcím", "Tankery převážely ropu z Vladivostoku do Severní Koreje."),
+    "sk": ("Rusko dodáva ropu Severnej Kórei napriek sankciám", "Tankery prepravujú ropu z Vladivostoku do Severnej Kórey."),
+    "sl": ("Rusija dobavlja nafto Severni Koreji kljub sankcijam", "Tankerji so prevažali nafto iz Vladivostoka v Severno Korejo."),
+    "bg": ("Русия доставя петрол на Северна Корея въпреки санкциите", "Танкери превозват петрол от Владивосток до Северна Корея."),
 }
 
 
