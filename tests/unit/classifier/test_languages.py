@@ -21,6 +21,12 @@ SANCTIONS = {
     "sk": ("Bezpečnostná rada OSN sprísnila sankcie voči Severnej Kórei", "Nová rezolúcia ukladá sankcie Pchjongjangu."),
     "sl": ("Varnostni svet ZN zaostril sankcije proti Severni Koreji", "Nova resolucija uvaja sankcije proti Pjongjangu."),
     "bg": ("Съветът за сигурност на ООН затегна санкциите срещу Северна Корея", "Новата резолюция налага санкции на Пхенян."),
+    "fi": ("YK:n turvallisuusneuvosto tiukentaa Pohjois-Korean pakotteita", "Uusi päätöslauselma laajentaa pakotteita Pjongjangia vastaan."),
+    "hu": ("Az ENSZ Biztonsági Tanácsa szigorítja az Észak-Korea elleni szankciókat", "Az új határozat szankciókat vezet be Phenjan ellen."),
+    "et": ("ÜRO julgeolekunõukogu karmistab Põhja-Korea sanktsioone", "Uus resolutsioon kehtestab Phenjanile sanktsioonid."),
+    "el": ("Το Συμβούλιο Ασφαλείας του ΟΗΕ αυστηροποιεί τις κυρώσεις κατά της Βόρειας Κορέας", "Το νέο ψήφισμα επιβάλλει κυρώσεις στην Πιονγκγιάνγκ."),
+    "hi": ("संयुक्त राष्ट्र सुरक्षा परिषद ने उत्तर कोरिया पर प्रतिबंध कड़े किए", "नए प्रस्ताव में प्योंगयांग पर और प्रतिबंध लगाए गए।"),
+    "bn": ("জাতিসংঘ নিরাপত্তা পরিষদ উত্তর কোরিয়ার ওপর নিষেধাজ্ঞা কঠোর করল", "নতুন প্রস্তাবে পিয়ংইয়ংয়ের ওপর নিষেধাজ্ঞা আরোপ করা হয়েছে।"),
 }
 
 SMUGGLING = {
@@ -60,3 +66,10 @@ def test_smuggling_is_found_in_the_language(classifier: Classifier, lang: str) -
 
 def test_every_new_language_has_a_lexicon(classifier: Classifier) -> None:
     assert set(SANCTIONS) <= set(classifier.languages)
+
+
+def test_indic_vowel_signs_stay_inside_their_word() -> None:
+    from radar_classifier.text import Document
+
+    doc = Document("উত্তর কোরিয়া থেকে অস্ত্র", "", "bn")
+    assert [doc.surface(i, i + 1) for i in range(len(doc))] == ["উত্তর", "কোরিয়া", "থেকে", "অস্ত্র"]
