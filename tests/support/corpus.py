@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "dev.jsonl"
 CORPUS2 = SHARED / "corpus" / "dev2.jsonl"
+CORPUS3 = SHARED / "corpus" / "dev3.jsonl"
 FEEDS = SHARED / "feeds"
 
 needs_shared = pytest.mark.skipif(

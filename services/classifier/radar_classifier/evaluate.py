@@ -4,6 +4,7 @@ The corpus is JSON Lines with `title`, `text`, `lang`, and booleans `dprk_sancti
 Items whose `note` says DEBATABLE are classified and listed, but not counted.
 """
 
+import hashlib
 import json
 import random
 from collections.abc import Iterable
@@ -120,6 +121,27 @@ def split_holdout(items: list[dict[str, Any]], seed: int = HOLDOUT_SEED) -> tupl
     ordered = sorted(items, key=lambda i: (*stratum(i), draws[id(i)]))
     held = {id(i) for n, i in enumerate(ordered) if n % 2 == 0}
     return [i for i in items if id(i) not in held], [i for i in items if id(i) in held]
+
+
+HASH_SALT = "radar-dev3"  # frozen before the 40-language lexicons were written; see docs/decisions/019
+
+
+def split_by_id_hash(items: list[dict[str, Any]], salt: str = HASH_SALT) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(tune, holdout) for dev3.jsonl: as `split_holdout`, but the order within a stratum is the SHA-256 of
+    salt and article id, so an item's half depends on its own id and stratum, never on a generator's state."""
+    stratum = lambda i: (i.get("lang") or "?", bool(i["dprk_sanctions"]), bool(i["russia_dprk_smuggling"]))  # noqa: E731
+    digest = lambda i: hashlib.sha256(f"{salt}:{i.get('id')}".encode()).hexdigest()  # noqa: E731
+    ordered = sorted(items, key=lambda i: (*stratum(i), digest(i)))
+    held = {id(i) for n, i in enumerate(ordered) if n % 2 == 0}
+    return [i for i in items if id(i) not in held], [i for i in items if id(i) in held]
+
+
+SPLITS = {"dev3.jsonl": split_by_id_hash}  # a file's own frozen split; any other file uses split_holdout (decision 008)
+
+
+def split_for(name: str, items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(tune, holdout) of the corpus file `name` (its base name picks the frozen split)."""
+    return SPLITS.get(name.rsplit("/", 1)[-1], split_holdout)(items)
 
 
 def _evidence(tag: Tag | None) -> list[str]:

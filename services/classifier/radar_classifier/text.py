@@ -32,9 +32,27 @@ from typing import NamedTuple, overload
 import Stemmer
 
 _CJK = "\u1100-\u11ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff"
-_WORD = re.compile(rf"[^\W{_CJK}]+(?:\.[^\W{_CJK}]+)*|[{_CJK}]", re.UNICODE)  # hyphens split words, in text and terms alike
+
+
+def _mark_ranges(first: int = 0x0300, last: int = 0x1100) -> str:
+    """A character class body of the combining marks (Unicode category M) from `first` to `last`, with the
+    zero-width (non-)joiners: the vowel signs and viramas of Indic and Thai script are marks, not word
+    characters, and without them `\\w+` would cut উত্তর (Bengali "north") into pieces."""
+    marks = [c for c in range(first, last) if unicodedata.category(chr(c)).startswith("M")] + [0x200C, 0x200D]
+    ranges: list[tuple[int, int]] = []
+    for c in marks:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+
+
+_MARKS = _mark_ranges()
+_INDIC = re.compile(r"[\u0900-\u0dff\u0e00-\u0e7f]")  # scripts whose marks are letters' parts, kept by _fold
+_WORD = re.compile(rf"(?:[^\W{_CJK}]|[{_MARKS}])+(?:\.(?:[^\W{_CJK}]|[{_MARKS}])+)*|[{_CJK}]", re.UNICODE)  # hyphens split words, in text and terms alike
 _IS_CJK = re.compile(rf"[{_CJK}]")
-_WORD_OUTSIDE_CJK = re.compile(r"\w+(?:\.\w+)*")  # _WORD for a text without CJK characters, a fifth cheaper
+_WORD_OUTSIDE_CJK = re.compile(rf"[\w{_MARKS}]+(?:\.[\w{_MARKS}]+)*")  # _WORD for a text without CJK characters, a fifth cheaper
 _SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bMr\.)(?<!\bNo\.)(?<!\bSt\.)[\"'»”’)]*\s+|(?<=[。！？])[」』”’）)]*\s*|\n+")
 WORD_REACH, CJK_REACH = 5, 2
 _SENTENCE_CANDIDATE = re.compile(r"[.!?。！？\n]")  # a sentence end starts after one of these, or at a line break
@@ -44,7 +62,8 @@ STEM_MARK = "§"
 @lru_cache(maxsize=65536)
 def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    # Accents go (Latin, Greek, Cyrillic й, Arabic vowel points); an Indic or Thai vowel sign is part of the letter.
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c) or _INDIC.match(c))
     # Keep Hangul composed (NFKD splits syllables into jamo) and fold ё/й consistently.
     return unicodedata.normalize("NFC", stripped).replace("ё", "е").replace("’", "'")
 
@@ -81,6 +100,9 @@ class Stems:
 STEMMERS: dict[str, str] = {
     "en": "english", "ru": "russian", "de": "german", "fr": "french", "es": "spanish", "it": "italian",
     "pt": "portuguese", "pl": "polish", "tr": "turkish", "ro": "romanian",
+    "nl": "dutch", "da": "danish", "no": "norwegian", "sv": "swedish", "id": "indonesian", "ms": "indonesian",
+    "sr": "serbian", "hr": "serbian", "cs": "czech", "fi": "finnish", "hu": "hungarian", "et": "estonian",
+    "el": "greek", "hi": "hindi",
 }
 
 

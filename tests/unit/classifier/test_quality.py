@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from radar_api.cli import main
 from radar_classifier.classify import Classifier
-from radar_classifier.evaluate import CorpusError, evaluate, read_corpus, split_holdout
-from tests.support.corpus import CORPUS, CORPUS2, needs_shared
+from radar_classifier.evaluate import CorpusError, evaluate, read_corpus, split_by_id_hash, split_for, split_holdout
+from tests.support.corpus import CORPUS, CORPUS2, CORPUS3, needs_shared
 
 
 def _items(path) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -55,6 +55,30 @@ def test_holdout_split_is_stratified_and_fixed() -> None:
     assert {i["id"] for i in held} != {i["id"] for i in split_holdout(items, seed=1)[1]}, "the seed decides"
     for lang in ("en", "fr", "ja"):
         assert sum(i["lang"] == lang for i in held) == 5
+
+
+def test_dev3_split_hashes_each_id_within_its_stratum() -> None:
+    items = [{"id": f"d{i}", "lang": lang, "dprk_sanctions": i % 2 == 0, "russia_dprk_smuggling": False} for i, lang in enumerate(["nl", "th"] * 8)]
+    tune, held = split_by_id_hash(items)
+    assert len(tune) == len(held) == 8 and sum(i["lang"] == "th" for i in held) == 4
+    assert {i["id"] for i in held} == {i["id"] for i in split_by_id_hash(list(reversed(items)))[1]}, "the file's order does not matter"
+    assert {i["id"] for i in held} != {i["id"] for i in split_by_id_hash(items, salt="other")[1]}, "the salt decides"
+    assert split_for("/x/dev3.jsonl", items) == split_by_id_hash(items) and split_for("dev2.jsonl", items) == split_holdout(items)
+
+
+DEV3_HELD_OUT = (
+    "d3-002 d3-004 d3-009 d3-010 d3-012 d3-014 d3-018 d3-020 d3-021 d3-024 d3-026 d3-027 d3-029 d3-030 d3-032 d3-034 d3-035 "
+    "d3-036 d3-037 d3-040 d3-046 d3-049 d3-050 d3-052 d3-054 d3-055 d3-057 d3-058 d3-059 d3-061 d3-063 d3-064 d3-066 d3-068 "
+    "d3-071 d3-073 d3-075 d3-077 d3-078 d3-080"
+)
+
+
+@needs_shared
+def test_dev3_held_out_half_is_the_one_frozen_in_decision_019() -> None:
+    if not CORPUS3.exists():
+        pytest.fail(f"{CORPUS3} is missing")
+    _, held = split_for("dev3.jsonl", _items(CORPUS3))
+    assert " ".join(sorted(i["id"] for i in held)) == DEV3_HELD_OUT
 
 
 @needs_shared

@@ -42,12 +42,12 @@ def classify(source: Any) -> None:
 @click.command("eval")
 @click.option(
     "--corpus", "corpora", multiple=True, required=True, metavar="PATH[:tune|:holdout]",
-    help="Labelled JSON Lines; repeat for several files. ':holdout' scores only the frozen held-out half (decision 008), ':tune' the rest.",
+    help="Labelled JSON Lines; repeat for several files. ':holdout' scores only the frozen held-out half (decisions 008, 019), ':tune' the rest.",
 )
 @click.option("--json", "as_json", is_flag=True)
 def eval_command(corpora: tuple[str, ...], as_json: bool) -> None:
     """Precision, recall and F1 of the built-in topics, per file, topic and language, with misses and false alarms."""
-    from radar_classifier.operator import CorpusError, Report, classifier_for, evaluate, read_corpus, split_holdout
+    from radar_classifier.operator import CorpusError, Report, classifier_for, evaluate, read_corpus, split_for
 
     parts: dict[str, list[dict]] = {}
     for spec in corpora:
@@ -60,7 +60,7 @@ def eval_command(corpora: tuple[str, ...], as_json: bool) -> None:
         except CorpusError as error:
             fail(f"--corpus {path}: {error}")
         if part:
-            items = dict(zip(("tune", "holdout"), split_holdout(items), strict=True))[part]
+            items = dict(zip(("tune", "holdout"), split_for(path, items), strict=True))[part]
         parts[spec.rsplit("/", 1)[-1]] = items
     classifier = classifier_for()
     reports: dict[str, Report] = {name: evaluate(classifier, items) for name, items in parts.items()}
