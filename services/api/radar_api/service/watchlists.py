@@ -23,7 +23,12 @@ def import_watchlist(db: str, entities: list[Any], list_name: str) -> int:
         s.execute(delete(WatchlistEntry).where(WatchlistEntry.list_name == list_name))
         unique = {e.entity_id: e for e in entities}
         for e in unique.values():
-            s.add(WatchlistEntry(list_name=list_name, entity_id=e.entity_id, name=e.name, kind=e.kind, aliases=list(e.aliases), imo=e.imo, program=e.program))
+            s.add(
+                WatchlistEntry(
+                    list_name=list_name, entity_id=e.entity_id, name=e.name, kind=e.kind, aliases=list(e.aliases), imo=e.imo, program=e.program[:200],
+                    weak_aliases=list(e.weak_aliases), mmsi=e.mmsi, vessel_type=e.vessel_type[:100], fingerprint=e.fingerprint,
+                )
+            )
         return len(unique)
 
 
