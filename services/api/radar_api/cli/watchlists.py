@@ -61,3 +61,48 @@ def import_report(name: str, stored: int, read: "ListRead") -> str:
 def watchlists_list() -> None:
     for name, count in sorted(service.list_watchlists(database_url()).items()):
         click.echo(f"{name:<30} {count} entities")
+
+
+def _user_id(name: str) -> int:
+    from radar_api.auth import list_users
+
+    found = next((u.id for u in list_users(database_url()) if u.name == name), None)
+    if found is None:
+        fail(ValueError(f"user: no user named {name!r}"))
+    return found
+
+
+@watchlists.command("clear")
+@click.argument("list_name", metavar="LIST")
+@click.argument("entity_id", metavar="ENTRY_ID")
+@click.option("--alias", default="", help="Clear only this name of the entry (default: the whole entry).")
+@click.option("--user", "user_name", required=True, help="The analyst for whom the entry is noise.")
+def watchlists_clear(list_name: str, entity_id: str, alias: str, user_name: str) -> None:
+    """Stop alerting a user on a list entry (or one of its aliases) until the entry changes on the list."""
+    try:
+        row = service.clear_entry(database_url(), _user_id(user_name), list_name, entity_id, alias)
+    except (service.ConfigError, service.NotFoundError) as error:
+        fail(error)
+    what = f"alias {row.alias!r} of " if row.alias else ""
+    click.echo(f"clear {row.id}: {what}{list_name}/{entity_id} ({row.name}) no longer alerts {user_name} until the entry changes")
+
+
+@watchlists.command("unclear")
+@click.argument("clear_id", type=int)
+@click.option("--user", "user_name", required=True)
+def watchlists_unclear(clear_id: int, user_name: str) -> None:
+    """Alert the user on that entry again (CLEAR_ID from `radar watchlists clears`)."""
+    try:
+        service.remove_clear(database_url(), _user_id(user_name), clear_id)
+    except service.NotFoundError as error:
+        fail(error)
+    click.echo(f"clear {clear_id} removed")
+
+
+@watchlists.command("clears")
+@click.option("--user", "user_name", required=True)
+def watchlists_clears(user_name: str) -> None:
+    """A user's clears; `lapsed` ones were made on an entry that has changed since, and alert again."""
+    for row in service.list_clears(database_url(), _user_id(user_name)):
+        alias = f" alias {row.alias!r}" if row.alias else ""
+        click.echo(f"{row.id:>5}  {row.list_name}/{row.entity_id}{alias}  {row.name or '(no longer listed)'}  {'active' if row.active else 'lapsed'}")
