@@ -19,8 +19,8 @@ from radar_notifier.fanout import fan_out
 from radar_notifier.routing import SubscriptionView, matching_tags, uncleared
 from radar_notifier.store import load_subscriptions
 from radar_shared.db import session_scope
-from radar_shared.messages import Article, ArticleClassified, Match, Tag
-from radar_shared.models import Channel, Subscription
+from radar_shared.messages import AlertRecord, Article, ArticleClassified, Match, Tag
+from radar_shared.models import Channel, Delivery, Subscription
 from tests.support.sinks import free_port
 
 NOW = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
@@ -134,3 +134,20 @@ def test_cli_clear_clears_unclear(sqlite_url: str, users: tuple[int, int, int, i
     assert CliRunner().invoke(main, ["watchlists", "unclear", "1", "--user", "bob"]).exit_code == 2  # not bob's
     assert CliRunner().invoke(main, ["watchlists", "unclear", "1", "--user", "alice"]).exit_code == 0
     assert CliRunner().invoke(main, ["watchlists", "clears", "--user", "alice"]).output == ""
+
+
+def test_the_alert_page_offers_the_clear(sqlite_url: str, users: tuple[int, int, int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    alert = event(1, ("37002", "TSC"))
+    with session_scope(sqlite_url) as s:
+        s.add(Delivery(subscription_id=users[2], story_id="s1", article_id="a1", status="sent", title="Title 1", tags=["watchlist:sdn"], sent_at=NOW,
+                       alert=AlertRecord.of(alert, alert.tags).stored()))
+    with TestClient(create_app(sqlite_url, ApiSettings()), headers={"Origin": "http://testserver"}) as web:
+        assert web.post("/signin", data={"token": auth.create_token(sqlite_url, "alice")[1]}, follow_redirects=False).status_code == 303
+        page = web.get("/alerts").text
+        assert 'action="/alerts/clear"' in page and 'name="entity_id" value="37002"' in page and 'name="alias" value="TSC"' in page
+        done = web.post("/alerts/clear", data={"list": "sdn", "entity_id": "37002", "alias": "TSC"}, follow_redirects=False)
+        assert done.status_code == 303 and "cleared" in done.headers["location"]
+        refused = web.post("/alerts/clear", data={"list": "sdn", "entity_id": "nope"}, follow_redirects=False)
+        assert "error=" in refused.headers["location"]
+    assert reached(sqlite_url, ("37002", "TSC")) == {users[3]}
