@@ -120,9 +120,10 @@ def _remark_aliases(remarks: str) -> list[str]:
     return found
 
 
-def _read_alt(text: str, source: str, refused: list[Refused]) -> dict[str, list[str]]:
-    """ALT.CSV: ent_num, alt_num, alt_type (aka, fka, nka), alt_name, alt_remarks. Its aliases are strong."""
-    alts: dict[str, list[str]] = {}
+def _read_alt(text: str, source: str, refused: list[Refused]) -> dict[str, list[tuple[int, str]]]:
+    """ALT.CSV: ent_num, alt_num, alt_type (aka, fka, nka), alt_name, alt_remarks. Its aliases are strong; each
+    is kept with its line, to refuse one whose ent_num SDN.CSV does not hold."""
+    alts: dict[str, list[tuple[int, str]]] = {}
     for number, row in enumerate(csv.reader(io.StringIO(text)), 1):
         if not row or not "".join(row).strip():
             continue
@@ -131,7 +132,7 @@ def _read_alt(text: str, source: str, refused: list[Refused]) -> dict[str, list[
             continue
         name = _field(row[3])
         if name:
-            alts.setdefault(row[0].strip(), []).append(name)
+            alts.setdefault(row[0].strip(), []).append((number, name))
     return alts
 
 
@@ -158,7 +159,7 @@ def read_ofac_sdn(data: bytes | str, list_name: str, aliases_csv: bytes | str | 
         if not name:
             read.refused.append(Refused(number, "empty name"))
             continue
-        strong = tuple(dict.fromkeys(a for a in alts.get(ent, []) if a != name))
+        strong = tuple(dict.fromkeys(a for _, a in alts.get(ent, []) if a != name))
         weak = tuple(dict.fromkeys(a for a in _remark_aliases(remarks) if a != name and a not in strong))
         mmsi = _MMSI.search(remarks)
         read.entities.append(
@@ -167,6 +168,10 @@ def read_ofac_sdn(data: bytes | str, list_name: str, aliases_csv: bytes | str | 
                 mmsi.group(1) if mmsi else None, _field(row[6]),
             )
         )
+    listed = {e.entity_id for e in read.entities}
+    for ent, names in alts.items():
+        if ent not in listed:
+            read.refused.extend(Refused(number, f"alias of ent_num {ent}, which {source} does not list", f"{aliases_source} line") for number, _ in names)
     return read
 
 

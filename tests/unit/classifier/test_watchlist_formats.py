@@ -96,6 +96,13 @@ def test_opensanctions_rows_refused_with_physical_lines() -> None:
     assert [(r.line, r.reason) for r in read.refused] == [(4, "empty name")]
 
 
+def test_alt_rows_of_unknown_entries_are_refused_with_their_lines() -> None:
+    alt = (FIXTURES / "alt.csv").read_bytes().rstrip(b"\x1a") + b'99999,504,"aka","NOBODY LISTED",-0- \r\n38001,505\r\n'
+    read = read_ofac_sdn((FIXTURES / "sdn-cp1252.csv").read_bytes(), "sdn", alt)
+    refused = [(r.where, r.reason) for r in read.refused if r.unit != "line"]
+    assert refused == [("alt.csv line 5", "expected 5 ALT fields, found 2"), ("alt.csv line 4", "alias of ent_num 99999, which sdn.csv does not list")]
+
+
 @needs_shared
 def test_the_real_sdn_csv_reads_whole() -> None:
     read = read_list(SDN_FILE.read_bytes(), "sdn", source=SDN_FILE.name)
@@ -105,6 +112,15 @@ def test_the_real_sdn_csv_reads_whole() -> None:
     assert sum(1 for e in read.entities if "DPRK" in e.program) >= 480
     artavil = next(e for e in read.entities if e.entity_id == "15036")
     assert artavil.imo == "9187629" and artavil.mmsi == "572469210" and artavil.weak_aliases == ("ALPHA",)
+
+
+@needs_shared
+def test_the_real_sdn_csv_imports_through_the_cli(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    result = CliRunner().invoke(main, ["watchlists", "import", str(SDN_FILE), "--list", "sdn"])
+    assert result.exit_code == 0, result.output
+    assert "watchlist sdn: 14965 entities (859 with an IMO number)" in result.output and "vessels 851, 844 with an IMO number" in result.output
+    assert "refused 0 rows" in result.output and len(load_watchlists(sqlite_url)) == 14965
 
 
 def test_cli_import_reports_and_a_refused_list_keeps_the_stored_one(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
