@@ -98,6 +98,8 @@ class Match(_Frozen):
     term: str = Field(description="The text as found in the article.")
     group: str = Field(description="The term group, watch or list entry it matched.")
     rule: str = Field("", description="The rule that fired.")
+    entity_id: str = Field("", description="For a watchlist tag: the id of the list entry that matched (the tag names the list).")
+    listed_name: str = Field("", description="For a watchlist tag: the entry's name or alias that matched, as listed.")
 
 
 TagKind = Literal["topic", "watch", "watchlist"]

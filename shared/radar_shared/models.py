@@ -1,6 +1,6 @@
 """SQLModel tables. Each table has one owning service, and only that service writes it.
 
-- control plane (api): user, api_token, feed, watch, channel, subscription, watchlist_entry
+- control plane (api): user, api_token, feed, watch, channel, subscription, watchlist_entry, watchlist_clear
 - feed-watcher: feed_state, seen_entry, story_fingerprint
 - notifier: delivery, alert_outbox
 - every service: its own row of service_heartbeat
@@ -82,6 +82,26 @@ class WatchlistEntry(SQLModel, table=True):
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     imo: str | None = Field(default=None, max_length=7, index=True)
     program: str = Field(default="", max_length=200)
+    weak_aliases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"), description="Aliases that never match alone (OFAC weak, UN Low quality).")
+    mmsi: str | None = Field(default=None, max_length=9)
+    vessel_type: str = Field(default="", max_length=100)
+    fingerprint: str = Field(default="", max_length=32, description="Digest of the entry as listed; a clear holds while it is unchanged.")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class WatchlistClear(SQLModel, table=True):
+    """Control plane: an analyst's clear of a list entry (alias empty) or of one of its aliases. It suppresses the
+    entry's alerts for that user while the entry's fingerprint is the one cleared."""
+
+    __tablename__ = "watchlist_clear"
+    __table_args__ = (sa.UniqueConstraint("user_id", "list_name", "entity_id", "alias", name="uq_watchlist_clear_user_entry_alias"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    list_name: str = Field(max_length=100)
+    entity_id: str = Field(max_length=200)
+    alias: str = Field(default="", max_length=1000, description="Empty: the whole entry.")
+    fingerprint: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 

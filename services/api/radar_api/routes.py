@@ -232,6 +232,43 @@ def me(actor: ActorDep) -> dict[str, Any]:
     return {"id": actor.user_id, "name": actor.name, "role": "admin" if actor.admin else "user"}
 
 
+class ClearIn(Body):
+    list: str = Field(max_length=100, description="The list's name, as in the tag watchlist:<list>.")
+    entity_id: str = Field(max_length=200, description="The entry's id on that list.")
+    alias: str = Field("", max_length=1000, description="Clear only this name of the entry; empty: the whole entry.")
+
+
+class ClearOut(BaseModel):
+    id: int
+    list: str
+    entity_id: str
+    alias: str
+    name: str
+    active: bool = Field(description="False once the entry has changed on the list: it alerts again.")
+    created_at: datetime
+
+
+def _clear_out(row: Any) -> ClearOut:
+    return ClearOut(id=row.id, list=row.list_name, entity_id=row.entity_id, alias=row.alias, name=row.name, active=row.active, created_at=row.created_at)
+
+
+@router.get("/me/watchlist-clears", tags=["watchlists"])
+def list_clears(actor: ActorDep, ctx: ContextDep) -> list[ClearOut]:
+    """Your clears: watchlist entries (or aliases) that do not alert you while the list keeps them unchanged."""
+    return [_clear_out(r) for r in service.list_clears(ctx.db, actor.user_id)]
+
+
+@router.post("/me/watchlist-clears", status_code=201, tags=["watchlists"])
+def add_clear(body: ClearIn, actor: ActorDep, ctx: ContextDep) -> ClearOut:
+    """Clear an entry or one alias of it for yourself, until the entry changes on the list."""
+    return _clear_out(service.clear_entry(ctx.db, actor.user_id, body.list, body.entity_id, body.alias))
+
+
+@router.delete("/me/watchlist-clears/{clear_id}", status_code=204, tags=["watchlists"])
+def remove_clear(clear_id: int, actor: ActorDep, ctx: ContextDep) -> None:
+    service.remove_clear(ctx.db, actor.user_id, clear_id)
+
+
 @router.get("/watches", tags=["watches"])
 def list_watches(actor: ActorDep, ctx: ContextDep) -> list[WatchOut]:
     return [WatchOut(id=w.id, query=w.query, name=w.name, created_at=w.created_at) for w in service.list_watches(ctx.db, actor)]  # type: ignore[arg-type]

@@ -180,6 +180,20 @@ def vote_on_alert(request: Request, delivery_id: int, vote: Annotated[str, Form(
     return _back("/alerts", flash=f"alert {delivery_id}: thank you, noted as {vote.replace('_', ' ')}")
 
 
+@router.post("/alerts/clear")
+def clear_watchlist_entry(
+    request: Request, list_name: Annotated[str, Form(alias="list")], entity_id: Annotated[str, Form()], alias: Annotated[str, Form()] = ""
+) -> Response:
+    """From My alerts: this list entry (or this alias of it) is noise for me, until the list changes it."""
+    actor = _actor(request)
+    try:
+        row = service.clear_entry(get_context(request).db, actor.user_id, list_name, entity_id, alias)
+    except (service.ConfigError, service.NotFoundError) as error:
+        return _back("/alerts", error=str(error))
+    what = f"{row.alias!r} ({list_name}/{entity_id})" if row.alias else f"{row.name} ({list_name}/{entity_id})"
+    return _back("/alerts", flash=f"cleared {what}: it no longer alerts you until the list changes the entry")
+
+
 @router.get("/feedback/{token}", response_class=HTMLResponse)
 def feedback_link(request: Request, token: str) -> HTMLResponse:
     """A signed link from an email or Slack: no sign-in; the vote is taken by the button, so that a mail

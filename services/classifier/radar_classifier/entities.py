@@ -1,7 +1,9 @@
 """Sanctions-list entries (pure): the Entity every list format yields and the matcher reads, and IMO check digits."""
 
+import hashlib
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 
 class WatchlistError(ValueError):
@@ -21,6 +23,13 @@ class Entity:
     program: str = ""
     weak_aliases: tuple[str, ...] = ()
     mmsi: str | None = None
+    vessel_type: str = ""
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what the list says of this entry (names, ids, programs): an analyst's clear of the entry
+        holds while it is unchanged."""
+        return hashlib.sha256(json.dumps(astuple(self), ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 def valid_imo(number: str) -> bool:

@@ -7,14 +7,15 @@ from pathlib import Path
 
 from radar_classifier.classify import Classifier, compile_watches
 from radar_classifier.evaluate import CorpusError, Report, evaluate, read_corpus, split_for, split_holdout
+from radar_classifier.listformats import ListRead, read_list
 from radar_classifier.query import QuerySyntaxError, parse_query
 from radar_classifier.rules import load_topics
 from radar_classifier.watchlist import Entity, WatchlistError, parse_ofac_sdn, parse_opensanctions
 from radar_shared.messages import Article
 
 __all__ = [
-    "SAMPLE_WATCHLIST", "Classifier", "CorpusError", "Entity", "QuerySyntaxError", "Report", "WatchlistError", "classifier_for", "evaluate",
-    "load_topics", "match_query", "parse_ofac_sdn", "parse_opensanctions", "parse_query", "read_corpus",
+    "SAMPLE_WATCHLIST", "Classifier", "CorpusError", "Entity", "ListRead", "QuerySyntaxError", "Report", "WatchlistError", "classifier_for", "evaluate",
+    "load_topics", "match_query", "parse_ofac_sdn", "parse_opensanctions", "parse_query", "read_corpus", "read_list",
     "split_for", "split_holdout", "stored_classifier", "topic_names",
 ]
 

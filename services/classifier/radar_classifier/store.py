@@ -8,13 +8,14 @@ the models and reads them back through these.
 
 from sqlalchemy import JSON, Boolean, Integer, String, column, select, table
 
-from radar_classifier.watchlist import Entity
+from radar_classifier.entities import Entity
 from radar_shared.db import get_engine
 
 _WATCH = table("watch", column("id", Integer), column("query", String), column("enabled", Boolean))
 _ENTRY = table(
     "watchlist_entry", column("id", Integer), column("list_name", String), column("entity_id", String), column("name", String),
-    column("kind", String), column("aliases", JSON), column("imo", String), column("program", String),
+    column("kind", String), column("aliases", JSON), column("imo", String), column("program", String), column("weak_aliases", JSON),
+    column("mmsi", String), column("vessel_type", String),
 )
 
 
@@ -27,5 +28,10 @@ def load_watches(database_url: str) -> list[tuple[int, str]]:
 def load_watchlists(database_url: str) -> list[Entity]:
     e = _ENTRY.c
     with get_engine(database_url).connect() as connection:
-        rows = connection.execute(select(e.list_name, e.entity_id, e.name, e.kind, e.aliases, e.imo, e.program).order_by(e.id))
-        return [Entity(list_name, entity_id, name, kind, tuple(aliases), imo, program) for list_name, entity_id, name, kind, aliases, imo, program in rows]
+        rows = connection.execute(
+            select(e.list_name, e.entity_id, e.name, e.kind, e.aliases, e.imo, e.program, e.weak_aliases, e.mmsi, e.vessel_type).order_by(e.id)
+        )
+        return [
+            Entity(list_name, entity_id, name, kind, tuple(aliases), imo, program, tuple(weak or ()), mmsi, vessel_type or "")
+            for list_name, entity_id, name, kind, aliases, imo, program, weak, mmsi, vessel_type in rows
+        ]

@@ -7,28 +7,47 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy import bindparam, func, insert, or_, text, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from radar_notifier.policy import policy_of
 from radar_notifier.routing import SubscriptionView
 from radar_shared.db import as_utc, session_scope
 from radar_shared.messages import AlertRecord
-from radar_shared.models import AlertOutbox, Channel, Delivery, Subscription
+from radar_shared.models import AlertOutbox, Channel, Delivery, Subscription, WatchlistClear, WatchlistEntry
 
 DELIVERY = Delivery.__table__  # type: ignore[attr-defined]
 OUTBOX = AlertOutbox.__table__  # type: ignore[attr-defined]
 
 
 def load_subscriptions(database_url: str) -> list[SubscriptionView]:
+    """The enabled subscriptions, each with its owner's valid watchlist clears (routing.uncleared)."""
     with session_scope(database_url) as s:
         rows = s.exec(select(Subscription, Channel).join(Channel, col(Channel.id) == col(Subscription.channel_id)).where(col(Subscription.enabled))).all()
+        cleared = valid_clears(s)
         return [
             SubscriptionView(
                 sub.id, ch.url, tuple(sub.topics), tuple(sub.watch_ids), sub.min_score, sub.enabled,  # type: ignore[arg-type]
-                policy_of(sub),
+                policy_of(sub), cleared.get(sub.owner_id if sub.owner_id is not None else ch.owner_id, frozenset()),  # type: ignore[arg-type]
             )
             for sub, ch in rows
         ]
+
+
+def valid_clears(s: Session) -> dict[int, frozenset[tuple[str, str, str]]]:
+    """Per user, the clears made on an entry as it is listed now (same fingerprint): a clear of an entry that has
+    since changed, or left the list, no longer suppresses anything."""
+    rows = s.exec(
+        select(WatchlistClear.user_id, WatchlistClear.list_name, WatchlistClear.entity_id, WatchlistClear.alias).join(
+            WatchlistEntry,
+            (col(WatchlistEntry.list_name) == col(WatchlistClear.list_name))
+            & (col(WatchlistEntry.entity_id) == col(WatchlistClear.entity_id))
+            & (col(WatchlistEntry.fingerprint) == col(WatchlistClear.fingerprint)),
+        )
+    ).all()
+    by_user: dict[int, set[tuple[str, str, str]]] = {}
+    for user_id, list_name, entity_id, alias in rows:
+        by_user.setdefault(user_id, set()).add((list_name, entity_id, alias))
+    return {user_id: frozenset(keys) for user_id, keys in by_user.items()}
 
 
 def record(database_url: str, story_id: str, article_id: str, title: str, items: list[tuple[int, list[str], AlertRecord, datetime | None]],

@@ -19,9 +19,9 @@ def test_watchlist_entries_with_their_aliases(database_url: str) -> None:
     with session_scope(database_url) as s:
         s.add_all([
             WatchlistEntry(list_name="ofac", entity_id="1", name="Korea Ocean Shipping", kind="company", aliases=["KOSC", "Korea Ocean"], program="DPRK3"),
-            WatchlistEntry(list_name="ofac", entity_id="2", name="Chon Ma San", kind="vessel", imo="8660313"),
+            WatchlistEntry(list_name="ofac", entity_id="2", name="Chon Ma San", kind="vessel", imo="8660313", weak_aliases=["CMS"], mmsi="445123000", vessel_type="Tanker"),
         ])
     assert load_watchlists(database_url) == [
         Entity("ofac", "1", "Korea Ocean Shipping", "company", ("KOSC", "Korea Ocean"), None, "DPRK3"),
-        Entity("ofac", "2", "Chon Ma San", "vessel", (), "8660313", ""),
+        Entity("ofac", "2", "Chon Ma San", "vessel", (), "8660313", "", ("CMS",), "445123000", "Tanker"),
     ]

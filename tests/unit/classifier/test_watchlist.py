@@ -35,7 +35,7 @@ def test_latin_keys_across_scripts() -> None:
 def test_ofac_sdn_with_aliases_and_imo() -> None:
     entities = parse_ofac_sdn(SDN, "ofac", ALT)
     vessel, company = entities
-    assert vessel.name == "OCEAN TESTWIND" and vessel.kind == "vessel" and vessel.imo == "9074729" and vessel.aliases == ("TESTWIND OCEAN",)
+    assert vessel.name == "OCEAN TESTWIND" and vessel.kind == "vessel" and vessel.imo == "9074729" and vessel.weak_aliases == ("TESTWIND OCEAN",)
     assert company.aliases == ("БАЛТИК ТЕСТЛАЙН",) and company.imo is None and company.kind == ""
 
 

@@ -24,7 +24,7 @@ _MODULES = {
         "send_test_alert", "set_subscription_enabled", "topic_names", "update_subscription",
     ),
     "watches": ("add_watch", "check_query", "list_watches", "remove_watch"),
-    "watchlists": ("SAMPLE_WATCHLIST", "import_watchlist", "list_watchlists"),
+    "watchlists": ("SAMPLE_WATCHLIST", "ClearRow", "clear_entry", "import_watchlist", "list_clears", "list_watchlists", "remove_clear"),
 }
 _HOME = {name: module for module, names in _MODULES.items() for name in names}
 __all__ = sorted(_HOME)
@@ -53,4 +53,4 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         set_subscription_enabled, topic_names, update_subscription,
     )
     from radar_api.service.watches import add_watch, check_query, list_watches, remove_watch
-    from radar_api.service.watchlists import SAMPLE_WATCHLIST, import_watchlist, list_watchlists
+    from radar_api.service.watchlists import SAMPLE_WATCHLIST, ClearRow, clear_entry, import_watchlist, list_clears, list_watchlists, remove_clear

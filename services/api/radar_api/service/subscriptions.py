@@ -5,6 +5,7 @@ stored, never shown again but masked, and never changed (a channel is write-once
 subscription are radar_shared.subscriptions.SubscriptionOptions, checked by its rules before they are stored.
 """
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlmodel import col, select
 from radar_api.auth import Actor
 from radar_api.service.errors import ConfigError, NotFoundError
 from radar_api.service.ownership import check_quota, check_watches, owned, visible
+from radar_api.service.watchlists import LIST_NAME
 from radar_classifier.operator import topic_names
 from radar_notifier import operator as notifier
 from radar_shared.channel_urls import ChannelRules, ChannelURLError, mask, validate_channel_url
@@ -27,6 +29,9 @@ __all__ = [
 ]
 
 
+LIST_TAG = re.compile(f"watchlist:{LIST_NAME}")  # a watchlist's tag: a subscription may follow a list imported later
+
+
 def _checked(topics: list[str], watch_ids: list[int], min_score: float, policy: HasOptions | None) -> SubscriptionOptions:
     """The options (defaults when None; any object with the seven options, e.g. the notifier's Policy), or
     ConfigError naming the first unusable field."""
@@ -38,9 +43,9 @@ def _checked(topics: list[str], watch_ids: list[int], min_score: float, policy: 
         first = error.errors()[0]
         raise ConfigError(f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
     known = topic_names()
-    unknown = [t for t in topics if t not in known]
+    unknown = [t for t in topics if t not in known and not LIST_TAG.fullmatch(t)]
     if unknown:
-        raise ConfigError(f"topic: unknown topic(s) {', '.join(unknown)}; known: {', '.join(known)}")
+        raise ConfigError(f"topic: unknown topic(s) {', '.join(unknown)}; known: {', '.join(known)}, or watchlist:<list>")
     if not topics and not watch_ids:
         raise ConfigError("topic/watch: a subscription needs at least one topic or watch")
     if not 0.0 <= min_score <= 1.0:
