@@ -124,6 +124,7 @@ class Poller:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._polling: set[int] = set()  # feeds leased by this watcher and not yet recorded: waiting or in flight
         self._renewed = 0.0
+        self._relay_failing = False  # the last relay round failed (logged once per outage)
         self._wake = asyncio.Event()  # set by a poll that stored new entries: the relay publishes them now
         self._outcomes: list[store.PollOutcome] = []  # polls without new content, written in batches
 
@@ -166,11 +167,18 @@ class Poller:
         await self.write_outcomes()
 
     async def relay_once(self) -> None:
-        """A broker outage leaves entries in the outbox, not a feed error; the relay tries again."""
+        """A broker outage leaves entries in the outbox, not a feed error; the relay tries again. The first failed
+        round is logged at WARNING, the next ones at DEBUG, and the first round that publishes again at INFO."""
         try:
-            await self.flush_outbox()
+            sent = await self.flush_outbox()
         except Exception as error:  # noqa: BLE001 - retried on the next round; the rows wait in the outbox
-            log.warning("outbox not published; it is retried", extra={"error": f"{type(error).__name__}: {error}"})
+            level = logging.DEBUG if self._relay_failing else logging.WARNING
+            self._relay_failing = True
+            log.log(level, "outbox not published; it is retried", extra={"error": f"{type(error).__name__}: {error}"})
+            return
+        if self._relay_failing:
+            self._relay_failing = False
+            log.info("outbox published again", extra={"published": sent})
 
     async def renew_leases(self) -> None:
         """Every third of FEED_WATCHER_LEASE_SECONDS, extend the leases of the feeds this watcher still holds."""

@@ -1,6 +1,7 @@
 """The poll cycle against a real local feed server and a real database (SQLite and PostgreSQL)."""
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -97,13 +98,15 @@ async def test_edited_entry_is_not_a_new_article(database_url: str, server: Feed
     await poller.client.aclose()
 
 
-async def test_a_failed_publish_is_retried_from_the_outbox(database_url: str, server: FeedServer) -> None:
+async def test_a_failed_publish_is_retried_from_the_outbox(database_url: str, server: FeedServer, caplog: pytest.LogCaptureFixture) -> None:
     server.feeds["/f.xml"] = rss(ITEMS[:1])
     add_feed(database_url, server.url("/f.xml"))
     published: list = []
-    poller = make_poller(database_url, published, fail=[ConnectionError("broker down")])
+    poller = make_poller(database_url, published, fail=[ConnectionError("broker down")] * 3)
     await poller.tick()  # the broker's outage does not stop the poll cycle
-    await poller.relay_once()
+    for _ in range(3):
+        await poller.relay_once()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == ["outbox not published; it is retried"], "once per outage"
     assert published == [] and len(store.unpublished(database_url)) == 1, "kept in the outbox"
     with session_scope(database_url) as s:
         assert s.exec(select(FeedState)).one().error_streak == 0, "a broker outage is not the feed's error"
