@@ -81,6 +81,8 @@ OUTAGE_REPEATS = frozenset({
     "Got error produce response on topic-partition %s, retrying. Error: %s",
     "Error sending %s to node %s [%s] -- marking coordinator dead",
     "Marking the coordinator dead (node %s)for group %s.",
+    "Heartbeat session expired - marking coordinator dead",
+    "Heartbeat failed for group %s: coordinator (node %s) is either not started or not valid",
 })
 
 

@@ -20,6 +20,7 @@ from radar_feed_watcher import store
 from radar_shared.db import as_utc, session_scope
 from radar_shared.models import FeedState, SeenEntry
 from radar_shared.topics import ARTICLES_DISCOVERED
+from tests.integration.test_broker_faults import cleanup
 from tests.support.events import read_events
 from tests.support.feeds import rss
 from tests.support.services import ServiceProcess, service_env, wait_for
@@ -55,10 +56,8 @@ def test_polls_go_on_while_kafka_is_down_and_the_outage_is_two_warnings_not_a_fl
     feeds.feeds["/feed.xml"] = items(1)
     service.add_feed(sqlite_url, feeds.url("/feed.xml"), "feed", allowed_networks=["127.0.0.0/8"])
     env = service_env(sqlite_url, fresh_kafka.bootstrap, FEED_WATCHER_POLL_INTERVAL_SECONDS="1", FEED_WATCHER_MIN_INTERVAL_SECONDS="1")
-    procs = [ServiceProcess("feed-watcher", env, tmp_path / "feed-watcher.log"), ServiceProcess("classifier", env, tmp_path / "classifier.log")]
-    try:
-        for proc in procs:
-            proc.start(120)
+    with cleanup(tmp_path, feeds.stop) as procs:
+        procs += [ServiceProcess("feed-watcher", env, tmp_path / "feed-watcher.log").start(120), ServiceProcess("classifier", env, tmp_path / "classifier.log").start(120)]
         wait_for(lambda: stored(sqlite_url) == 1 and store.unpublished(sqlite_url) == [], 60, "the first entry published")
         fresh_kafka.pause()
         down = datetime.now(UTC)
@@ -77,15 +76,6 @@ def test_polls_go_on_while_kafka_is_down_and_the_outage_is_two_warnings_not_a_fl
         assert titles == Counter({f"Story {i}": 1 for i in range(4)}), titles
         for proc in procs:
             wait_for(lambda proc=proc: "reachable again" in proc.log_path.read_text(errors="replace"), 60, f"{proc.name} to see the broker back")
-    except BaseException:
-        for log in sorted(tmp_path.glob("*.log")):
-            print(f"----- {log.name} -----\n{log.read_text(errors='replace')[-8000:]}")
-        raise
-    finally:
-        for proc in procs:
-            if proc.proc and proc.proc.poll() is None:
-                proc.stop()
-        feeds.stop()
     for proc in procs:
         counts = levels(proc.log_path)
         assert counts["ERROR"] == 0 and counts["CRITICAL"] == 0, (proc.name, counts, proc.log_path.read_text()[-5000:])
