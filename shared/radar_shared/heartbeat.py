@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from radar_shared import __version__
 from radar_shared.db import get_engine, session_scope
+from radar_shared.logging import BROKER_LINKS
 from radar_shared.loops import repeat
 from radar_shared.messages import utcnow
 from radar_shared.models import ServiceHeartbeat
@@ -32,6 +33,7 @@ class ServiceRuntime:
         Gauge("radar_service_info", "Service version", ["service", "version"], registry=registry).labels(service, __version__).set(1)
         self._up = Gauge("radar_service_start_time_seconds", "When the service started", registry=registry)
         self._up.set(self.started_at.timestamp())
+        registry.register(BROKER_LINKS)  # radar_broker_unreachable_seconds_total{node}
 
     def start_background(self, *coros: Any) -> None:
         """Run coroutines as tasks until stop_background()."""
@@ -48,6 +50,7 @@ class ServiceRuntime:
         self.last_activity = what[:500]
 
     def write_heartbeat(self) -> None:
+        BROKER_LINKS.settle()  # a broker that came back while aiokafka had nothing more to say
         with session_scope(self.settings.database_url) as session:
             row = session.get(ServiceHeartbeat, self.service) or ServiceHeartbeat(service=self.service)
             row.instance = self.instance

@@ -54,6 +54,13 @@ def mark_published(db: str, table: type[SQLModel], ids: list[int], now: datetime
         s.execute(update(t).where(col(t.id).in_(ids)).values(published_at=now, payload=None, claimed_until=None))
 
 
+def release(db: str, table: type[SQLModel], ids: list[int], owner: str) -> None:
+    """Give up this owner's claims on rows it could not publish, so that the next round retries them at once."""
+    t: Any = table
+    with session_scope(db) as s:
+        s.execute(update(t).where(col(t.id).in_(ids), t.claimed_by == owner, _waiting(t)).values(claimed_until=None))
+
+
 def mark_failed(db: str, table: type[SQLModel], failures: list[tuple[int, str]], now: datetime) -> None:
     """Rows that Kafka refused for good: kept, with the error, and never claimed again."""
     t: Any = table
@@ -93,7 +100,8 @@ async def relay(
     mark each batch in one statement right after the acknowledgements. Returns how many were published.
 
     A row refused for good is marked failed and passed to `on_failed`; any other error (the broker is down)
-    is raised once the batch's successes are marked, and the rest stay in the outbox until their claim expires.
+    is raised once the batch's successes are marked, and the rows that failed are released: they stay in the
+    outbox and the next round publishes them, with no wait for their claim to expire.
     """
     sent = 0
     while rows := await asyncio.to_thread(claim, db, table, owner, clock(), claim_seconds):
@@ -107,7 +115,8 @@ async def relay(
             await asyncio.to_thread(mark_failed, db, table, [(row_id, f"{type(e).__name__}: {e}") for row_id, _, e in refused], clock())
             for row_id, payload, error in refused:
                 await on_failed(row_id, payload, error)
-        errors = [r for r in results if isinstance(r, BaseException) and not isinstance(r, PERMANENT_PUBLISH_ERRORS)]
+        errors = [(row_id, r) for (row_id, _), r in zip(rows, results, strict=True) if isinstance(r, BaseException) and not isinstance(r, PERMANENT_PUBLISH_ERRORS)]
         if errors:
-            raise errors[0]
+            await asyncio.to_thread(release, db, table, [row_id for row_id, _ in errors], owner)
+            raise errors[0][1]
     return sent

@@ -61,6 +61,7 @@ async def poll_once(db: str) -> list[ArticleDiscovered]:
 
     poller = poller_for(db, publish)
     await poller.tick()
+    await poller.relay_once()
     await poller.client.aclose()
     return published
 
@@ -117,6 +118,7 @@ async def test_oversized_entries_are_capped_and_published_and_an_unpublishable_o
         await broker.start()
         poller = poller_for(sqlite_url, publish)
         await poller.tick()
+        await poller.relay_once()
         await poller.client.aclose()
     assert sorted(sizes) == ["Huge item", "Normal", "TTTTTTTTTT"]
     assert all(size < KAFKA_MAX_REQUEST / 2 for size in sizes.values()), sizes
@@ -134,6 +136,7 @@ async def test_oversized_entries_are_capped_and_published_and_an_unpublishable_o
     sizes.clear()
     poller = poller_for(sqlite_url, publish)
     await poller.tick()
+    await poller.relay_once()
     await poller.client.aclose()
     assert sizes == {} and state(sqlite_url, feed_id).entries_failed == 1
 

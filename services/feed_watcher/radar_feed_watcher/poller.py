@@ -1,8 +1,11 @@
-"""One poll cycle: lease due feeds → fetch → not-modified check → parse → new entries → outbox → Kafka.
+"""One poll cycle: lease due feeds → fetch → not-modified check → parse → new entries → outbox; and the relay
+outbox → Kafka, a task of its own.
 
 Miniflux's RefreshFeed, split into steps. Entries are written to the outbox (seen_entry) in the same
-transaction as the feed's state, then published, then marked published: a crash between publish and
-mark re-publishes the same event (same event_id) once the claim expires, and nothing is ever lost.
+transaction as the feed's state; the relay publishes them, then marks them published: a crash between publish
+and mark re-publishes the same event (same event_id), and nothing is ever lost. A poll never waits for Kafka:
+it only writes rows and wakes the relay, so a broker outage (or a partition waiting for its new leader) delays
+the events, never the polls.
 
 A feed is polled by one poll at a time: its lease is renewed while it is fetched (and while it waits for a
 slot), a feed already in flight is never started again, and a fetch has a total deadline, so a feed that
@@ -12,6 +15,7 @@ too large for Kafka after the parser's caps is stored as failed on its feed, and
 
 import asyncio
 import collections
+import contextlib
 import json
 import logging
 import os
@@ -120,19 +124,29 @@ class Poller:
         self._in_flight: set[asyncio.Task[None]] = set()
         self._polling: set[int] = set()  # feeds leased by this watcher and not yet recorded: waiting or in flight
         self._renewed = 0.0
-        self._pending_publish = False  # new entries stored since the last flush
+        self._relay_failing = False  # the last relay round failed (logged once per outage)
+        self._wake = asyncio.Event()  # set by a poll that stored new entries: the relay publishes them now
         self._outcomes: list[store.PollOutcome] = []  # polls without new content, written in batches
 
     async def run_forever(self) -> None:
-        await repeat(self.tick, self.settings.tick_seconds, "poll cycle")
+        """Poll and publish, each on its own: the polls never wait for the relay."""
+        await asyncio.gather(repeat(self.tick, self.settings.tick_seconds, "poll cycle"), self.relay_forever())
+
+    async def relay_forever(self) -> None:
+        """Publish the outbox when a poll stored new entries, and every FEED_WATCHER_TICK_SECONDS otherwise (rows
+        a failed round left, or another replica's expired claims)."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.tick_seconds)
+            self._wake.clear()
+            await self.relay_once()
 
     async def tick(self) -> None:
-        """Poll until nothing is due and nothing is in flight.
+        """Poll until nothing is due and nothing is in flight; new entries go to the outbox, never to Kafka.
 
         Feeds are leased in small batches (a backlog of up to 4 × FEED_WATCHER_CONCURRENCY) and started as
         slots free up: replicas share the due feeds, and a slow feed only holds its own slot.
         """
-        await self.flush_outbox()
         backlog: collections.deque[store.DueFeed] = collections.deque()
         while True:
             now = datetime.now(UTC)
@@ -150,18 +164,21 @@ class Poller:
             self._in_flight -= done
             await self.write_outcomes()
             await self.renew_leases()
-            if self._pending_publish:
-                await self._flush_quietly()
         await self.write_outcomes()
-        await self._flush_quietly()
 
-    async def _flush_quietly(self) -> None:
-        """Publishing is separate from polling: a broker outage leaves entries in the outbox, not a feed error,
-        and it does not stop the polls."""
+    async def relay_once(self) -> None:
+        """A broker outage leaves entries in the outbox, not a feed error; the relay tries again. The first failed
+        round is logged at WARNING, the next ones at DEBUG, and the first round that publishes again at INFO."""
         try:
-            await self.flush_outbox()
+            sent = await self.flush_outbox()
         except Exception as error:  # noqa: BLE001 - retried on the next round; the rows wait in the outbox
-            log.warning("outbox not published; it is retried", extra={"error": f"{type(error).__name__}: {error}"})
+            level = logging.DEBUG if self._relay_failing else logging.WARNING
+            self._relay_failing = True
+            log.log(level, "outbox not published; it is retried", extra={"error": f"{type(error).__name__}: {error}"})
+            return
+        if self._relay_failing:
+            self._relay_failing = False
+            log.info("outbox published again", extra={"published": sent})
 
     async def renew_leases(self) -> None:
         """Every third of FEED_WATCHER_LEASE_SECONDS, extend the leases of the feeds this watcher still holds."""
@@ -294,7 +311,7 @@ class Poller:
         log.info("feed polled", extra={"feed_id": feed.id, "entries": len(parsed.entries), "new": new, "interval": round(interval)})
         self.on_activity(f"polled feed {feed.id}: {new} new")
         if new:
-            self._pending_publish = True
+            self._wake.set()
 
     async def full_texts(self, feed: store.DueFeed, entries: list[ParsedEntry]) -> tuple[dict[str, str], tuple[int, int, str | None]]:
         """The main text of the article pages of new entries whose text is shorter than the feed's threshold
@@ -344,7 +361,6 @@ class Poller:
         """Publish what the outbox holds (radar_shared.outbox.relay); an entry Kafka refuses for good is
         recorded as failed on its feed."""
         async with self._flush_lock:
-            self._pending_publish = False
             return await outbox.relay(self.db, SeenEntry, self.owner, self.settings.lease_seconds, self._publish_payload, self._publish_refused, lambda: datetime.now(UTC))
 
     async def _publish_payload(self, payload: dict[str, Any]) -> None:

@@ -52,6 +52,7 @@ async def test_permanent_redirect_is_recorded_and_followed(database_url: str, ba
     published: list = []
     poller = make_poller(database_url, published)
     await poller.tick()
+    await poller.relay_once()
     with session_scope(database_url) as s:
         st = s.get(FeedState, feed_id)
         assert st.effective_url == f"{base}/new"
@@ -67,6 +68,7 @@ async def test_gone_is_recorded_and_polled_rarely(database_url: str, base: str) 
     feed_id = add_feed(database_url, f"{base}/gone")
     poller = make_poller(database_url, [])
     await poller.tick()
+    await poller.relay_once()
     with session_scope(database_url) as s:
         st = s.get(FeedState, feed_id)
         assert st.gone_at is not None and st.last_error_kind == "gone" and "410" in st.last_error

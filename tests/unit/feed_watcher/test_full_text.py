@@ -109,6 +109,7 @@ async def test_short_entries_get_the_pages_main_text_and_keep_their_summary(sqli
     published: list[ArticleDiscovered] = []
     p = poller(sqlite_url, published)
     await p.tick()
+    await p.relay_once()
     await p.client.aclose()
     by_title = {e.article.title: e.article for e in published}
     tanker = by_title["Tanker boarded"]
@@ -136,6 +137,7 @@ async def test_pages_that_cannot_be_used_leave_the_feeds_text_and_say_why(sqlite
     published: list[ArticleDiscovered] = []
     p = poller(sqlite_url, published, max_page_bytes=10_000)
     await p.tick()
+    await p.relay_once()
     await p.client.aclose()
     assert sorted(e.article.title for e in published) == ["Disallowed", "Intranet", "No article", "Too big"], "nothing is lost"
     assert all(e.article.text_source == "feed" and e.article.text == "Short." for e in published)
@@ -163,6 +165,7 @@ async def test_an_unreadable_robots_txt_means_no_page_is_fetched(sqlite_url: str
     published: list[ArticleDiscovered] = []
     p = poller(sqlite_url, published)
     await p.tick()
+    await p.relay_once()
     await p.client.aclose()
     assert [e.article.text_source for e in published] == ["feed"] and server.hits.get("/a") is None
 
@@ -174,6 +177,7 @@ async def test_feeds_that_do_not_opt_in_never_fetch_pages(sqlite_url: str, serve
     published: list[ArticleDiscovered] = []
     p = poller(sqlite_url, published)
     await p.tick()
+    await p.relay_once()
     await p.client.aclose()
     assert [(e.article.text_source, e.article.summary) for e in published] == [("feed", "Short.")]
     assert server.hits.get("/a") is None and server.hits.get("/robots.txt") is None

@@ -132,6 +132,7 @@ async def test_a_json_feed_is_polled_and_published(sqlite_url: str) -> None:
         published: list[ArticleDiscovered] = []
         poller = make_poller(sqlite_url, published)
         await poller.tick()
+        await poller.relay_once()
         assert sorted(e.article.url for e in published) == ["https://example.org/initial-post", "https://example.org/second-item"]
         await poller.client.aclose()
     finally:

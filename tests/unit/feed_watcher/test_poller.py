@@ -1,5 +1,9 @@
 """The poll cycle against a real local feed server and a real database (SQLite and PostgreSQL)."""
 
+import asyncio
+import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -45,13 +49,6 @@ def make_poller(db: str, published: list, fail: list | None = None) -> Poller:
     return Poller(settings, db, make_client("test", 2, 5, 4), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
 
 
-def make_claims_expire(db: str) -> None:
-    with session_scope(db) as s:
-        for row in s.exec(select(SeenEntry)).all():
-            row.claimed_until = datetime.now(UTC) - timedelta(seconds=1)
-            s.add(row)
-
-
 def make_due(db: str) -> None:
     with session_scope(db) as s:
         for st in s.exec(select(FeedState)).all():
@@ -65,16 +62,20 @@ async def test_new_entries_are_published_once_then_304(database_url: str, server
     published: list[ArticleDiscovered] = []
     poller = make_poller(database_url, published)
     await poller.tick()
+    await poller.relay_once()
     assert sorted(e.article.title for e in published) == ["Story 0", "Story 1", "Story 2"]
     assert published[0].article.url.startswith("https://news.example/") and "utm_source" not in published[0].article.url
     await poller.tick()
+    await poller.relay_once()
     assert len(published) == 3, "not due yet"
     make_due(database_url)
     await poller.tick()
+    await poller.relay_once()
     assert server.conditional_hits["/f.xml"] == 1, "the second poll sent If-None-Match and got 304"
     server.feeds["/f.xml"] = rss([*ITEMS, {"title": "Story 3", "text": "New", "link": "https://news.example/3"}])
     make_due(database_url)
     await poller.tick()
+    await poller.relay_once()
     assert [e.article.title for e in published[3:]] == ["Story 3"]
     with session_scope(database_url) as s:
         state = s.get(FeedState, feed_id)
@@ -88,24 +89,29 @@ async def test_edited_entry_is_not_a_new_article(database_url: str, server: Feed
     published: list = []
     poller = make_poller(database_url, published)
     await poller.tick()
+    await poller.relay_once()
     server.feeds["/f.xml"] = rss([{"title": "New title", "text": "y", "link": "https://news.example/a", "guid": "g1"}])
     make_due(database_url)
     await poller.tick()
+    await poller.relay_once()
     assert [e.article.title for e in published] == ["Old title"]
     await poller.client.aclose()
 
 
-async def test_a_failed_publish_is_retried_from_the_outbox(database_url: str, server: FeedServer) -> None:
+async def test_a_failed_publish_is_retried_from_the_outbox(database_url: str, server: FeedServer, caplog: pytest.LogCaptureFixture) -> None:
     server.feeds["/f.xml"] = rss(ITEMS[:1])
     add_feed(database_url, server.url("/f.xml"))
     published: list = []
-    poller = make_poller(database_url, published, fail=[ConnectionError("broker down")])
+    poller = make_poller(database_url, published, fail=[ConnectionError("broker down")] * 3)
     await poller.tick()  # the broker's outage does not stop the poll cycle
+    for _ in range(3):
+        await poller.relay_once()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == ["outbox not published; it is retried"], "once per outage"
     assert published == [] and len(store.unpublished(database_url)) == 1, "kept in the outbox"
     with session_scope(database_url) as s:
         assert s.exec(select(FeedState)).one().error_streak == 0, "a broker outage is not the feed's error"
-    make_claims_expire(database_url)
     await poller.tick()
+    await poller.relay_once()  # the failed row was released: retried at once, not after its claim expired
     assert [e.article.title for e in published] == ["Story 0"]
     assert store.unpublished(database_url) == []
     with session_scope(database_url) as s:
@@ -114,12 +120,52 @@ async def test_a_failed_publish_is_retried_from_the_outbox(database_url: str, se
     await poller.client.aclose()
 
 
+async def test_polls_go_on_at_their_interval_while_publishing_is_stuck_and_every_entry_is_published_once_after(
+    database_url: str, server: FeedServer
+) -> None:
+    """A producer that blocks (a partition waiting for its new leader, a broker down): the feed is still polled
+    every second and its entries land in the outbox; when the producer is back, each is published once."""
+    with session_scope(database_url) as s:
+        s.add(Feed(url=server.url("/f.xml"), poll_interval_seconds=1))
+    broker_back = asyncio.Event()
+    published: list[ArticleDiscovered] = []
+
+    async def publish(event: ArticleDiscovered) -> None:
+        await broker_back.wait()
+        published.append(event)
+
+    settings = FeedWatcherSettings(allowed_networks=["127.0.0.0/8"], tick_seconds=0.2)
+    poller = Poller(settings, database_url, make_client("test", 2, 5, 4), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
+    running = asyncio.create_task(poller.run_forever())
+    try:
+        for n in range(1, 4):
+            server.feeds["/f.xml"] = rss(ITEMS[:n])
+            await wait_until(lambda n=n: len(store.unpublished(database_url)) == n, 15, f"{n} entries in the outbox while publishing is stuck")
+        assert published == []
+        broker_back.set()
+        await wait_until(lambda: store.unpublished(database_url) == [], 15, "the outbox published")
+        assert sorted(e.article.title for e in published) == ["Story 0", "Story 1", "Story 2"], "each entry once"
+    finally:
+        running.cancel()
+        await asyncio.gather(running, return_exceptions=True)
+        await poller.close()
+        await poller.client.aclose()
+
+
+async def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.05)
+
+
 async def test_errors_are_recorded_with_a_streak_and_polling_goes_on(database_url: str, server: FeedServer) -> None:
     feed_id = add_feed(database_url, server.url("/missing.xml"))
     poller = make_poller(database_url, [])
     for _ in range(3):
         make_due(database_url)
         await poller.tick()
+        await poller.relay_once()
     with session_scope(database_url) as s:
         state = s.get(FeedState, feed_id)
         assert state.error_streak == 3 and state.last_status == 404 and state.last_error_kind == "http"
@@ -128,6 +174,7 @@ async def test_errors_are_recorded_with_a_streak_and_polling_goes_on(database_ur
     server.feeds["/missing.xml"] = rss(ITEMS[:1])
     make_due(database_url)
     await poller.tick()
+    await poller.relay_once()
     with session_scope(database_url) as s:
         assert s.get(FeedState, feed_id).error_streak == 0
     await poller.client.aclose()
@@ -154,6 +201,7 @@ async def test_an_entry_kafka_refuses_for_good_is_failed_on_its_feed_and_the_oth
     published: list = []
     poller = make_poller(database_url, published, fail=[MessageSizeTooLargeError("the message is 1200000 bytes")])
     await poller.tick()
+    await poller.relay_once()
     assert len(published) == 2 and store.unpublished(database_url) == [], "not retried"
     with session_scope(database_url) as s:
         failed = s.exec(select(SeenEntry).where(SeenEntry.failed_at != None)).one()  # noqa: E711
