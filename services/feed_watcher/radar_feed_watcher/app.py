@@ -53,4 +53,4 @@ async def stop_polling(context: ContextRepo) -> None:
         await client.aclose()
     parsers = context.get("parsers")
     if parsers is not None:
-        parsers.close()
+        await parsers.close_and_wait()  # a pool thread left running races the exit (OSError: Bad file descriptor)

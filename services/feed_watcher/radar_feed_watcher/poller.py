@@ -268,7 +268,7 @@ class Poller:
             await self._failed(feed, "parse", str(error), result.status, None)
             return
         for warning in parsed.warnings:
-            log.info("feed parsed with a recoverable error", extra={"feed_id": feed.id, "error": warning})
+            log.warning("feed parsed with a recoverable error", extra={"feed_id": feed.id, "error": warning})
         dates = [e.published_at for e in parsed.entries if e.published_at]
         gap = publish_gap(dates)
         interval = self._interval(feed, gap, parsed.ttl_minutes, result.cache_seconds)

@@ -209,3 +209,20 @@ async def test_an_entry_kafka_refuses_for_good_is_failed_on_its_feed_and_the_oth
         st = s.get(FeedState, feed_id)
         assert st.entries_failed == 1 and "was refused by Kafka" in (st.last_entry_error or "") and st.error_streak == 0
     await poller.client.aclose()
+
+
+async def test_an_entry_with_an_out_of_range_date_is_published_and_warned_of(database_url: str, server: FeedServer, caplog: pytest.LogCaptureFixture) -> None:
+    good = rss(ITEMS[:1]).decode()
+    bad_item = ('<item><title>Far future</title><link>https://news.example/far</link><guid>far</guid>'
+                '<pubDate>9999-12-31T23:59:59-12:00</pubDate><description>x</description></item>')
+    server.feeds["/f.xml"] = good.replace("</channel>", bad_item + "</channel>").encode()
+    feed_id = add_feed(database_url, server.url("/f.xml"))
+    published: list[ArticleDiscovered] = []
+    poller = make_poller(database_url, published)
+    with caplog.at_level(logging.WARNING):
+        await poller.tick()
+        await poller.relay_once()
+    assert sorted(e.article.title for e in published) == ["Far future", "Story 0"], "the feed is not stopped by one entry's date"
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING and r.getMessage() == "feed parsed with a recoverable error"]
+    assert any("Far future" in r.error and "out of range" in r.error and getattr(r, "feed_id", None) == feed_id for r in warnings)
+    await poller.client.aclose()
