@@ -99,6 +99,11 @@ class Notifier:
         self.digests = DigestSender(settings, database_url, self.db_call, self.sender, metrics, clock, lambda sub_id: self.by_id.get(sub_id),
                                     self.in_hand, feedback)
 
+    @property
+    def renew_every(self) -> float:
+        """How often the claims in hand are looked at (each is renewed once a quarter of the stale time old)."""
+        return min(self.settings.retry_poll_seconds, self.settings.sending_stale_seconds / 8)
+
     async def mark(self, delivery_id: int, **outcome: Any) -> None:
         """Record a send's outcome, batched with the others that arrive meanwhile (outcomes.OutcomeBatcher)."""
         await self.outcomes.mark(delivery_id, **outcome)
@@ -114,8 +119,16 @@ class Notifier:
             slack_webhook(sub.channel_url)
 
     async def close(self, timeout: float = 10) -> None:
-        """Let sends in flight finish (up to `timeout`), then release the channels."""
-        await self.settle(timeout)
+        """Let sends in flight finish (up to `timeout`), then release the channels. The claims of the sends
+        still in flight are renewed meanwhile: the delivery loop, which renewed them, has stopped by now, and a
+        claim that went stale while its send waited for Slack's pacing was taken over and sent a second time by
+        another replica. A send cut off at `timeout` leaves its claim to go stale (the documented crash window)."""
+        renewing = asyncio.create_task(repeat(self.renew_leases, self.renew_every, "renewing claims at shutdown"))
+        try:
+            await self.settle(timeout)
+        finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
         for task in self.inflight:
             task.cancel()
         await self.sender.close()
@@ -267,9 +280,8 @@ class Notifier:
         """The delivery loop, and beside it the renewal of this notifier's claims on a clock of its own: a tick
         of the delivery loop waits for its sends (Slack's pacing can hold one for minutes), and claims renewed only
         between ticks went stale under it, so that another replica took them over and sent them twice."""
-        renew_every = min(self.settings.retry_poll_seconds, self.settings.sending_stale_seconds / 8)
         await asyncio.gather(
-            repeat(self.renew_leases, renew_every, "renewing claims"),
+            repeat(self.renew_leases, self.renew_every, "renewing claims"),
             repeat(self.send_due, self.settings.retry_poll_seconds, "delivery loop"),
         )
 

@@ -291,3 +291,38 @@ def _only_delivery_id(db: str) -> int:
     with session_scope(db) as s:
         (row,) = s.query(Delivery).all()
         return row.id  # type: ignore[return-value]
+
+
+async def test_a_send_still_in_flight_at_shutdown_keeps_its_claim_renewed_until_it_is_marked(database_url: str) -> None:
+    """At shutdown the delivery loop (which renews claims) stops first; a send that still waits for its channel
+    (Slack's pacing) must not let its claim go stale, or another replica takes it over and sends it again."""
+    clock = Clock(datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+    release = asyncio.Event()
+
+    class PacedSender(FakeSender):
+        async def send(self, url, alert):  # type: ignore[no-untyped-def]
+            await release.wait()
+            return await super().send(url, alert)
+
+    notifier, delivered, _ = notifier_for(database_url, clock, sender=PacedSender(), sending_stale_seconds=8, retry_poll_seconds=0.02)
+    notifier.apply_subscriptions([subscribe(database_url, SLACK)])
+    await notifier.handle_batch([event(1)])
+    delivery = _only_delivery_id(database_url)
+
+    def row() -> tuple[str, datetime]:
+        with session_scope(database_url) as s:
+            d = s.get(Delivery, delivery)
+            return d.status, d.updated_at.replace(tzinfo=UTC)  # type: ignore[union-attr]
+
+    claimed = row()
+    assert claimed == ("sending", clock())
+    closing = asyncio.create_task(notifier.close(timeout=30))
+    await asyncio.sleep(0.1)  # the shutdown's renewal sees the claim
+    clock.advance(seconds=3)  # older than a quarter of the stale time
+    deadline = time.monotonic() + 10
+    while row()[1] != clock():
+        assert time.monotonic() < deadline, f"the claim was not renewed while its send was in flight at shutdown: {row()}"
+        await asyncio.sleep(0.02)
+    release.set()
+    await closing
+    assert notifier.sender.sent and row()[0] == "sent"  # type: ignore[attr-defined]
