@@ -17,4 +17,11 @@ export RADAR_SEED_COMMAND="$ROOT/.venv/bin/python $ROOT/deploy/demo/seed.py"
   --slack-port "$DEMO_SLACK_PORT" --every "${DEMO_EVERY_SECONDS:-20}" &
 world=$!
 trap 'kill -TERM "$world" 2>/dev/null || true; wait "$world" 2>/dev/null || true' EXIT
-deploy/run.sh
+# run.sh runs in the background so that this shell takes a supervisor's SIGTERM at once (a foreground child would
+# defer the trap until it exits) and hands it on: run.sh stops the services and Kafka, then the demo's server stops.
+deploy/run.sh &
+run=$!
+trap 'trap "" INT TERM; kill -TERM "$run" 2>/dev/null || true' INT TERM
+code=0
+while kill -0 "$run" 2>/dev/null; do wait "$run" || code=$?; done
+exit "$code"

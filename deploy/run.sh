@@ -24,7 +24,10 @@ pids=()
 
 stopping=""
 stop_all() {
-  trap - INT TERM EXIT
+  # A second signal (Ctrl-C reaches the whole group, a supervisor may repeat its SIGTERM) must not cut the
+  # clean-up short and leave Kafka or a service behind: while stopping, INT and TERM are ignored.
+  trap '' INT TERM
+  trap - EXIT
   stopping=1
   echo "run.sh: stopping services" >&2
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done

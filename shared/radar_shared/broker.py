@@ -34,6 +34,7 @@ from typing import Any
 from aiokafka import AIOKafkaClient, AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.helpers import create_ssl_context
+from aiokafka.record.default_records import DefaultRecordBatchBuilder
 from faststream import AckPolicy
 from faststream.message import AckStatus
 from faststream.kafka import KafkaBroker
@@ -220,6 +221,41 @@ def batch_decoder(broker: KafkaBroker, model: type[BaseModel]) -> Callable[[Any]
         return valid
 
     return decode
+
+
+class UnpublishableError(Exception):
+    """A handler's result that Kafka will never take (too large, or refused for good); its input is dead-lettered."""
+
+
+def publish_refusal(broker: KafkaBroker, key: bytes | None, value: bytes, headers: dict[str, str]) -> UnpublishableError | None:
+    """Why the broker's producer would refuse this message before sending it (larger than its max request
+    size), or None: checked before publishing, so one oversized result never fails the batch it is part of."""
+    limit = broker._connection_kwargs.get("max_request_size", 1_048_576)  # noqa: SLF001 - the producer's own setting
+    size = DefaultRecordBatchBuilder.estimate_size_in_bytes(key, value, [(k, v.encode()) for k, v in headers.items()])
+    if size <= limit:
+        return None
+    return UnpublishableError(f"the result is {size:,} bytes, larger than the producer's max request size ({limit:,} bytes)")
+
+
+def refused_for_good(error: BaseException) -> bool:
+    """A publish error that no retry can cure (the broker refused the message itself: too large, invalid)."""
+    return isinstance(error, KafkaError) and not error.retriable
+
+
+def record_with_key(records: tuple[Any, ...] | list[Any], key: bytes, event_id: str, taken: set[int]) -> Any | None:
+    """The record of a batch that carried an event: the first not taken yet with this key whose value names the
+    event's id (a batch can hold one key twice)."""
+    needle = event_id.encode()
+    for n, record in enumerate(records):
+        if n not in taken and record.key == key and needle in (record.value or b""):
+            taken.add(n)
+            return record
+    return None
+
+
+async def dead_letter_alone(broker: KafkaBroker, record: Any, error: BaseException) -> None:
+    """Dead-letter one record of a batch with its reason; the rest of the batch goes on and is committed."""
+    await broker.radar_dead_letters.send(record, error, attempts=1)  # type: ignore[attr-defined]
 
 
 class DeadLetterMiddleware(BaseMiddleware):
