@@ -11,13 +11,18 @@ import contextvars
 import functools
 import logging
 import re
+import socket
 import ssl
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import apprise
+import requests
+import requests.adapters
+import requests.utils
 from apprise.plugins.email import smtp as apprise_smtp
 from apprise.plugins.slack import NotifySlack, SlackMode
 
@@ -161,11 +166,37 @@ class _SendCapture(logging.Handler):
 _CAPTURE = _SendCapture()
 
 
+def _check_before_proxy(send: Any) -> Any:
+    """Wrap requests' HTTPAdapter.send: when a proxy (HTTP(S)_PROXY) carries a request, requests looks up only
+    the proxy's name, so the guarded resolver would check the proxy's address alone and the proxy would reach an
+    internal target for us. Here the target's own host is looked up first (under the send's guard, which refuses
+    a name resolving to an address outside the policy), and a name that does not resolve here is refused too,
+    because the proxy might resolve it to an internal address. The proxy must enforce egress rules as well: it
+    resolves the name again, and a DNS answer that changes in between is beyond what Radar can pin."""
+
+    @functools.wraps(send)
+    def checked(self: Any, request: Any, *args: Any, **kwargs: Any) -> Any:
+        proxies = kwargs.get("proxies") or (args[4] if len(args) > 4 else None) or {}
+        if requests.utils.select_proxy(request.url, proxies):
+            parts = urlsplit(request.url)
+            try:
+                socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), type=socket.SOCK_STREAM)
+            except socket.gaierror as error:
+                raise requests.exceptions.ConnectionError(f"{parts.hostname}: not sent through the proxy ({error})", request=request) from None
+        return send(self, request, *args, **kwargs)
+
+    checked.radar_checked = True  # type: ignore[attr-defined]
+    return checked
+
+
 def install_apprise_hooks() -> None:
     """Fit Apprise for sending (idempotent; a Sender calls it, importing this module changes nothing): its SMTP
-    controller gets the lazy TLS context, and its log the handler that files errors under their send."""
+    controller gets the lazy TLS context, its HTTP requests the target check before a proxy, and its log the
+    handler that files errors under their send."""
     if not isinstance(getattr(apprise_smtp, "ssl", None), _SSLForApprise):
         apprise_smtp.ssl = _SSLForApprise()  # type: ignore[attr-defined]
+    if not getattr(requests.adapters.HTTPAdapter.send, "radar_checked", False):
+        requests.adapters.HTTPAdapter.send = _check_before_proxy(requests.adapters.HTTPAdapter.send)  # type: ignore[method-assign]
     apprise_log = logging.getLogger("apprise")
     if _CAPTURE not in apprise_log.handlers:
         apprise_log.addHandler(_CAPTURE)

@@ -87,6 +87,8 @@ def parse_head(head: bytes) -> tuple[str, int, dict[str, str]]:
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, bool]:
+    """The body, cut at MAX_BODY_BYTES, and whether it was read to its end. A chunk is read only as far as the
+    cap: a server declaring a 2 GB chunk gets at most MAX_BODY_BYTES of it buffered, not its declared size."""
     body = bytearray()
     while True:
         size_line = await reader.readuntil(b"\r\n")
@@ -98,10 +100,11 @@ async def _read_chunked(reader: asyncio.StreamReader) -> tuple[bytes, bool]:
             while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers
                 pass
             return bytes(body[:MAX_BODY_BYTES]), len(body) <= MAX_BODY_BYTES
+        if len(body) + size > MAX_BODY_BYTES:
+            body += await reader.readexactly(MAX_BODY_BYTES - len(body))
+            return bytes(body), False
         body += await reader.readexactly(size)
         await reader.readexactly(2)
-        if len(body) > MAX_BODY_BYTES:
-            return bytes(body[:MAX_BODY_BYTES]), False
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[Response, bool]:

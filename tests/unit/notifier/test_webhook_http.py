@@ -122,6 +122,17 @@ async def test_slack_s_rate_limit_answer_is_read_chunked_with_its_retry_after(se
     assert server.connections == 1, "the chunked answer was read to its end, so the connection was reused"
 
 
+async def test_a_declared_huge_chunk_is_read_only_up_to_the_cap(serve) -> None:  # type: ignore[no-untyped-def]
+    sent = webhook_http.MAX_BODY_BYTES + 4096  # of a declared 2 GB chunk; the rest never comes, the connection stays open
+    server = await serve(answer=lambda n: b"HTTP/1.1 500 Oops\r\ntransfer-encoding: chunked\r\n\r\n80000000\r\n" + b"x" * sent)
+    client = WebhookClient(timeout=30)
+    async with asyncio.timeout(10):  # the old client waited for all 2 GB until its own timeout stopped it
+        response = await client.post_json(f"http://127.0.0.1:{server.port}/x", "h", "h", {})
+    assert response.status_code == 500 and len(response.body) == webhook_http.MAX_BODY_BYTES
+    assert not client.idle, "a connection whose answer was cut is not reused"
+    await client.aclose()
+
+
 async def test_a_server_that_hangs_up_without_answering_is_a_failed_send(serve) -> None:  # type: ignore[no-untyped-def]
     server = await serve(answer=lambda n: b"", close_after=True)
     client = WebhookClient(timeout=5)
