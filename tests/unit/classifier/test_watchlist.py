@@ -7,6 +7,7 @@ from click.testing import CliRunner
 
 from radar_api.cli import main
 from radar_classifier.classify import Classifier
+from radar_classifier.entities import Entity
 from radar_classifier.text import Document
 from radar_classifier.translit import latin_key
 from radar_classifier.watchlist import WatchlistError, WatchlistMatcher, parse_ofac_sdn, parse_opensanctions, valid_imo
@@ -69,6 +70,9 @@ def test_opensanctions_without_required_columns() -> None:
         ("북방테스트라이트호 포착", "", {"Northern Testlight"}),  # Hangul alias with a particle attached
         ("Testgrad Tradeing Ltd named", "", {"Testgrad Trading Ltd"}),  # a typo still matches
         ("Ocean winds test the coast", "Trading in Testgrad was calm.", set()),  # the words, not the name
+        ("The Ocean Testwind rocket flew", "", set()),  # a vessel's name without a vessel word is something else
+        ("Gesichtet", "Das Schiff Ocean Testwind lag vor Nampo.", {"OCEAN TESTWIND"}),  # a vessel word in the sentence
+        ("Testwinds Ocean", "The tanker left.", set()),  # fuzzy matching is only for long names: not 'testwind ocean'
     ],
 )
 def test_matching(title: str, text: str, expected: set[str]) -> None:
@@ -77,6 +81,16 @@ def test_matching(title: str, text: str, expected: set[str]) -> None:
     assert {m.group.split(" (")[0] for t in tags for m in t.matched} == expected
     for tag in tags:
         assert tag.tag in ("watchlist:ofac", "watchlist:os") and tag.kind == "watchlist" and tag.snippets
+
+
+def test_one_word_names_and_weak_aliases_need_more_than_themselves() -> None:
+    entities = [
+        Entity("t", "1", "TESTVISTA", "entity"),
+        Entity("t", "2", "TESTWORTH, Alana", "individual", weak_aliases=("ALANO",)),
+    ]
+    matcher = WatchlistMatcher(entities)
+    assert matcher.match(Document("A testvista of the bay", "Alano arrived.")) == []
+    assert [m.term for t in matcher.match(Document("Alana Testworth arrived", "")) for m in t.matched] == ["Alana Testworth"]
 
 
 def test_cli_import_and_classify(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -88,7 +102,7 @@ def test_cli_import_and_classify(sqlite_url: str, monkeypatch: pytest.MonkeyPatc
     assert CliRunner().invoke(main, ["watchlists", "import", "--sample"]).exit_code == 0
     listed = CliRunner().invoke(main, ["watchlists", "list"]).output
     assert "ofac" in listed and "sample" in listed
-    out = CliRunner().invoke(main, ["classify", "-"], input='{"title": "Petrel 8 and Ocean Testwind", "text": ""}\n').output
+    out = CliRunner().invoke(main, ["classify", "-"], input='{"title": "The tankers Petrel 8 and Ocean Testwind", "text": ""}\n').output
     assert '"watchlist:ofac"' in out and '"watchlist:sample"' in out
 
 
