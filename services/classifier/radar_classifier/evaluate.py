@@ -4,6 +4,7 @@ The corpus is JSON Lines with `title`, `text`, `lang`, and booleans `dprk_sancti
 Items whose `note` says DEBATABLE are classified and listed, but not counted.
 """
 
+import hashlib
 import json
 import random
 from collections.abc import Iterable
@@ -120,6 +121,18 @@ def split_holdout(items: list[dict[str, Any]], seed: int = HOLDOUT_SEED) -> tupl
     ordered = sorted(items, key=lambda i: (*stratum(i), draws[id(i)]))
     held = {id(i) for n, i in enumerate(ordered) if n % 2 == 0}
     return [i for i in items if id(i) not in held], [i for i in items if id(i) in held]
+
+
+ENTITY_HOLDOUT_SALT = "entities-holdout:"  # frozen before the matcher was tuned; see docs/decisions/017
+
+
+def is_entity_holdout(article_id: str) -> bool:
+    """Whether an article of entities-dev.jsonl is in the held-out half of the watchlist labels.
+
+    The first byte of SHA-256 over the salt and the article id, odd for held out: a fixed half that does not move
+    when articles are added, reordered or relabelled, and that no tuning run can choose.
+    """
+    return hashlib.sha256(f"{ENTITY_HOLDOUT_SALT}{article_id}".encode()).digest()[0] % 2 == 1
 
 
 def _evidence(tag: Tag | None) -> list[str]:

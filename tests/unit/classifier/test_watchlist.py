@@ -1,13 +1,16 @@
 """Sanctions watchlists: OFAC and OpenSanctions formats, fuzzy names across scripts, exact IMO numbers."""
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from radar_api.cli import main
+from tests.support.corpus import CORPUS, CORPUS2, SHARED, needs_shared
 from radar_classifier.classify import Classifier
 from radar_classifier.entities import Entity
+from radar_classifier.evaluate import is_entity_holdout
 from radar_classifier.text import Document
 from radar_classifier.translit import latin_key
 from radar_classifier.watchlist import WatchlistError, WatchlistMatcher, parse_ofac_sdn, parse_opensanctions, valid_imo
@@ -110,3 +113,28 @@ def test_classifier_tags_watchlists_next_to_topics() -> None:
     classifier = Classifier.default(watchlist=parse_ofac_sdn(SDN, "ofac", ALT))
     tags = {t.tag for t in classifier.classify("Russian tanker Ocean Testwind delivered fuel to North Korea", "It breached UN sanctions on North Korea.")}
     assert {"watchlist:ofac", "russia-dprk-smuggling", "dprk-sanctions"} <= tags
+
+
+@needs_shared
+def test_real_sdn_list_on_the_tuning_half_of_the_entity_labels() -> None:
+    """The floor reached on the tuning half (measured 0.65 / 0.56); the held-out half is scored, never tuned on."""
+    data = (SHARED / "watchlists" / "ofac-sdn-2024-05-03.csv").read_text(encoding="utf-8", errors="replace").rstrip("\x1a")
+    matcher = WatchlistMatcher(parse_ofac_sdn(data, "ofac"))
+    labels = {item["id"]: item for item in map(json.loads, (SHARED / "corpus" / "entities-dev.jsonl").read_text().splitlines())}
+    right = wrong = missed = 0
+    for path in (CORPUS, CORPUS2):
+        for article in map(json.loads, path.read_text().splitlines()):
+            if article["id"] not in labels or is_entity_holdout(article["id"]):
+                continue
+            doc = Document(article.get("title", ""), article.get("text", ""), article.get("lang"))
+            got = {m.group.split(" (")[0] for tag in matcher.match(doc) for m in tag.matched}
+            expected = {e["sdn_name"] for e in labels[article["id"]]["entities"]}
+            right, wrong, missed = right + len(got & expected), wrong + len(got - expected), missed + len(expected - got)
+    assert right / (right + wrong) >= 0.6 and right / (right + missed) >= 0.5
+
+
+def test_entity_holdout_is_a_fixed_half() -> None:
+    ids = [f"a{n}" for n in range(1000)]
+    held = [i for i in ids if is_entity_holdout(i)]
+    assert 400 < len(held) < 600 and held == [i for i in reversed(ids) if is_entity_holdout(i)][::-1]
+    assert [is_entity_holdout(i) for i in ("nk002", "nk003", "a1", "a2")] == [False, False, False, True]  # frozen: never re-drawn
