@@ -144,6 +144,18 @@ def split_for(name: str, items: list[dict[str, Any]]) -> tuple[list[dict[str, An
     return SPLITS.get(name.rsplit("/", 1)[-1], split_holdout)(items)
 
 
+ENTITY_HOLDOUT_SALT = "entities-holdout:"  # frozen before the matcher was tuned; see docs/decisions/017
+
+
+def is_entity_holdout(article_id: str) -> bool:
+    """Whether an article of entities-dev.jsonl is in the held-out half of the watchlist labels.
+
+    The first byte of SHA-256 over the salt and the article id, odd for held out: a fixed half that does not move
+    when articles are added, reordered or relabelled, and that no tuning run can choose.
+    """
+    return hashlib.sha256(f"{ENTITY_HOLDOUT_SALT}{article_id}".encode()).digest()[0] % 2 == 1
+
+
 def _evidence(tag: Tag | None) -> list[str]:
     if tag is None:
         return []

@@ -1,12 +1,16 @@
 """Sanctions watchlists: OFAC and OpenSanctions formats, fuzzy names across scripts, exact IMO numbers."""
 
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from radar_api.cli import main
+from tests.support.corpus import CORPUS, CORPUS2, SHARED, needs_shared
 from radar_classifier.classify import Classifier
+from radar_classifier.entities import Entity
+from radar_classifier.evaluate import is_entity_holdout
 from radar_classifier.text import Document
 from radar_classifier.translit import latin_key
 from radar_classifier.watchlist import WatchlistError, WatchlistMatcher, parse_ofac_sdn, parse_opensanctions, valid_imo
@@ -69,6 +73,9 @@ def test_opensanctions_without_required_columns() -> None:
         ("북방테스트라이트호 포착", "", {"Northern Testlight"}),  # Hangul alias with a particle attached
         ("Testgrad Tradeing Ltd named", "", {"Testgrad Trading Ltd"}),  # a typo still matches
         ("Ocean winds test the coast", "Trading in Testgrad was calm.", set()),  # the words, not the name
+        ("The Ocean Testwind rocket flew", "", set()),  # a vessel's name without a vessel word is something else
+        ("Gesichtet", "Das Schiff Ocean Testwind lag vor Nampo.", {"OCEAN TESTWIND"}),  # a vessel word in the sentence
+        ("Testwinds Ocean", "The tanker left.", set()),  # fuzzy matching is only for long names: not 'testwind ocean'
     ],
 )
 def test_matching(title: str, text: str, expected: set[str]) -> None:
@@ -77,6 +84,16 @@ def test_matching(title: str, text: str, expected: set[str]) -> None:
     assert {m.group.split(" (")[0] for t in tags for m in t.matched} == expected
     for tag in tags:
         assert tag.tag in ("watchlist:ofac", "watchlist:os") and tag.kind == "watchlist" and tag.snippets
+
+
+def test_one_word_names_and_weak_aliases_need_more_than_themselves() -> None:
+    entities = [
+        Entity("t", "1", "TESTVISTA", "entity"),
+        Entity("t", "2", "TESTWORTH, Alana", "individual", weak_aliases=("ALANO",)),
+    ]
+    matcher = WatchlistMatcher(entities)
+    assert matcher.match(Document("A testvista of the bay", "Alano arrived.")) == []
+    assert [m.term for t in matcher.match(Document("Alana Testworth arrived", "")) for m in t.matched] == ["Alana Testworth"]
 
 
 def test_cli_import_and_classify(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -88,7 +105,7 @@ def test_cli_import_and_classify(sqlite_url: str, monkeypatch: pytest.MonkeyPatc
     assert CliRunner().invoke(main, ["watchlists", "import", "--sample"]).exit_code == 0
     listed = CliRunner().invoke(main, ["watchlists", "list"]).output
     assert "ofac" in listed and "sample" in listed
-    out = CliRunner().invoke(main, ["classify", "-"], input='{"title": "Petrel 8 and Ocean Testwind", "text": ""}\n').output
+    out = CliRunner().invoke(main, ["classify", "-"], input='{"title": "The tankers Petrel 8 and Ocean Testwind", "text": ""}\n').output
     assert '"watchlist:ofac"' in out and '"watchlist:sample"' in out
 
 
@@ -96,3 +113,28 @@ def test_classifier_tags_watchlists_next_to_topics() -> None:
     classifier = Classifier.default(watchlist=parse_ofac_sdn(SDN, "ofac", ALT))
     tags = {t.tag for t in classifier.classify("Russian tanker Ocean Testwind delivered fuel to North Korea", "It breached UN sanctions on North Korea.")}
     assert {"watchlist:ofac", "russia-dprk-smuggling", "dprk-sanctions"} <= tags
+
+
+@needs_shared
+def test_real_sdn_list_on_the_tuning_half_of_the_entity_labels() -> None:
+    """The floor reached on the tuning half (measured 0.65 / 0.56); the held-out half is scored, never tuned on."""
+    data = (SHARED / "watchlists" / "ofac-sdn-2024-05-03.csv").read_text(encoding="utf-8", errors="replace").rstrip("\x1a")
+    matcher = WatchlistMatcher(parse_ofac_sdn(data, "ofac"))
+    labels = {item["id"]: item for item in map(json.loads, (SHARED / "corpus" / "entities-dev.jsonl").read_text().splitlines())}
+    right = wrong = missed = 0
+    for path in (CORPUS, CORPUS2):
+        for article in map(json.loads, path.read_text().splitlines()):
+            if article["id"] not in labels or is_entity_holdout(article["id"]):
+                continue
+            doc = Document(article.get("title", ""), article.get("text", ""), article.get("lang"))
+            got = {m.group.split(" (")[0] for tag in matcher.match(doc) for m in tag.matched}
+            expected = {e["sdn_name"] for e in labels[article["id"]]["entities"]}
+            right, wrong, missed = right + len(got & expected), wrong + len(got - expected), missed + len(expected - got)
+    assert right / (right + wrong) >= 0.6 and right / (right + missed) >= 0.5
+
+
+def test_entity_holdout_is_a_fixed_half() -> None:
+    ids = [f"a{n}" for n in range(1000)]
+    held = [i for i in ids if is_entity_holdout(i)]
+    assert 400 < len(held) < 600 and held == [i for i in reversed(ids) if is_entity_holdout(i)][::-1]
+    assert [is_entity_holdout(i) for i in ("nk002", "nk003", "a1", "a2")] == [False, False, False, True]  # frozen: never re-drawn
