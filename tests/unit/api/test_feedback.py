@@ -155,3 +155,56 @@ def test_each_story_of_a_digest_has_its_own_links() -> None:
     for item in items:
         assert item.feedback.relevant in digest.text and item.feedback.not_relevant in digest.html and item.feedback.relevant in json.dumps(digest.slack)
     assert {verify_vote(SECRET, i.feedback.relevant.rsplit("/", 1)[1], NOW).delivery_id for i in items} == {5, 6}
+
+
+def test_each_of_an_alert_s_two_links_counts_once_ever(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relevant, not relevant, relevant, not relevant: the second vote replaces the first, but neither link
+    counts again once used (the vote row's nonce used to be overwritten, so the first link worked again)."""
+    with session_scope(database_url) as s:
+        owners = two_owners(s)
+        d = Delivery(subscription_id=owners.alice_subscription, story_id="s", article_id="a", status="sent", title="Story", tags=["dprk-sanctions"])
+        s.add(d)
+        s.flush()
+        delivery_id = d.id
+    relevant = sign_vote(SECRET, delivery_id, None, "relevant", datetime.now(UTC), 14)  # type: ignore[arg-type]
+    not_relevant = sign_vote(SECRET, delivery_id, None, "not_relevant", datetime.now(UTC), 14)  # type: ignore[arg-type]
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    monkeypatch.setenv("FEEDBACK_SECRET", SECRET)
+    with TestClient(create_app(database_url, ApiSettings(rate_limit_per_minute=1000)), headers={"Origin": "http://testserver"}) as web:
+        answers = [web.post(f"/feedback/{link}") for link in (relevant, not_relevant, relevant, not_relevant)]
+    assert [a.status_code for a in answers] == [200, 200, 400, 400]
+    assert all("already used" in a.text for a in answers[2:])
+    with session_scope(database_url) as s:
+        [vote] = s.query(FeedbackVote).all()
+        assert vote.vote == "not_relevant", "the second link's vote stands; the replays changed nothing"
+
+
+def _signed(claims: object) -> str:
+    """A token with any claims, signed with SECRET: what someone holding the secret (or a bug) could make."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    body = b64(json.dumps(claims).encode())
+    return f"{body}.{b64(hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).digest())}"
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [("abc.%C3%A9", "signature does not match"), ("%C3%A9.abc", "signature does not match"),
+     (_signed({"d": 1, "u": None, "v": "relevant", "e": 10**20, "n": "n1"}), "malformed"),
+     (_signed({"d": 1, "u": None, "v": "relevant", "e": -(10**20), "n": "n1"}), "malformed"),
+     (_signed({"d": 10**30, "u": None, "v": "relevant", "e": 2_000_000_000, "n": "n1"}), "malformed"),
+     (_signed({"d": 1, "u": None, "v": "relevant", "e": 2_000_000_000, "n": "x" * 65}), "malformed"),
+     (_signed({"d": 1, "u": None, "v": "relevant", "e": 2_000_000_000, "n": "a\x00b"}), "malformed"),
+     (_signed([1, 2]), "malformed")],
+)
+def test_hostile_links_are_a_400_not_a_500(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, token: str, reason: str) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    monkeypatch.setenv("FEEDBACK_SECRET", SECRET)
+    with TestClient(create_app(sqlite_url, ApiSettings(rate_limit_per_minute=1000)), headers={"Origin": "http://testserver"}) as web:
+        for answer in (web.get(f"/feedback/{token}"), web.post(f"/feedback/{token}")):
+            assert answer.status_code == 400 and reason in answer.text, answer.text
