@@ -11,11 +11,13 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 VOTES = ("relevant", "not_relevant")
+MAX_ID = 2**31 - 1  # ids are INTEGER columns: a larger one would fail in the database, not here
 
 
 class FeedbackTokenError(ValueError):
@@ -40,7 +42,7 @@ def _unb64(text: str) -> bytes:
 
 
 def _signature(secret: str, body: str) -> str:
-    return _b64(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest())
+    return _b64(hmac.new(secret.encode(), body.encode("utf-8", "surrogatepass"), hashlib.sha256).digest())
 
 
 def sign_vote(secret: str, delivery_id: int, user_id: int | None, vote: str, now: datetime, days: float) -> str:
@@ -51,16 +53,30 @@ def sign_vote(secret: str, delivery_id: int, user_id: int | None, vote: str, now
     return f"{body}.{_signature(secret, body)}"
 
 
+def _id(value: object) -> int:
+    number = int(value)  # type: ignore[call-overload]
+    if not 1 <= number <= MAX_ID:
+        raise ValueError(f"id {number} out of range")
+    return number
+
+
+def _nonce(value: object) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", value):
+        raise ValueError("nonce: 1-64 URL-safe characters")
+    return value
+
+
 def verify_vote(secret: str, token: str, now: datetime) -> FeedbackClaims:
     """The claims of a valid token; FeedbackTokenError for a forged, altered, malformed or expired one."""
     body, _, signature = token.partition(".")
-    if not body or not signature or not hmac.compare_digest(signature, _signature(secret, body)):
+    # compared as bytes: a link can carry any text (`%C3%A9`), and compare_digest takes ASCII strings only
+    if not body or not signature or not hmac.compare_digest(signature.encode("utf-8", "surrogatepass"), _signature(secret, body).encode()):
         raise FeedbackTokenError("feedback link: the signature does not match (the link was altered or not made by this Radar)")
     try:
         claims = json.loads(_unb64(body))
-        parsed = FeedbackClaims(int(claims["d"]), None if claims["u"] is None else int(claims["u"]), str(claims["v"]),
-                                datetime.fromtimestamp(int(claims["e"]), UTC), str(claims["n"]))
-    except (ValueError, KeyError, TypeError) as error:
+        parsed = FeedbackClaims(_id(claims["d"]), None if claims["u"] is None else _id(claims["u"]), str(claims["v"]),
+                                datetime.fromtimestamp(int(claims["e"]), UTC), _nonce(claims["n"]))
+    except (ValueError, KeyError, TypeError, OverflowError, OSError) as error:  # OverflowError, OSError: an expiry past year 9999
         raise FeedbackTokenError(f"feedback link: malformed ({type(error).__name__})") from None
     if parsed.vote not in VOTES:
         raise FeedbackTokenError(f"feedback link: unknown vote {parsed.vote!r}")

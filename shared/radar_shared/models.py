@@ -1,6 +1,7 @@
 """SQLModel tables. Each table has one owning service, and only that service writes it.
 
-- control plane (api): user, api_token, feed, watch, channel, subscription, watchlist_entry, watchlist_clear
+- control plane (api): user, api_token, feed, watch, channel, subscription, watchlist_entry, watchlist_clear,
+  feedback_vote, feedback_link_use, rate_limit_window
 - feed-watcher: feed_state, seen_entry, story_fingerprint
 - notifier: delivery, alert_outbox
 - every service: its own row of service_heartbeat
@@ -236,7 +237,8 @@ class Delivery(SQLModel, table=True):
 
 class FeedbackVote(SQLModel, table=True):
     """Control plane: an analyst's word on one alert (a delivery): relevant or not. One per delivery and user;
-    a second vote replaces the first. `nonce` is the signed link's, so that one link counts once."""
+    a second vote replaces the first. `nonce` is the signed link behind the current vote (None: the web page);
+    every link ever used is in feedback_link_use, so a replaced vote's link cannot be used again."""
 
     __tablename__ = "feedback_vote"
     __table_args__ = (sa.UniqueConstraint("delivery_id", "user_id", name="uq_feedback_delivery_user"),)
@@ -248,6 +250,28 @@ class FeedbackVote(SQLModel, table=True):
     via: str = Field(default="web", max_length=20, description="web (signed in) or link (a signed link in an email or Slack)")
     nonce: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class FeedbackLinkUse(SQLModel, table=True):
+    """Control plane: the nonce of every signed feedback link that was used, kept for ever, so each link counts
+    once even when the other link of its alert replaced its vote."""
+
+    __tablename__ = "feedback_link_use"
+
+    nonce: str = Field(primary_key=True, max_length=64)
+    delivery_id: int = Field(foreign_key="delivery.id", index=True)
+    used_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
+
+
+class RateLimitWindow(SQLModel, table=True):
+    """Control plane: requests (or failed sign-ins) per bucket and fixed one-minute window (`minute`), shared by every API
+    process. `bucket` is a SHA-256 of the bucket's name (a client address, a token's hash), never the name."""
+
+    __tablename__ = "rate_limit_window"
+
+    bucket: str = Field(primary_key=True, max_length=64)
+    minute: int = Field(primary_key=True, sa_type=sa.BigInteger, description="The window: Unix time // 60.")
+    hits: int = 0
 
 
 class AlertOutbox(SQLModel, table=True):

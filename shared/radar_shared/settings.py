@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -45,7 +45,8 @@ class SharedSettings(BaseSettings):
         return None
 
 
-DEVELOPMENT_FEEDBACK_SECRET = "radar-development-feedback-secret"
+DEVELOPMENT_FEEDBACK_SECRET = "radar-development-feedback-secret"  # the public default of earlier versions: refused everywhere
+MIN_FEEDBACK_SECRET_BYTES = 32
 
 
 class FeedbackSettings(BaseSettings):
@@ -53,14 +54,33 @@ class FeedbackSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FEEDBACK_", env_file=".env", extra="ignore")
 
-    secret: str = Field(DEVELOPMENT_FEEDBACK_SECRET, description="HMAC key of feedback links; the notifier and the control plane must share it. Refused by default outside development.")
+    secret: SecretStr = Field(
+        SecretStr(""),
+        description="HMAC key of feedback links; the notifier and the control plane must share it. Required in production (at least 32 bytes); "
+        "empty elsewhere: a random one per installation, kept in FEEDBACK_SECRET_FILE.",
+    )
+    secret_file: str = Field(".run/feedback-secret", description="Where the installation's random feedback secret is kept (mode 600) when FEEDBACK_SECRET is empty.")
     public_url: str = Field("http://127.0.0.1:8080", description="Where people reach the web page; feedback links in alerts point there.")
     link_days: float = Field(14, gt=0, description="Days a feedback link in an alert stays valid.")
 
     def checked_secret(self, environment: str) -> str:
-        if environment != "development" and self.secret == DEVELOPMENT_FEEDBACK_SECRET:
-            raise ValueError("FEEDBACK_SECRET: set a secret of your own outside development (the default one is public)")
-        return self.secret
+        """The key to sign and check links with, or ValueError naming FEEDBACK_SECRET: production needs one of
+        its own of at least 32 bytes; elsewhere an empty one means the installation's random secret (made once,
+        kept in FEEDBACK_SECRET_FILE); the public default of earlier versions is refused everywhere."""
+        secret = self.secret.get_secret_value()
+        if secret == DEVELOPMENT_FEEDBACK_SECRET:
+            raise ValueError("FEEDBACK_SECRET: the former development default is public; unset it (a random secret is made for this installation) or set your own")
+        if environment == "production" and len(secret.encode()) < MIN_FEEDBACK_SECRET_BYTES:
+            raise ValueError(f"FEEDBACK_SECRET: production needs a secret of at least {MIN_FEEDBACK_SECRET_BYTES} bytes"
+                             f" ({'none is set' if not secret else f'it has {len(secret.encode())}'}; make one with: openssl rand -hex 32)")
+        if secret:
+            return secret
+        from radar_shared.local_secret import LocalSecretError, installation_secret
+
+        try:
+            return installation_secret(Path(self.secret_file))
+        except LocalSecretError as error:
+            raise ValueError(f"FEEDBACK_SECRET_FILE: {error}") from None
 
 
 class ChannelSettings(BaseSettings):

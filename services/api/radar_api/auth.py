@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
+from radar_api.service.text import text_refusal
 from radar_shared.db import session_scope
 from radar_shared.models import ApiToken, User
 
@@ -57,6 +58,8 @@ def create_token(db: str, user_name: str, name: str = "") -> tuple[int, str]:
         user = s.exec(select(User).where(User.name == user_name)).first()
         if user is None:
             raise AuthError(f"user: no user named {user_name!r}")
+        if reason := text_refusal(name):
+            raise AuthError(f"name: {reason}")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         row = ApiToken(user_id=user.id, token_hash=hash_token(token), name=name[:100])  # type: ignore[arg-type]
         s.add(row)

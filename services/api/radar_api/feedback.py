@@ -12,7 +12,7 @@ from radar_api.auth import Actor
 from radar_api.service import ConfigError, NotFoundError, alert_record
 from radar_shared.db import as_utc, session_scope
 from radar_shared.feedback import VOTES, FeedbackTokenError, verify_vote
-from radar_shared.models import Delivery, FeedbackVote, Subscription
+from radar_shared.models import Delivery, FeedbackLinkUse, FeedbackVote, Subscription
 
 TOPIC_LABELS = {"dprk-sanctions": "dprk_sanctions", "russia-dprk-smuggling": "russia_dprk_smuggling"}
 
@@ -21,10 +21,14 @@ class FeedbackError(ConfigError):
     """A vote that cannot be taken; the message says why."""
 
 
+LINK_USED = "feedback link: already used (each link counts once)"
+
+
 def vote(db: str, delivery_id: int, choice: str, actor: Actor | None, via: str = "web", nonce: str | None = None) -> str:
     """Record `choice` on a delivery for its subscription's owner (the actor must be that owner, or an admin;
     None: a signed link, which speaks for the owner). A second vote of the same person replaces the first; a
-    link's nonce counts once. Returns the alert's title."""
+    link's nonce counts once, ever (feedback_link_use), also after the alert's other link replaced its vote.
+    Returns the alert's title."""
     if choice not in VOTES:
         raise FeedbackError(f"vote: {choice!r} is not one of {', '.join(VOTES)}")
     with session_scope(db) as s:
@@ -34,19 +38,20 @@ def vote(db: str, delivery_id: int, choice: str, actor: Actor | None, via: str =
             raise NotFoundError(f"alert {delivery_id} does not exist")
         delivery, sub = row
         voter = actor.user_id if actor is not None else sub.owner_id
-        if nonce is not None and s.exec(select(FeedbackVote).where(FeedbackVote.nonce == nonce)).first() is not None:
-            raise FeedbackError("feedback link: already used (each link counts once)")
+        if nonce is not None:
+            if s.get(FeedbackLinkUse, nonce) is not None:
+                raise FeedbackError(LINK_USED)
+            s.add(FeedbackLinkUse(nonce=nonce, delivery_id=delivery_id))
         existing = s.exec(select(FeedbackVote).where(FeedbackVote.delivery_id == delivery_id, FeedbackVote.user_id == voter)).first()
         if existing is None:
             existing = FeedbackVote(delivery_id=delivery_id, user_id=voter, vote=choice, via=via, nonce=nonce)
         else:
-            existing.vote, existing.via, existing.created_at = choice, via, datetime.now(UTC)
-            existing.nonce = nonce or existing.nonce
+            existing.vote, existing.via, existing.created_at, existing.nonce = choice, via, datetime.now(UTC), nonce
         s.add(existing)
         try:
             s.flush()
         except IntegrityError:  # the same link, twice at once
-            raise FeedbackError("feedback link: already used (each link counts once)") from None
+            raise FeedbackError(LINK_USED) from None
         return delivery.title
 
 
@@ -66,8 +71,8 @@ def vote_by_link(db: str, secret: str, token: str, choice: str | None = None, no
     except FeedbackTokenError as error:
         raise FeedbackError(str(error)) from None
     with session_scope(db) as s:
-        if s.exec(select(FeedbackVote).where(FeedbackVote.nonce == claims.nonce)).first() is not None:
-            raise FeedbackError("feedback link: already used (each link counts once)")
+        if s.get(FeedbackLinkUse, claims.nonce) is not None:
+            raise FeedbackError(LINK_USED)
         delivery = s.get(Delivery, claims.delivery_id)
         if delivery is None:
             raise FeedbackError("feedback link: the alert no longer exists")

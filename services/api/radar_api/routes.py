@@ -107,13 +107,11 @@ ContextDep = Annotated[Context, Depends(get_context)]
 # ---- bodies and answers ---------------------------------------------------------------------------------
 
 def unicode_text(value: Any) -> Any:
-    """The value, or ValueError when a string in it is not Unicode text: JSON can escape a lone surrogate
-    ("\\ud800"), which no database, log or page can hold."""
+    """The value, or ValueError when a string in it cannot be stored (service.text_refusal: a lone surrogate,
+    which JSON can escape, or a NUL, which PostgreSQL refuses)."""
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("text must be valid Unicode (a lone surrogate such as \\ud800 is not)") from None
+        if reason := service.text_refusal(value):
+            raise ValueError(reason)
     elif isinstance(value, list | tuple):
         for item in value:
             unicode_text(item)
@@ -125,7 +123,7 @@ def unicode_text(value: Any) -> Any:
 
 
 class Body(BaseModel):
-    """Every request body and form: its strings are Unicode text, or the request gets 422 naming the field."""
+    """Every request body and form: its strings are text every database holds, or the request gets 422 naming the field."""
 
     @field_validator("*", mode="before")
     @classmethod

@@ -2,7 +2,9 @@
 precision per topic and watch; the voted articles exported as labelled data."""
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -43,10 +45,56 @@ def test_links_are_signed_expiring_and_unforgeable() -> None:
         verify_vote(SECRET, "garbage", NOW)
 
 
-def test_the_default_secret_is_refused_outside_development() -> None:
-    assert FeedbackSettings().checked_secret("development") == DEVELOPMENT_FEEDBACK_SECRET
-    with pytest.raises(ValueError, match="FEEDBACK_SECRET: set a secret of your own"):
-        FeedbackSettings().checked_secret("production")
+def test_without_a_secret_each_installation_makes_its_own_and_keeps_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FEEDBACK_SECRET", raising=False)
+    monkeypatch.setenv("FEEDBACK_SECRET_FILE", str(tmp_path / "one" / "feedback-secret"))
+    first = FeedbackSettings().checked_secret("development")
+    assert len(first.encode()) >= 32 and first != DEVELOPMENT_FEEDBACK_SECRET
+    assert (tmp_path / "one" / "feedback-secret").stat().st_mode & 0o777 == 0o600
+    assert FeedbackSettings().checked_secret("test") == first, "a restart (and the other process) reads the same secret"
+    monkeypatch.setenv("FEEDBACK_SECRET_FILE", str(tmp_path / "two" / "feedback-secret"))
+    assert FeedbackSettings().checked_secret("development") != first, "another installation, another secret"
+
+
+def test_processes_starting_at_once_agree_on_one_secret(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from radar_shared.local_secret import installation_secret
+
+    with ThreadPoolExecutor(8) as pool:
+        made = set(pool.map(lambda _: installation_secret(tmp_path / "feedback-secret"), range(32)))
+    assert len(made) == 1 and [p.name for p in tmp_path.iterdir()] == ["feedback-secret"], "no temporary file is left behind"
+
+
+@pytest.mark.parametrize(("secret", "error"), [
+    ("", "production needs a secret of at least 32 bytes (none is set"), ("x", "(it has 1;"), ("s" * 31, "(it has 31;"),
+    (DEVELOPMENT_FEEDBACK_SECRET, "former development default is public"),
+])
+def test_production_refuses_to_start_without_a_secret_of_32_bytes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, secret: str, error: str) -> None:
+    monkeypatch.setenv("FEEDBACK_SECRET", secret)
+    monkeypatch.setenv("FEEDBACK_SECRET_FILE", str(tmp_path / "feedback-secret"))
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    with pytest.raises(ValueError, match=re.escape(error)):
+        create_app(f"sqlite:///{tmp_path / 'radar.db'}", ApiSettings())
+    assert not (tmp_path / "feedback-secret").exists(), "production never makes a secret of its own"
+    monkeypatch.setenv("FEEDBACK_SECRET", "s" * 32)
+    assert FeedbackSettings().checked_secret("production") == "s" * 32
+
+
+def test_the_public_development_secret_signs_nothing_in_make_run(sqlite_url: str, tmp_path: Path, alerts: dict[str, int],
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`make run` and `make demo` set no FEEDBACK_SECRET: links signed with the public key of earlier versions
+    are refused; links signed with the installation's own secret (what the notifier, reading the same file, signs) work."""
+    monkeypatch.delenv("FEEDBACK_SECRET", raising=False)
+    monkeypatch.delenv("ENVIRONMENT", raising=False)
+    monkeypatch.setenv("FEEDBACK_SECRET_FILE", str(tmp_path / "run" / "feedback-secret"))
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    with TestClient(create_app(sqlite_url, ApiSettings(rate_limit_per_minute=1000)), headers={"Origin": "http://testserver"}) as web:
+        public = web.get(f"/feedback/{sign_vote(DEVELOPMENT_FEEDBACK_SECRET, alerts['a1'], None, 'relevant', datetime.now(UTC), 14)}")
+        assert public.status_code == 400 and "signature does not match" in public.text
+        own = (tmp_path / "run" / "feedback-secret").read_text().strip()
+        assert web.get(f"/feedback/{sign_vote(own, alerts['a1'], None, 'relevant', datetime.now(UTC), 14)}").status_code == 200
 
 
 def test_alerts_carry_the_links_in_email_and_slack() -> None:
@@ -155,3 +203,56 @@ def test_each_story_of_a_digest_has_its_own_links() -> None:
     for item in items:
         assert item.feedback.relevant in digest.text and item.feedback.not_relevant in digest.html and item.feedback.relevant in json.dumps(digest.slack)
     assert {verify_vote(SECRET, i.feedback.relevant.rsplit("/", 1)[1], NOW).delivery_id for i in items} == {5, 6}
+
+
+def test_each_of_an_alert_s_two_links_counts_once_ever(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relevant, not relevant, relevant, not relevant: the second vote replaces the first, but neither link
+    counts again once used (the vote row's nonce used to be overwritten, so the first link worked again)."""
+    with session_scope(database_url) as s:
+        owners = two_owners(s)
+        d = Delivery(subscription_id=owners.alice_subscription, story_id="s", article_id="a", status="sent", title="Story", tags=["dprk-sanctions"])
+        s.add(d)
+        s.flush()
+        delivery_id = d.id
+    relevant = sign_vote(SECRET, delivery_id, None, "relevant", datetime.now(UTC), 14)  # type: ignore[arg-type]
+    not_relevant = sign_vote(SECRET, delivery_id, None, "not_relevant", datetime.now(UTC), 14)  # type: ignore[arg-type]
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    monkeypatch.setenv("FEEDBACK_SECRET", SECRET)
+    with TestClient(create_app(database_url, ApiSettings(rate_limit_per_minute=1000)), headers={"Origin": "http://testserver"}) as web:
+        answers = [web.post(f"/feedback/{link}") for link in (relevant, not_relevant, relevant, not_relevant)]
+    assert [a.status_code for a in answers] == [200, 200, 400, 400]
+    assert all("already used" in a.text for a in answers[2:])
+    with session_scope(database_url) as s:
+        [vote] = s.query(FeedbackVote).all()
+        assert vote.vote == "not_relevant", "the second link's vote stands; the replays changed nothing"
+
+
+def _signed(claims: object) -> str:
+    """A token with any claims, signed with SECRET: what someone holding the secret (or a bug) could make."""
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    body = b64(json.dumps(claims).encode())
+    return f"{body}.{b64(hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).digest())}"
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [("abc.%C3%A9", "signature does not match"), ("%C3%A9.abc", "signature does not match"),
+     (_signed({"d": 1, "u": None, "v": "relevant", "e": 10**20, "n": "n1"}), "malformed"),
+     (_signed({"d": 1, "u": None, "v": "relevant", "e": -(10**20), "n": "n1"}), "malformed"),
+     (_signed({"d": 10**30, "u": None, "v": "relevant", "e": 2_000_000_000, "n": "n1"}), "malformed"),
+     (_signed({"d": 1, "u": None, "v": "relevant", "e": 2_000_000_000, "n": "x" * 65}), "malformed"),
+     (_signed({"d": 1, "u": None, "v": "relevant", "e": 2_000_000_000, "n": "a\x00b"}), "malformed"),
+     (_signed([1, 2]), "malformed")],
+)
+def test_hostile_links_are_a_400_not_a_500(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, token: str, reason: str) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    monkeypatch.setenv("FEEDBACK_SECRET", SECRET)
+    with TestClient(create_app(sqlite_url, ApiSettings(rate_limit_per_minute=1000)), headers={"Origin": "http://testserver"}) as web:
+        for answer in (web.get(f"/feedback/{token}"), web.post(f"/feedback/{token}")):
+            assert answer.status_code == 400 and reason in answer.text, answer.text

@@ -2,6 +2,7 @@
 cross-site forms. Each answer is a 4xx that names the field, never a 500."""
 
 from collections.abc import Iterator
+from urllib.parse import unquote_plus
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 from radar_api import auth, service
 from radar_api.app import create_app
 from radar_api.config import ApiSettings
+from radar_shared.channel_urls import ChannelRules
 from tests.support.sinks import free_port
 
 SITE = {"Origin": "http://testserver"}  # what a browser sends with this site's own forms
@@ -66,6 +68,40 @@ def test_a_lone_surrogate_is_a_422_naming_the_field(app: TestClient, path: str, 
     assert service.list_watches(app.db) == [] and service.list_subscriptions(app.db) == []  # type: ignore[attr-defined]
     ok = app.post("/v1/watches", json={"query": "tanker", "name": "\U0001F6A2 ships"}, headers=admin)  # an astral character is text
     assert ok.status_code == 201, ok.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [("/v1/watches", {"query": "coal\x00"}, "query"), ("/v1/watches", {"query": "coal", "name": "x\x00y"}, "name"),
+     ("/v1/subscriptions", {"channel": "slack://T0/B0/C0\x00", "topics": ["dprk-sanctions"]}, "channel"),
+     ("/v1/feeds", {"url": "https://x.example/\x00"}, "url"), ("/v1/feeds", {"url": "https://x.example/rss", "title": "a\x00"}, "title")],
+)
+def test_a_nul_is_a_422_naming_the_field_on_both_databases(database_url: str, monkeypatch: pytest.MonkeyPatch, path: str, body: dict[str, object],
+                                                           field: str) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    with TestClient(create_app(database_url, ApiSettings(rate_limit_per_minute=1000))) as client:
+        answer = client.post(path, json=body, headers={"Authorization": f"Bearer {token(database_url, 'ops', 'admin')}"})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["field"] == field and answer.json()["detail"] == f"{field}: text must not contain a NUL character (U+0000)"
+    assert service.list_watches(database_url) == [] and service.list_subscriptions(database_url) == [] and service.list_feeds(database_url) == []
+
+
+def test_a_nul_in_the_web_forms_and_the_cli_s_calls_is_refused_naming_the_field(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{free_port()}")
+    with TestClient(create_app(database_url, ApiSettings(rate_limit_per_minute=1000)), headers=SITE) as client:
+        client.post("/signin", data={"token": token(database_url, "ops", "admin")})
+        for path, form, field in [("/watches", {"query": "coal\x00"}, "query"), ("/watches", {"query": "coal", "name": "\x00"}, "name"),
+                                  ("/feeds", {"url": "https://x.example/\x00"}, "url"), ("/feeds", {"url": "https://x.example/rss", "title": "\x00"}, "title"),
+                                  ("/subscriptions", {"channel_kind": "apprise", "channel": "slack://T0/B0/C0\x00", "topics": "dprk-sanctions"}, "channel")]:
+            answer = client.post(path, data=form, follow_redirects=False)
+            assert answer.status_code == 303 and f"{field}: text must not contain a NUL" in unquote_plus(answer.headers["location"]), (path, answer.text)
+    for call, field in [(lambda: service.add_watch(database_url, "coal\x00"), "query"), (lambda: service.add_feed(database_url, "https://x.example/rss", "\x00"), "title"),
+                        (lambda: service.add_subscription(database_url, "slack://T0/B0/C0\x00", ["dprk-sanctions"], [], 0.0, ChannelRules.of(["slack"])), "channel")]:
+        with pytest.raises(service.ConfigError, match=f"^{field}: text must not contain a NUL"):
+            call()
+    with pytest.raises(auth.AuthError, match="^name: text must not contain a NUL"):
+        auth.create_token(database_url, "ops", "laptop\x00")
+    assert service.list_watches(database_url) == [] and service.list_subscriptions(database_url) == [] and service.list_feeds(database_url) == []
 
 
 def test_web_pages_and_sign_in_are_rate_limited_like_the_api(sqlite_url: str) -> None:

@@ -1,7 +1,7 @@
 """The control plane's service layer: the one implementation of configuration rules, for the CLI, the REST API
 and the web page alike. One module per aggregate (feeds, watches, subscriptions and their channels, deliveries,
 watchlists, and `monitoring`: the status of services and feeds); the isolation rules (who may see and change what) are in `ownership`, the errors in
-`errors`. The pipeline services are reached only through their faces (decision 014).
+`errors`, what text a store can hold in `text`. The pipeline services are reached only through their faces (decision 014).
 
 Callers use `from radar_api import service` and `service.<name>`: every public name is reachable here. A name
 is imported from its module on first use (PEP 562), so a command of the CLI that lists feeds loads the feeds
@@ -23,6 +23,7 @@ _MODULES = {
         "ChannelRow", "SubscriptionRow", "add_subscription", "get_subscription", "list_channels", "list_subscriptions", "remove_subscription",
         "send_test_alert", "set_subscription_enabled", "topic_names", "update_subscription",
     ),
+    "text": ("check_text", "text_refusal"),
     "watches": ("add_watch", "check_query", "list_watches", "remove_watch"),
     "watchlists": ("SAMPLE_WATCHLIST", "ClearRow", "clear_entry", "import_watchlist", "list_clears", "list_watchlists", "remove_clear"),
 }
@@ -52,5 +53,6 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
         ChannelRow, SubscriptionRow, add_subscription, get_subscription, list_channels, list_subscriptions, remove_subscription, send_test_alert,
         set_subscription_enabled, topic_names, update_subscription,
     )
+    from radar_api.service.text import check_text, text_refusal
     from radar_api.service.watches import add_watch, check_query, list_watches, remove_watch
     from radar_api.service.watchlists import SAMPLE_WATCHLIST, ClearRow, clear_entry, import_watchlist, list_clears, list_watchlists, remove_clear

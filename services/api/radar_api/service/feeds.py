@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from radar_api.service.errors import ConfigError
 from radar_api.service.ownership import owned
+from radar_api.service.text import check_text
 from radar_shared.db import session_scope
 from radar_shared.models import Feed, FeedState
 from radar_shared.netpolicy import URLRefusedError, check_url_syntax, host_refusal, parse_networks
@@ -31,6 +32,7 @@ def add_feed(
     db: str, url: str, title: str = "", interval: int | None = None, allowed_networks: list[str] | None = None, full_text_below: int | None = None
 ) -> Feed:
     """Add (or re-enable) a feed. `full_text_below`: fetch the article page of entries with less text than this."""
+    check_text(url=url, title=title)
     validate_feed_url(url, allowed_networks or [])
     if interval is not None and interval < 30:
         raise ConfigError("interval: at least 30 seconds")

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from radar_api.auth import Actor
 from radar_api.service.errors import ConfigError, NotFoundError
 from radar_api.service.ownership import check_quota, check_watches, owned, visible
+from radar_api.service.text import check_text
 from radar_api.service.watchlists import LIST_NAME
 from radar_classifier.operator import topic_names
 from radar_notifier import operator as notifier
@@ -58,6 +59,7 @@ def add_subscription(
     actor: Actor | None = None, quota: int | None = None,
 ) -> Subscription:
     """Subscribe a channel (refused unless `rules` allow its URL for this actor; the CLI acts as an admin)."""
+    check_text(channel=channel_url)
     try:
         kind = validate_channel_url(channel_url, rules, admin=actor is None or actor.admin)
     except ChannelURLError as error:

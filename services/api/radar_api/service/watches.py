@@ -6,6 +6,7 @@ from sqlmodel import col, select
 from radar_api.auth import Actor
 from radar_api.service.errors import ConfigError
 from radar_api.service.ownership import check_quota, owned, visible
+from radar_api.service.text import check_text
 from radar_classifier.operator import parse_query
 from radar_shared.db import session_scope
 from radar_shared.models import Watch
@@ -20,6 +21,7 @@ def check_query(query: str) -> None:
 
 
 def add_watch(db: str, query: str, name: str = "", actor: Actor | None = None, quota: int | None = None) -> Watch:
+    check_text(query=query, name=name)
     check_query(query)
     if len(name) > 200:
         raise ConfigError("name: at most 200 characters")

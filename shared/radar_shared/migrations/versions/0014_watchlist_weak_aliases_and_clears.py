@@ -1,7 +1,7 @@
 """watchlists: weak aliases, MMSI, vessel type and an entry fingerprint; analysts' clears of entries and aliases
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 06:30:00
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlmodel
 
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
