@@ -44,6 +44,9 @@ test: setup kafka-jars
 	deploy/helm.sh ensure >/dev/null
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
+lint: setup
+	.venv/bin/ruff check .
+
 test-fast: setup
 	deploy/helm.sh ensure >/dev/null
 	.venv/bin/python -m pytest tests/unit tests/contract -q -k "not postgresql" -m "not kafka and not e2e" $(PYTEST_ARGS)

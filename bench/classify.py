@@ -98,7 +98,8 @@ def naive_matcher(queries: list[str]):  # type: ignore[no-untyped-def]
             return (lambda title, text, site: bool(pattern.search(title))) if node.field == "title" else (lambda title, text, site: bool(pattern.search(title) or pattern.search(text)))
         if isinstance(node, Near):
             a, b, d = rx(node.left.term), rx(node.right.term), node.distance
-            pattern = re.compile(a.pattern + r"(?:\W+\w+){0,%d}?\W+" % max(d - 1, 0) + b.pattern + "|" + b.pattern + r"(?:\W+\w+){0,%d}?\W+" % max(d - 1, 0) + a.pattern, re.I)
+            gap = rf"(?:\W+\w+){{0,{max(d - 1, 0)}}}?\W+"
+            pattern = re.compile(a.pattern + gap + b.pattern + "|" + b.pattern + gap + a.pattern, re.I)
             return lambda title, text, site: bool(pattern.search(text) or pattern.search(title))
         if isinstance(node, Not):
             inner = build(node.node)
@@ -138,16 +139,18 @@ def rate(fn, items: list[tuple[str, str]], min_seconds: float = 1.0, samples: in
 def main() -> None:
     rng = random.Random(42)
     items = articles()
-    print(f"{len(items)} articles of ~{sum(len(t) for _, t, _ in items) // len(items)} characters ({'dev corpus' if CORPUS.exists() else 'generated'}), one core, Python {sys.version.split()[0]}; best of several CPU-time samples")
+    source = "dev corpus" if CORPUS.exists() else "generated"
+    print(f"{len(items)} articles of ~{sum(len(t) for _, t, _ in items) // len(items)} characters ({source}), one core, "
+          f"Python {sys.version.split()[0]}; best of several CPU-time samples")
     print(f"{'watches':>8} {'articles/s':>11} {'naive regex /s':>15} {'speed-up':>9}")
     results = {}
     for n in (0, 1_000, 10_000):
         queries = make_watches(n, rng)
         classifier = Classifier.default(compile_watches(list(enumerate(queries)))[0])
-        ours = rate(lambda title, text, lang: classifier.classify(title, text, "https://nknews.org/x", lang), items)
+        ours = rate(lambda title, text, lang, c=classifier: c.classify(title, text, "https://nknews.org/x", lang), items)
         if n:
             naive = naive_matcher(queries)
-            baseline = rate(lambda title, text, lang: (classifier.topics, naive(title, text, lang)), items, 1.0 if n <= 1000 else 3.0, 3)
+            baseline = rate(lambda title, text, lang, c=classifier, match=naive: (c.topics, match(title, text, lang)), items, 1.0 if n <= 1000 else 3.0, 3)
             print(f"{n:>8} {ours:>11.0f} {baseline:>15.1f} {ours / baseline:>8.0f}×")
         else:
             print(f"{n:>8} {ours:>11.0f} {'-':>15} {'-':>9}")

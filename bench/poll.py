@@ -93,8 +93,8 @@ async def watcher_cycle(db: str, bootstrap: str, args: argparse.Namespace) -> di
 
     from radar_feed_watcher.config import FeedWatcherSettings
     from radar_feed_watcher.fetcher import make_client
-    from radar_feed_watcher.parser_pool import ParserPool
     from radar_feed_watcher.metrics import FeedMetrics
+    from radar_feed_watcher.parser_pool import ParserPool
     from radar_feed_watcher.poller import Poller
     from radar_shared.broker import make_broker
     from radar_shared.topics import ARTICLES_DISCOVERED
@@ -122,9 +122,10 @@ async def watcher_cycle(db: str, bootstrap: str, args: argparse.Namespace) -> di
         await poller.tick()
         elapsed = time.perf_counter() - started
         # Parse throughput on its own: only the changed feeds are due, each with one new entry again.
+        from sqlalchemy import update
+
         from radar_shared.db import get_engine
         from radar_shared.models import FeedState
-        from sqlalchemy import update
 
         async with httpx.AsyncClient() as c:
             await c.get(f"{args.url}/next-cycle")
@@ -199,7 +200,8 @@ def main() -> None:
         subprocess.run([str(ROOT / "deploy" / "kafka.sh"), "stop", str(kafka_port)], env=kafka_env, check=False)
 
     rate, bare_rate = args.feeds / cycle["seconds"], args.feeds / bare
-    print(f"feeds: {args.feeds} ({args.feeds - args.changed - args.errors} answer 304, {args.changed} changed Guardian-sized ({len(body) // 1024} KB), {args.errors} errors); concurrency {args.concurrency}")
+    print(f"feeds: {args.feeds} ({args.feeds - args.changed - args.errors} answer 304, {args.changed} changed Guardian-sized "
+          f"({len(body) // 1024} KB), {args.errors} errors); concurrency {args.concurrency}")
     print(f"poll results: {cycle['results']}; articles published to Kafka: {cycle['published']}")
     print(f"full cycle:        {cycle['seconds']:.1f} s   ({rate:.0f} feeds/s)          target ≤ 60 s")
     print(f"bare GET loop:     {bare:.1f} s   ({bare_rate:.0f} feeds/s; best of {bare_before:.1f} s before and {bare_after:.1f} s after)")

@@ -4,8 +4,8 @@
 
 Generates an OpenSanctions targets.simple.csv of `rows` rows (default 100,000: persons, companies and vessels with
 aliases in several scripts and IMO/MMSI identifiers), and reads it with the importer's reader (`read_list`), then
-the real OFAC SDN.CSV from ../shared when it is there; then stores the generated list in SQLite. Time is an untraced reading; peak memory the Python heap's in a second, traced reading (tracemalloc) and the
-process's maximum RSS.
+the real OFAC SDN.CSV from ../shared when it is there; then stores the generated list in SQLite. Time is an untraced reading; peak memory the Python heap's in a second,
+traced reading (tracemalloc) and the process's maximum RSS.
 """
 
 import csv

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import create_engine, text
 
 from radar_shared.db import get_engine, upgrade

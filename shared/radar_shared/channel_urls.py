@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-
 from radar_shared.netpolicy import Network, host_refusal, parse_networks
 from radar_shared.settings import ChannelSettings
 

@@ -25,7 +25,7 @@ def message_schemas() -> dict[str, dict[str, Any]]:
     return {model.__name__: model.model_json_schema(mode="serialization") for model in EVENTS}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _asyncapi_json(service: str) -> str:
     return json.dumps(_build_asyncapi(service))
 

@@ -20,7 +20,7 @@ from aiokafka.errors import MessageSizeTooLargeError
 from sqlalchemy import delete, update
 from sqlmodel import SQLModel, col, select
 
-from radar_shared.db import as_utc, session_scope
+from radar_shared.db import session_scope
 
 # Errors after which publishing the same bytes again can never succeed.
 PERMANENT_PUBLISH_ERRORS: tuple[type[BaseException], ...] = (MessageSizeTooLargeError,)

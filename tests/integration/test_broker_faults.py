@@ -20,7 +20,7 @@ from sqlmodel import col, select
 
 from radar_api import service
 from radar_shared.db import session_scope
-from radar_shared.models import AlertOutbox, FeedState
+from radar_shared.models import AlertOutbox
 from radar_shared.topics import ALERTS_DELIVERED
 from tests.support.events import produce_classified, read_events
 from tests.support.feeds import rss
@@ -158,9 +158,9 @@ def test_a_sigkilled_feed_watcher_leaves_no_parser_process_behind(kafka, sqlite_
             feeds.feeds["/feed.xml"] = rss([{"title": f"Story {run} {n}", "text": "t", "link": f"https://news.example/{run}/{n}"} for n in range(3)])
             watcher = ServiceProcess("feed-watcher", env, tmp_path / f"feed-watcher-{run}.log").start()
             procs.append(watcher)
-            wait_for(lambda: len(descendants(watcher.proc.pid)) >= 3, 60, "the parser pool: resource tracker, forkserver and a worker")
+            wait_for(lambda w=watcher: len(descendants(w.proc.pid)) >= 3, 60, "the parser pool: resource tracker, forkserver and a worker")
             children = descendants(watcher.proc.pid)
             watcher.stop(signal.SIGKILL)
-            wait_for(lambda: not alive(children), 15, "the parser processes to die with the feed-watcher")
+            wait_for(lambda gone=children: not alive(gone), 15, "the parser processes to die with the feed-watcher")
             left |= children
         assert not alive(left)

@@ -54,9 +54,10 @@ async def read_all(bootstrap: str) -> list[ArticleDiscovered]:
 def wait_published(db: str, total: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        from sqlmodel import func, select
+
         from radar_shared.db import session_scope
         from radar_shared.models import SeenEntry
-        from sqlmodel import func, select
 
         with session_scope(db) as s:
             seen = s.exec(select(func.count()).select_from(SeenEntry)).one()

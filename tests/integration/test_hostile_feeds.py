@@ -142,9 +142,9 @@ async def test_oversized_entries_are_capped_and_published_and_an_unpublishable_o
 
 
 async def test_nul_bytes_and_control_characters_are_stripped_before_postgresql(postgresql_url: str, server: FeedServer) -> None:
-    body = ('<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire\x00</title>'
-            '<item><title>Sanctions\x00 on\x01 North Korea\x1f</title><link>https://nul.example/1</link>'
-            '<description>Ships\x00 seen\x08 off Nampo.\x7f</description></item></channel></rss>').encode()
+    body = (b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire\x00</title>'
+            b'<item><title>Sanctions\x00 on\x01 North Korea\x1f</title><link>https://nul.example/1</link>'
+            b'<description>Ships\x00 seen\x08 off Nampo.\x7f</description></item></channel></rss>')
     server.feeds["/nul.xml"] = body
     add_feed(postgresql_url, server.url("/nul.xml"))
     published = await poll_once(postgresql_url)

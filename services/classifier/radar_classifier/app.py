@@ -15,16 +15,22 @@ dead-lettered with the reason, and its batch-mates are published once and commit
 import asyncio
 import logging
 
+from faststream.kafka import KafkaMessage
 from prometheus_client import CollectorRegistry, Counter
 
 from radar_classifier.classify import Classifier, apply_watches, classify_event
 from radar_classifier.config import SERVICE, ClassifierSettings
 from radar_classifier.store import load_watches, load_watchlists
 from radar_classifier.workers import ClassifierPool, Result, result_of
-from faststream.kafka import KafkaMessage
-
 from radar_shared.broker import (
-    UnpublishableError, batch_consumer_options, batch_decoder, dead_letter_alone, kafka_security, make_broker, publish_refusal, record_with_key,
+    UnpublishableError,
+    batch_consumer_options,
+    batch_decoder,
+    dead_letter_alone,
+    kafka_security,
+    make_broker,
+    publish_refusal,
+    record_with_key,
     refused_for_good,
 )
 from radar_shared.heartbeat import ServiceRuntime

@@ -4,15 +4,15 @@ turns an ArticleDiscovered into the ArticleClassified to publish (or nothing), a
 import logging
 from urllib.parse import urlsplit
 
-from radar_classifier.query import Article as QueryArticle
-from radar_classifier.matcher import IndexedWatch, WatchMatcher
-from radar_classifier.termindex import TermIndex
-from radar_classifier.watchlist import Entity, WatchlistMatcher
-from radar_classifier.query import parse_query
 from radar_classifier.language import identify_language
 from radar_classifier.lexicon import load_lexicon
+from radar_classifier.matcher import IndexedWatch, WatchMatcher
+from radar_classifier.query import Article as QueryArticle
+from radar_classifier.query import parse_query
 from radar_classifier.rules import MAX_SNIPPETS, TopicRules, classifier_version, load_topics, score_topic
+from radar_classifier.termindex import TermIndex
 from radar_classifier.text import Document
+from radar_classifier.watchlist import Entity, WatchlistMatcher
 from radar_shared.messages import ArticleClassified, ArticleDiscovered, Match, Snippet, Span, Tag
 
 log = logging.getLogger("radar.classifier")

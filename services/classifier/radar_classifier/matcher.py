@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from radar_classifier.query import And, Article, Lang, Near, Node, Not, Or, Site, TermNode, evaluate
+from radar_classifier.query import And, Article, Near, Node, Not, Or, TermNode, evaluate
 from radar_classifier.termindex import TermIndex
 from radar_classifier.text import Document, Term
 

@@ -175,7 +175,7 @@ class _Parser:
             self.nested(pos)
             node = self.or_expr()
             if not (t := self.peek()) or t[0] != "rp":
-                raise self.error("missing ')' for the '(' at position %d" % pos)
+                raise self.error(f"missing ')' for the '(' at position {pos}")
             self.i += 1
             self.depth -= 1
             return node

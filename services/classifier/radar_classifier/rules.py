@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from radar_classifier.lexicon import Lexicon, SAFE_LOADER, load_lexicon
+from radar_classifier.lexicon import SAFE_LOADER, Lexicon, load_lexicon
 from radar_classifier.termindex import TermIndex
 from radar_classifier.text import WORD_REACH, Document, Term, compile_term
 from radar_shared.messages import Match, Snippet, Span, Tag

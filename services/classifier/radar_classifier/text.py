@@ -23,10 +23,10 @@ import bisect
 import itertools
 import operator
 import re
-from collections.abc import Sequence
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple, overload
 
 import Stemmer
@@ -106,7 +106,7 @@ STEMMERS: dict[str, str] = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def stems_for(lang: str | None) -> Stems | None:
     """The keys of a language's words, for a two- or three-letter language code."""
     return Stems(lang, STEMMERS.get(lang)) if lang and 2 <= len(lang) <= 3 else None
@@ -135,7 +135,7 @@ class _Words(dict[str, tuple[str, str | None, int]]):
         return entry
 
 
-@lru_cache(maxsize=None)
+@cache
 def _words_for(lang: str | None) -> _Words:
     return _Words(stems_for(lang))
 

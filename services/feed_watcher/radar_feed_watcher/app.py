@@ -5,8 +5,8 @@ from prometheus_client import CollectorRegistry
 
 from radar_feed_watcher.config import SERVICE, FeedWatcherSettings
 from radar_feed_watcher.fetcher import make_client
-from radar_feed_watcher.parser_pool import ParserPool
 from radar_feed_watcher.metrics import FeedMetrics
+from radar_feed_watcher.parser_pool import ParserPool
 from radar_feed_watcher.poller import Poller
 from radar_shared.broker import kafka_security, make_broker
 from radar_shared.heartbeat import ServiceRuntime

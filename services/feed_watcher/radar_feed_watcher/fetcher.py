@@ -2,15 +2,14 @@
 
 import asyncio
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 import httpx
 
-from radar_shared.retry_after import parse_retry_after
 from radar_shared.netpolicy import URLRefusedError, check_url, pinned_request
-
+from radar_shared.retry_after import parse_retry_after
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)  # not httpx's is_redirect, which includes 304
 

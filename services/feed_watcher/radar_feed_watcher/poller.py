@@ -32,15 +32,15 @@ from radar_feed_watcher import store
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed, fetch_page
 from radar_feed_watcher.metrics import FeedMetrics
-from radar_shared.netpolicy import parse_networks
 from radar_feed_watcher.pages import PageExtractError, extract_main_text
 from radar_feed_watcher.parser import EntryLimits, FeedParseError, ParsedEntry, ParsedFeed, parse_feed
 from radar_feed_watcher.robots import RobotsCache
 from radar_feed_watcher.scheduler import next_poll_at, plan_interval, publish_gap
 from radar_shared import outbox
+from radar_shared.loops import repeat
 from radar_shared.messages import Article, ArticleDiscovered
 from radar_shared.models import SeenEntry
-from radar_shared.loops import repeat
+from radar_shared.netpolicy import parse_networks
 
 log = logging.getLogger("radar.feed_watcher")
 

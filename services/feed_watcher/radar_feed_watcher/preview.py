@@ -11,8 +11,8 @@ from typing import Any
 
 from radar_feed_watcher.config import FeedWatcherSettings
 from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed, make_client
-from radar_feed_watcher.parser_pool import ParserPool
 from radar_feed_watcher.parser import FeedParseError, ParsedFeed
+from radar_feed_watcher.parser_pool import ParserPool
 from radar_feed_watcher.scheduler import is_stale
 from radar_shared.netpolicy import parse_networks
 

@@ -22,7 +22,6 @@ from radar_shared.db import as_utc, session_scope
 from radar_shared.models import Feed, FeedState, SeenEntry, StoryFingerprint
 
 
-
 @dataclass(frozen=True)
 class DueFeed:
     id: int

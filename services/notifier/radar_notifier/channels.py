@@ -30,8 +30,8 @@ from radar_notifier import resolver
 from radar_notifier.render import RenderedAlert
 from radar_notifier.webhook_http import WebhookClient, WebhookHTTPError
 from radar_shared.channel_urls import ChannelRules, ChannelURLError, mask, scheme, validate_channel_url
-from radar_shared.retry_after import parse_retry_after
 from radar_shared.netpolicy import Network, URLRefusedError, check_url, pinned_request
+from radar_shared.retry_after import parse_retry_after
 
 log = logging.getLogger("radar.notifier")
 EMAIL_SCHEMES = ("mailto", "mailtos")

@@ -45,9 +45,9 @@ from radar_notifier.routing import SubscriptionView
 from radar_shared import outbox
 from radar_shared.channel_urls import ChannelRules, mask, scheme
 from radar_shared.logging import PeriodicSummary
+from radar_shared.loops import repeat
 from radar_shared.messages import AlertDelivered, AlertFailed, AlertRecord, ArticleClassified, utcnow
 from radar_shared.models import AlertOutbox
-from radar_shared.loops import repeat
 from radar_shared.topics import ALERTS_DELIVERED, ALERTS_FAILED
 
 __all__ = ["DeliveryMetrics", "FeedbackSigner", "Notifier"]

@@ -2,7 +2,6 @@
 
 import base64
 from datetime import UTC, datetime
-
 from xml.etree import ElementTree
 
 import feedparser

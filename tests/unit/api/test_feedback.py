@@ -21,8 +21,8 @@ from radar_shared.db import session_scope
 from radar_shared.feedback import FeedbackTokenError, sign_vote, verify_vote
 from radar_shared.messages import AlertRecord, Article, Snippet, Span, Tag
 from radar_shared.models import Delivery, FeedbackVote
-from tests.support.owners import two_owners
 from radar_shared.settings import DEVELOPMENT_FEEDBACK_SECRET, FeedbackSettings
+from tests.support.owners import two_owners
 from tests.support.sinks import free_port
 
 SECRET = "test-feedback-secret"

@@ -7,8 +7,8 @@ from radar_api import auth
 from radar_api.app import create_app
 from radar_api.config import ApiSettings
 from radar_shared.db import session_scope
-from tests.support.sinks import free_port
 from radar_shared.models import ApiToken
+from tests.support.sinks import free_port
 
 SLACK_A = "slack://T00000000/B00000000/alicesecretwebhooktoken"
 SLACK_B = "slack://T11111111/B11111111/bobsecretwebhooktoken00"

@@ -5,8 +5,7 @@ import json
 from click.testing import CliRunner
 
 from radar_api.cli import main
-from radar_classifier.classify import Classifier
-from radar_classifier.classify import classify_event
+from radar_classifier.classify import Classifier, classify_event
 from radar_shared.messages import Article, ArticleDiscovered
 
 ITEMS = [

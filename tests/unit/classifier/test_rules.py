@@ -1,19 +1,18 @@
 from pathlib import Path
 
 import pytest
-
-from radar_classifier.classify import Classifier, compile_watches
 import yaml
 
+from radar_classifier.classify import Classifier, compile_watches
 from radar_classifier.lexicon import LEXICON_DIR, LexiconError, load_lexicon
 from radar_classifier.rules import TopicRulesError, _firings, _Hits, load_topics, score_topic
 from radar_classifier.text import Document
+from tests.support.corpus import corpus, needs_shared
 
 CONCEPTS = {
     "dprk", "russia", "sanctions", "sanction_bodies", "evasion", "fuel", "coal", "goods", "arms", "workers", "finance", "ships", "sts",
     "ports", "rail", "front", "movement", "arms_use", "diplomacy", "tourism", "troops",
 }
-from tests.support.corpus import corpus, needs_shared
 
 
 def test_builtin_topics_load_from_data_files() -> None:

@@ -7,13 +7,13 @@ import pytest
 from click.testing import CliRunner
 
 from radar_api.cli import main
-from tests.support.corpus import CORPUS, CORPUS2, SHARED, needs_shared
 from radar_classifier.classify import Classifier
 from radar_classifier.entities import Entity
 from radar_classifier.evaluate import is_entity_holdout
 from radar_classifier.text import Document
 from radar_classifier.translit import latin_key
 from radar_classifier.watchlist import WatchlistError, WatchlistMatcher, parse_ofac_sdn, parse_opensanctions, valid_imo
+from tests.support.corpus import CORPUS, CORPUS2, SHARED, needs_shared
 
 # Written for these tests: fictional entities in OFAC's SDN.CSV / ALT.CSV layout. 9074729 has a valid IMO check digit.
 SDN = '''36001,"OCEAN TESTWIND","vessel","DPRK3","-0-","-0-","Crude Oil Tanker",-0-,-0-,"Korea, North",-0-,"Vessel Registration Identification IMO 9074729; a.k.a. 'TESTWIND OCEAN'."

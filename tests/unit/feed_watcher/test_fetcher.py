@@ -9,8 +9,8 @@ import httpx
 import pytest
 
 from radar_feed_watcher.fetcher import FeedFetchError, conditional_headers, fetch_feed, make_client
-from radar_shared.retry_after import parse_retry_after
 from radar_shared.netpolicy import parse_networks
+from radar_shared.retry_after import parse_retry_after
 from tests.support.sinks import free_port, serve
 
 LOCAL = parse_networks(["127.0.0.1/32"])

@@ -39,7 +39,8 @@ def page(name: str) -> bytes:
             [
                 "Coast guard boards tanker suspected of fuel transfers to North Korea",
                 "The coast guard boarded a tanker in international waters on Tuesday after satellite images showed it alongside a North Korean vessel for eleven hours, officials said.",
-                "The tanker, which sails under a flag of convenience, is suspected of transferring refined petroleum products at sea in violation of United Nations sanctions that cap North Korea's annual imports.",
+                "The tanker, which sails under a flag of convenience, is suspected of transferring refined petroleum products at sea "
+                "in violation of United Nations sanctions that cap North Korea's annual imports.",
                 "Inspectors found that the ship's transponder had been switched off for most of the past month, and that its logbook listed a port call in Vladivostok that port records do not show.",
                 "A spokesman for the foreign ministry said the case would be reported to the Security Council's sanctions committee, and that the crew of twenty-two was cooperating with the inquiry.",
             ],

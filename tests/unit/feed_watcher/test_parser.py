@@ -176,8 +176,8 @@ def test_the_feeds_language_chooses_the_legacy_encoding_of_its_script(language: 
 
 
 def test_control_characters_and_nul_are_removed() -> None:
-    body = ('<rss version="2.0"><channel><title>t\x00</title><item><title>North\x00 Korea\x07 sanctions\x1b</title><link>https://x.example/1</link>'
-            '<description>Text\x00 with\x0b controls\x7f and a tab\there.</description></item></channel></rss>').encode()
+    body = (b'<rss version="2.0"><channel><title>t\x00</title><item><title>North\x00 Korea\x07 sanctions\x1b</title><link>https://x.example/1</link>'
+            b'<description>Text\x00 with\x0b controls\x7f and a tab\there.</description></item></channel></rss>')
     entry = parse_feed(body, "https://x.example/feed").entries[0]
     assert entry.title == "North Korea sanctions"
     assert entry.text == "Text with controls and a tab here."  # whitespace is folded, as always
@@ -254,7 +254,7 @@ def test_an_out_of_range_date_loses_its_entry_the_date_not_the_feed(kind: str, d
 
 
 def test_an_unusable_published_date_falls_back_to_the_updated_one() -> None:
-    body = ('<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>a</title><id>1</id><link href="https://x.example/1"/>'
-            '<published>9999-12-31T23:59:59-12:00</published><updated>2026-11-30T08:00:00Z</updated></entry></feed>').encode()
+    body = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>a</title><id>1</id><link href="https://x.example/1"/>'
+            b'<published>9999-12-31T23:59:59-12:00</published><updated>2026-11-30T08:00:00Z</updated></entry></feed>')
     [entry] = parse_feed(body, "https://x.example/feed").entries
     assert entry.published_at == datetime(2026, 11, 30, 8, 0, tzinfo=UTC)

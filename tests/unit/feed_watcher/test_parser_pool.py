@@ -3,8 +3,8 @@
 import asyncio
 import time
 
-from radar_feed_watcher.parser_pool import ParserPool
 from radar_feed_watcher.parser import FeedParseError
+from radar_feed_watcher.parser_pool import ParserPool
 from tests.support.feeds import rss
 
 HOSTILE = rss([{"title": "x", "text": "y", "link": "https://a.example/1"}]).replace(b"<item>", b"<item><author>" + b"a" * 65536 + b"</author>")

@@ -8,7 +8,6 @@ from tests.support.notifier import SLACK, local_rules
 from tests.support.sinks import HTTPSink, SMTPSink, free_port
 from tests.unit.notifier.test_render import INJECTIONS, article, tag
 
-
 SINKS = local_rules("mailto", "slack", "https")
 
 

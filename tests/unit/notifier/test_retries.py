@@ -16,6 +16,7 @@ from radar_shared.models import Delivery
 from tests.support.notifier import SLACK, FakeSender, failure, notifier_for, subscribe
 from tests.support.sinks import HTTPSink, SMTPSink, free_port
 
+
 def event(n: int = 1) -> ArticleClassified:
     article = Article(article_id=f"a{n}", story_id=f"s{n}", feed_id=1, feed_url="https://f.example/rss", entry_key="k", url=f"https://news.example/{n}",
                       title=f"Tanker {n} seized", text="", source="news.example")

@@ -1,6 +1,6 @@
 import random
 
-from radar_notifier.routing import SubscriptionIndex, SubscriptionView, matching_tags, match_subscriptions
+from radar_notifier.routing import SubscriptionIndex, SubscriptionView, match_subscriptions, matching_tags
 from radar_shared.messages import Tag
 
 TAGS = [Tag(tag="dprk-sanctions", score=0.9), Tag(tag="russia-dprk-smuggling", score=0.55), Tag(tag="watch:3", kind="watch", score=1.0)]

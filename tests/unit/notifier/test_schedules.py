@@ -197,7 +197,7 @@ async def test_slack_is_paced_per_webhook_and_channels_are_independent(database_
             await asyncio.sleep(0.05)
         one, two = (sorted(v) for v in arrivals.values())
         assert len(one) == 3 and len(two) == 3
-        assert all(b - a >= 0.95 for a, b in zip(one, one[1:])), f"one Slack webhook got more than one message a second: {one}"
+        assert all(b - a >= 0.95 for a, b in zip(one, one[1:], strict=False)), f"one Slack webhook got more than one message a second: {one}"
         # paced together, the second webhook's first message would come at least a second after the first's; the start
         # itself may lag on a loaded machine, so the two webhooks are compared with each other, not with it
         assert abs(one[0] - two[0]) < 0.9, f"the webhooks waited for each other: {one[0] - two[0]:.2f} s apart"

@@ -8,7 +8,6 @@ from radar_shared.messages import AlertRecord, Article, Snippet, Span, Tag
 from radar_shared.models import Channel, Delivery, Subscription
 
 
-
 def alert(article_id: str = "a1", source: str = "a.example", title: str = "T") -> AlertRecord:
     article = Article(article_id=article_id, story_id="s", feed_id=1, feed_url="https://a.example/rss", entry_key=article_id,
                       url=f"https://{source}/{article_id}", title=title, source=source)
@@ -134,7 +133,7 @@ def test_replicas_racing_for_slots_take_no_more_than_the_limit(postgresql_url: s
     rows = claimed_rows(postgresql_url, sub, 24, "race")
     now = datetime.now(UTC)
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        taken = [r for r, held in zip(rows, pool.map(lambda d: store.take_rate_slot(postgresql_url, sub, d, 3, now), rows)) if held == []]
+        taken = [r for r, held in zip(rows, pool.map(lambda d: store.take_rate_slot(postgresql_url, sub, d, 3, now), rows), strict=False) if held == []]
     assert len(taken) == 3, taken
     assert store.rate_slots_since(postgresql_url, sub, now - timedelta(hours=1)) == 3
 

@@ -8,7 +8,6 @@ from radar_notifier.deliver import DELIVERY_LOG_THREADS
 from radar_shared.db import POSTGRESQL_POOL_SIZE, get_engine, session_scope
 
 
-
 def test_concurrent_writers_reuse_pooled_connections(postgresql_url: str) -> None:
     """Eight threads writing at once, three times over: after the first round no thread opens a connection.
     With SQLAlchemy's default pool (5) the sixth to eighth were closed on return and opened again each round."""
@@ -19,7 +18,7 @@ def test_concurrent_writers_reuse_pooled_connections(postgresql_url: str) -> Non
     for _round in range(3):
         barrier = threading.Barrier(DELIVERY_LOG_THREADS)
 
-        def write() -> None:
+        def write(barrier: threading.Barrier = barrier) -> None:
             with session_scope(postgresql_url) as session:
                 barrier.wait(timeout=30)  # all eight hold a connection at the same time
                 session.execute(text("SELECT 1"))

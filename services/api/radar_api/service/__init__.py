@@ -12,8 +12,6 @@ module alone, not the faces of the classifier and the notifier that subscription
 import importlib
 from typing import TYPE_CHECKING, Any
 
-
-
 _MODULES = {
     "deliveries": ("MAX_LISTED", "alert_record", "alerts_per_day", "list_deliveries", "resend"),
     "errors": ("ConfigError", "NotFoundError", "QuotaError"),
@@ -50,8 +48,17 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from radar_api.service.feeds import DEFAULT_FEEDS, ImportReport, add_feed, export_feeds, import_feeds, list_feeds, remove_feed, seed_feeds, validate_feed_url
     from radar_api.service.monitoring import SERVICES, FeedStatus, ServiceStatus, Status, status
     from radar_api.service.subscriptions import (
-        ChannelRow, SubscriptionRow, add_subscription, get_subscription, list_channels, list_subscriptions, remove_subscription, send_test_alert,
-        set_subscription_enabled, topic_names, update_subscription,
+        ChannelRow,
+        SubscriptionRow,
+        add_subscription,
+        get_subscription,
+        list_channels,
+        list_subscriptions,
+        remove_subscription,
+        send_test_alert,
+        set_subscription_enabled,
+        topic_names,
+        update_subscription,
     )
     from radar_api.service.text import check_text, text_refusal
     from radar_api.service.watches import add_watch, check_query, list_watches, remove_watch

@@ -4,10 +4,8 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-27 14:53:28.608273
 """
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-
+from alembic import op
 
 revision = '0005'
 down_revision = '0004'

@@ -4,10 +4,9 @@ Revision ID: 0011
 Revises: 0010
 Create Date: 2026-12-01 22:55:00
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0011'
 down_revision = '0010'

@@ -4,10 +4,9 @@ Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-07 07:40:00
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0012'
 down_revision = '0011'

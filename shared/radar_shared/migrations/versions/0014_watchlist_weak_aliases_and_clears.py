@@ -4,10 +4,9 @@ Revision ID: 0014
 Revises: 0012
 Create Date: 2026-12-07 06:30:00
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-
+from alembic import op
 
 revision = '0014'
 down_revision = '0012'
