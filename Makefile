@@ -15,6 +15,7 @@ help:
 	@echo "make run    - Kafka, database, all services, with the default feeds and topics (Ctrl-C stops all)"
 	@echo "make demo   - the same with no internet: local demo feeds, a local mail server and Slack, a demo user"
 	@echo "make test   - the whole suite, on a throwaway Kafka on free ports"
+	@echo "make lint  - ruff (faults, import order) and mypy (types) over the code; CI runs it before the tests"
 	@echo "make test-fast - unit and contract tests on SQLite: no broker, no PostgreSQL, no browser (the inner loop)"
 	@echo "make setup  - virtualenv and locked dependencies only"
 
@@ -46,6 +47,7 @@ test: setup kafka-jars
 
 lint: setup
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 
 test-fast: setup
 	deploy/helm.sh ensure >/dev/null

@@ -319,7 +319,7 @@ class PatientKafkaBroker(KafkaBroker):
 
     def used_topics(self) -> set[str]:
         topics = {str(getattr(t, "name", t)) for sub in self.subscribers for t in getattr(sub, "topics", ())}
-        return topics | {p.topic for p in self.publishers if getattr(p, "topic", None)}
+        return topics | {str(getattr(p, "topic", "")) for p in self.publishers if getattr(p, "topic", None)}
 
     async def missing_topics(self) -> set[str]:
         """Topics this broker uses that Kafka does not have yet; raises KafkaError while Kafka does not answer."""

@@ -1,5 +1,6 @@
 """JSON logging with one fixed vocabulary of keys (`feed_id`, `article_id`, `story_id`, `subscription_id`, `channel`, `topic`)."""
 
+import collections
 import logging
 import sys
 import threading
@@ -102,7 +103,7 @@ class BrokerLinks(logging.Filter):
         self.log = log or logging.getLogger("radar.kafka")
         self.down_since: dict[str, float] = {}
         self.attempted: dict[str, float] = {}  # down nodes with a connection attempt not (yet) failed
-        self.closed_seconds: Counter[str] = Counter()
+        self.closed_seconds: dict[str, float] = collections.defaultdict(float)
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -12,7 +12,7 @@ the rows after it.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +41,7 @@ def claim(db: str, table: type[SQLModel], owner: str, now: datetime, claim_secon
     waiting = t.c.published_at.is_(None) & t.c.failed_at.is_(None)
     free = t.c.claimed_until.is_(None) | (t.c.claimed_until < now)
     with session_scope(db) as s:
-        ids = s.connection().execute(select(t.c.id).where(waiting, free).order_by(t.c.id).limit(limit)).scalars().all()
+        ids: Sequence[int] = s.connection().execute(select(t.c.id).where(waiting, free).order_by(t.c.id).limit(limit)).scalars().all()
         if not ids:
             return []
         rows = s.connection().execute(update(t).where(t.c.id.in_(ids), waiting, free).values(claimed_by=owner, claimed_until=until).returning(t.c.id, t.c.payload))

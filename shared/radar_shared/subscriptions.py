@@ -40,13 +40,20 @@ OPTION_NAMES = tuple(SubscriptionOptions.model_fields)
 class HasOptions(Protocol):
     """Anything with the seven options as attributes: the base and its subclasses, the notifier's Policy."""
 
-    mode: str
-    digest_schedule: str
-    digest_time: str
-    timezone: str
-    quiet_start: str | None
-    quiet_end: str | None
-    max_per_hour: int | None
+    @property
+    def mode(self) -> str: ...
+    @property
+    def digest_schedule(self) -> str: ...
+    @property
+    def digest_time(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def quiet_start(self) -> str | None: ...
+    @property
+    def quiet_end(self) -> str | None: ...
+    @property
+    def max_per_hour(self) -> int | None: ...
 
 
 _O = TypeVar("_O", bound=HasOptions)

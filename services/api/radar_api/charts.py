@@ -6,7 +6,7 @@ presentation attributes, not inline styles, so the page's CSP (`style-src 'self'
 stripped of the characters XML 1.0 forbids.
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from markupsafe import Markup, escape
@@ -33,7 +33,7 @@ def hour_labels(now: datetime, hours: int) -> list[str]:
     return [(now - timedelta(hours=hours - 1 - i)).strftime("%m-%d %H:00") for i in range(hours)]
 
 
-def bars_svg(series: dict[str, Sequence[int]], labels: Sequence[str], title: str, width: int = 760) -> Markup:
+def bars_svg(series: Mapping[str, Sequence[int]], labels: Sequence[str], title: str, width: int = 760) -> Markup:
     """An SVG of one bar row per series over `labels` (days or hours); an empty chart says so."""
     names = list(series)
     if not names:

@@ -103,11 +103,11 @@ def precision_by_tag(db: str, windows: tuple[int, ...] = (7, 30), now: datetime 
     with session_scope(db) as s:
         sent = s.exec(select(Delivery.id, Delivery.tags, Delivery.sent_at).where(Delivery.status == "sent", col(Delivery.sent_at) >= since)).all()
         votes = s.exec(select(FeedbackVote.delivery_id, FeedbackVote.vote)).all()
-    by_delivery: dict[int, list[str]] = {}
+    by_delivery: dict[int | None, list[str]] = {}
     for delivery_id, choice in votes:
         by_delivery.setdefault(delivery_id, []).append(choice)
     out: dict[tuple[str, int], list[int]] = {}
-    for delivery_id, tags, sent_at in sent:
+    for sent_id, tags, sent_at in sent:
         age = now - as_utc(sent_at)  # type: ignore[operator]
         for days in windows:
             if age > timedelta(days=days):
@@ -115,7 +115,7 @@ def precision_by_tag(db: str, windows: tuple[int, ...] = (7, 30), now: datetime 
             for tag in tags or []:
                 counts = out.setdefault((tag, days), [0, 0, 0])
                 counts[0] += 1
-                for choice in by_delivery.get(delivery_id, []):
+                for choice in by_delivery.get(sent_id, []):
                     counts[1] += 1
                     counts[2] += choice == "relevant"
     return [Precision(tag, days, *counts) for (tag, days), counts in sorted(out.items())]

@@ -65,7 +65,7 @@ class TopicRules:
     groups: dict[str, tuple[Term, ...]]
     rules: tuple[Rule, ...]
     exclude: tuple[Term, ...] = ()
-    concepts_of: dict[Term, tuple[str, ...]] = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
+    concepts_of: dict[Term, tuple[str, ...]] = field(compare=False, repr=False, default=None)  # type: ignore[arg-type]
 
     @functools.cached_property
     def index(self) -> TermIndex:

@@ -6,6 +6,8 @@ models' (`radar_shared.models.Watch`, `WatchlistEntry`); tests/unit/classifier/t
 the models and reads them back through these.
 """
 
+from typing import Any
+
 from sqlalchemy import JSON, Boolean, Integer, String, column, select, table
 
 from radar_classifier.entities import Entity
@@ -21,14 +23,14 @@ _ENTRY = table(
 
 def load_watches(database_url: str) -> list[tuple[int, str]]:
     with get_engine(database_url).connect() as connection:
-        rows = connection.execute(select(_WATCH.c.id, _WATCH.c.query).where(_WATCH.c.enabled).order_by(_WATCH.c.id))
+        rows: Any = connection.execute(select(_WATCH.c.id, _WATCH.c.query).where(_WATCH.c.enabled).order_by(_WATCH.c.id))
         return [(watch_id, query) for watch_id, query in rows]
 
 
 def load_watchlists(database_url: str) -> list[Entity]:
     e = _ENTRY.c
     with get_engine(database_url).connect() as connection:
-        rows = connection.execute(
+        rows: Any = connection.execute(
             select(e.list_name, e.entity_id, e.name, e.kind, e.aliases, e.imo, e.program, e.weak_aliases, e.mmsi, e.vessel_type).order_by(e.id)
         )
         return [

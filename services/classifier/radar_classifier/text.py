@@ -27,7 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import NamedTuple, overload
+from typing import NamedTuple, cast, overload
 
 import Stemmer
 
@@ -266,9 +266,11 @@ class Document:
             found = findall(text, sentence.start, sentence.end)
             words += found
             sentence_of += [index] * len(found)
-        entries = list(map(table.get, words))
-        if None in entries:
-            entries = [entry if entry is not None else table.add(word) for word, entry in zip(words, entries, strict=True)]
+        found_entries = list(map(table.get, words))
+        if None in found_entries:
+            entries = [entry if entry is not None else table.add(word) for word, entry in zip(words, found_entries, strict=True)]
+        else:
+            entries = cast(list[tuple[str, str | None, int]], found_entries)
         self.norms: list[str] = list(map(_NORM, entries))
         self.stems: list[str | None] = list(map(_STEM, entries))
         self._words = words

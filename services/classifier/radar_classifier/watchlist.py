@@ -105,7 +105,8 @@ class WatchlistMatcher:
             by_list[self.entities[index].list].append((self.entities[index], score, i, j, how))
         tags = []
         for list_name, hits in sorted(by_list.items()):
-            matched, snippets = [], []
+            matched: list[Match] = []
+            snippets: list[Snippet] = []
             for entity, score, i, j, how in sorted(hits, key=lambda h: -h[1]):
                 surface = doc.surface(i, j)
                 matched.append(Match(term=surface, group=f"{entity.name} ({entity.kind or 'entity'}{', IMO ' + entity.imo if entity.imo else ''})", rule=f"watchlist:{how}:{score:.0f}"))

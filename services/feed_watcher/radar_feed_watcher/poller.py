@@ -280,9 +280,9 @@ class Poller:
             payload = to_event(feed.id, feed.configured_url, parsed.title, e, pages.get(e.entry_key)).model_dump(mode="json")
             size = len(json.dumps(payload, ensure_ascii=False).encode())
             if size > self.settings.max_event_bytes:
-                error = f"feed {feed.url}: entry {e.entry_key} ({e.url[:200]}): its event of {size} bytes exceeds FEED_WATCHER_MAX_EVENT_BYTES ({self.settings.max_event_bytes}); not published"
-                log.error("entry too large to publish", extra={"feed_id": feed.id, "article_id": e.article_id, "error": error})
-                refused.append((e.entry_key, e.article_id, error))
+                why = f"feed {feed.url}: entry {e.entry_key} ({e.url[:200]}): its event of {size} bytes exceeds FEED_WATCHER_MAX_EVENT_BYTES ({self.settings.max_event_bytes}); not published"
+                log.error("entry too large to publish", extra={"feed_id": feed.id, "article_id": e.article_id, "error": why})
+                refused.append((e.entry_key, e.article_id, why))
             else:
                 rows.append((e.entry_key, e.article_id, payload))
         new = await asyncio.to_thread(

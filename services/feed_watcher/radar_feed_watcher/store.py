@@ -9,9 +9,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Float, String, bindparam, case, func, or_, update
+from sqlalchemy import CursorResult, Float, String, Table, bindparam, case, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -85,7 +85,7 @@ def renew_leases(db: str, feed_ids: list[int], owner: str, until: datetime) -> i
     if not feed_ids:
         return 0
     with session_scope(db) as s:
-        result = s.execute(update(FeedState).where(col(FeedState.feed_id).in_(feed_ids), FeedState.lease_owner == owner).values(lease_until=until))
+        result = cast(CursorResult, s.execute(update(FeedState).where(col(FeedState.feed_id).in_(feed_ids), col(FeedState.lease_owner) == owner).values(lease_until=until)))
         return result.rowcount or 0
 
 
@@ -119,11 +119,12 @@ def write_outcomes(db: str, outcomes: list[PollOutcome]) -> None:
     """
     unchanged = [o for o in outcomes if o.error_kind is None]
     failed = [o for o in outcomes if o.error_kind is not None]
-    fs = FeedState.__table__.c
+    table = cast(Table, FeedState.__table__)  # type: ignore[attr-defined]
+    fs = table.c
     with session_scope(db) as s:
         if unchanged:
             s.execute(
-                update(FeedState.__table__)
+                update(table)
                 .where(fs.feed_id == bindparam("b_feed"))
                 .values(
                     last_status=bindparam("b_status"), last_poll_at=bindparam("b_now"), last_success_at=bindparam("b_now"),
@@ -136,7 +137,7 @@ def write_outcomes(db: str, outcomes: list[PollOutcome]) -> None:
             )
         if failed:
             s.execute(
-                update(FeedState.__table__)
+                update(table)
                 .where(fs.feed_id == bindparam("b_feed"))
                 .values(
                     last_status=bindparam("b_status"), last_poll_at=bindparam("b_now"), next_poll_at=bindparam("b_next"),
@@ -157,7 +158,7 @@ def assign_story(s: Session, article_id: str, canonical_story: str, title: str, 
     band_cols = [StoryFingerprint.band0, StoryFingerprint.band1, StoryFingerprint.band2, StoryFingerprint.band3,
                  StoryFingerprint.band4, StoryFingerprint.band5, StoryFingerprint.band6, StoryFingerprint.band7]
     candidates = s.exec(
-        select(StoryFingerprint).where(recent, or_(*(c == b for c, b in zip(band_cols, fp.bands, strict=True)))).order_by(col(StoryFingerprint.id)).limit(200)
+        select(StoryFingerprint).where(recent, or_(*(col(c) == b for c, b in zip(band_cols, fp.bands, strict=True)))).order_by(col(StoryFingerprint.id)).limit(200)
     ).all()
     near = near_duplicate_story(article_id, fp, (SeenArticle(c.story_id, c.article_id, c.simhash) for c in candidates))
     same_title = None

@@ -110,8 +110,8 @@ async def post_slack(client: WebhookClient, webhook: str, masked: str, payload: 
     if response.status_code == 200:
         return SendResult(True, masked)
     status = str(response.status_code)
-    error = f"Slack webhook answered HTTP {status}: {response.text[:200]}"
-    return SendResult(False, masked, [error], permanent=status in PERMANENT_STATUSES, retry_after=parse_retry_after(response.headers.get("retry-after")))
+    answer = f"Slack webhook answered HTTP {status}: {response.text[:200]}"
+    return SendResult(False, masked, [answer], permanent=status in PERMANENT_STATUSES, retry_after=parse_retry_after(response.headers.get("retry-after")))
 
 
 class _LazyTLSContext:
@@ -194,7 +194,7 @@ def install_apprise_hooks() -> None:
     controller gets the lazy TLS context, its HTTP requests the target check before a proxy, and its log the
     handler that files errors under their send."""
     if not isinstance(getattr(apprise_smtp, "ssl", None), _SSLForApprise):
-        apprise_smtp.ssl = _SSLForApprise()  # type: ignore[attr-defined]
+        apprise_smtp.ssl = _SSLForApprise()  # type: ignore[assignment]
     if not getattr(requests.adapters.HTTPAdapter.send, "radar_checked", False):
         requests.adapters.HTTPAdapter.send = _check_before_proxy(requests.adapters.HTTPAdapter.send)  # type: ignore[method-assign]
     apprise_log = logging.getLogger("apprise")

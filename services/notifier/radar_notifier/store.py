@@ -346,5 +346,5 @@ def resend(database_url: str, delivery_ids: list[int] | None) -> list[int]:
         stmt = update(Delivery).where(col(Delivery.status) == "failed")
         if delivery_ids is not None:
             stmt = stmt.where(col(Delivery.id).in_(delivery_ids))
-        queued = s.execute(stmt.values(status="pending", next_attempt_at=now, attempts=0, updated_at=now).returning(col(Delivery.id))).scalars().all()
+        queued: Sequence[int] = s.execute(stmt.values(status="pending", next_attempt_at=now, attempts=0, updated_at=now).returning(col(Delivery.id))).scalars().all()
         return sorted(queued)

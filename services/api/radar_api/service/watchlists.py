@@ -28,7 +28,7 @@ def import_watchlist(db: str, entities: list[Any], list_name: str) -> int:
         raise ConfigError("list: use 1-100 lower-case letters, digits, '.', '_' or '-'")
     now = utcnow()
     with session_scope(db) as s:
-        s.execute(delete(WatchlistEntry).where(WatchlistEntry.list_name == list_name))
+        s.execute(delete(WatchlistEntry).where(col(WatchlistEntry.list_name) == list_name))
         unique = {e.entity_id: e for e in entities}
         rows = [
             {
