@@ -3,7 +3,7 @@
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from radar_feed_watcher.parser import EntryLimits
+from radar_feed_watcher.entries import EntryLimits
 from radar_shared.settings import FeedSettings
 
 SERVICE = "feed-watcher"

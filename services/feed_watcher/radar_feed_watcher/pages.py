@@ -3,7 +3,7 @@ comments and ads. Runs in the parser workers, under their CPU limit (parser_pool
 
 import trafilatura
 
-from radar_feed_watcher.parser import strip_controls
+from radar_feed_watcher.htmltext import strip_controls
 
 
 class PageExtractError(Exception):

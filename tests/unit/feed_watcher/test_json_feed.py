@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from radar_feed_watcher.parser import EntryLimits, FeedParseError, is_json_feed, parse_feed
+from radar_feed_watcher.jsonfeed import is_json_feed
+from radar_feed_watcher.parser import EntryLimits, FeedParseError, parse_feed
 from radar_shared.messages import ArticleDiscovered
 from tests.support.sinks import FeedServer
 from tests.unit.feed_watcher.test_poller import add_feed, make_poller

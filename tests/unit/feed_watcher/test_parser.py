@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from radar_feed_watcher.parser import FeedParseError, html_to_text, parse_feed
+from radar_feed_watcher.htmltext import html_to_text
+from radar_feed_watcher.parser import FeedParseError, parse_feed
 from radar_shared.language_codes import bare_language
 from tests.support.corpus import FEEDS, needs_shared
 from tests.support.feeds import rss
