@@ -185,3 +185,57 @@ def evaluate(classifier: Classifier, items: list[dict[str, Any]]) -> Report:
                 kind = "miss" if expected else "false-alarm"
                 report.findings.append(Finding(item.get("id", "?"), lang, topic, kind, item["title"], tag.score if tag else 0.0, _evidence(tag)))
     return report
+
+
+@dataclass
+class EntityReport:
+    """Watchlist screening scored against entity labels (entities-dev.jsonl): counts per entry type, with the
+    misses and false matches as (article id, entry id, listed name, matched text)."""
+
+    types: dict[str, Counts] = field(default_factory=dict)
+    misses: list[tuple[str, str, str, str]] = field(default_factory=list)
+    false_matches: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    @property
+    def total(self) -> Counts:
+        return Counts(sum(c.tp for c in self.types.values()), sum(c.fp for c in self.types.values()), sum(c.fn for c in self.types.values()))
+
+
+def read_entity_labels(lines: Iterable[str], source: str = "entities") -> dict[str, list[dict[str, Any]]]:
+    """Article id → its labelled references, from entities-dev.jsonl lines."""
+    labels: dict[str, list[dict[str, Any]]] = {}
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            labels[str(row["id"])] = [dict(e) for e in row["entities"]]
+        except (ValueError, KeyError, TypeError) as error:
+            raise CorpusError(f"{source}: line {number}: not an entity label line with 'id' and 'entities' ({error})") from error
+    return labels
+
+
+def evaluate_entities(classifier: Classifier, items: list[dict[str, Any]], labels: dict[str, list[dict[str, Any]]], kinds: dict[str, str]) -> EntityReport:
+    """Score the watchlist entries the classifier reports per article against `labels` (ENTITIES.md's rules: an
+    ambiguous reference counts as found when any of its alternatives is reported). `kinds` maps entry id → type."""
+    report = EntityReport()
+    for item in items:
+        article = str(item.get("id", "?"))
+        matches = {m.entity_id: m for t in classifier.classify(item["title"], item["text"], item.get("source", ""), item.get("lang")) if t.kind == "watchlist" for m in t.matched}
+        expected = labels.get(article, [])
+        ambiguous = {e["ent_num"] for e in expected if e.get("ambiguous")}
+        wanted = {e["ent_num"]: e for e in expected}
+        for ent_num, e in wanted.items():
+            if ent_num in ambiguous and ambiguous & matches.keys() and ent_num not in matches:
+                continue  # an alternative of this ambiguous reference was reported
+            counts = report.types.setdefault(kinds.get(ent_num, e.get("type", "?")), Counts())
+            if ent_num in matches:
+                counts.tp += 1
+            else:
+                counts.fn += 1
+                report.misses.append((article, ent_num, e.get("sdn_name", ""), e.get("surface", "")))
+        for ent_num, m in matches.items():
+            if ent_num not in wanted:
+                report.types.setdefault(kinds.get(ent_num, "?"), Counts()).fp += 1
+                report.false_matches.append((article, ent_num, m.listed_name, m.term))
+    return report

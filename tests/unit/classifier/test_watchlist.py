@@ -138,3 +138,65 @@ def test_entity_holdout_is_a_fixed_half() -> None:
     held = [i for i in ids if is_entity_holdout(i)]
     assert 400 < len(held) < 600 and held == [i for i in reversed(ids) if is_entity_holdout(i)][::-1]
     assert [is_entity_holdout(i) for i in ("nk002", "nk003", "a1", "a2")] == [False, False, False, True]  # frozen: never re-drawn
+
+
+# Names by their nature (issue 22 §2): fictional-format rows modelled on the real list's shapes.
+NATURE = [
+    Entity("sdn", "35096", "PUTIN, Vladimir Vladimirovich", "individual", program="RUSSIA-EO14024"),
+    Entity("sdn", "48316", "DAVID, Yafi", "individual", program="SYRIA"),
+    Entity("sdn", "22326", "RI, Song-hyok", "individual", program="DPRK3"),
+    Entity("sdn", "22992", "KIM, Jong Chol", "individual", program="DPRK3"),
+    Entity("sdn", "48260", "LIMITED LIABILITY COMPANY ALIS", "entity", program="RUSSIA-EO14024"),
+    Entity("sdn", "37483", "ANDA", "entity", program="RUSSIA-EO14024"),
+    Entity("sdn", "45006", "RUSSIAN ENERGY LLC", "entity", program="RUSSIA-EO14024"),
+    Entity("sdn", "15603", "FOREIGN TRADE BANK OF THE DEMOCRATIC PEOPLE'S REPUBLIC OF KOREA", "entity", program="DPRK3"),
+]
+
+
+def _ids(text: str, lang: str = "en") -> dict[str, tuple[str, str]]:
+    tags = WatchlistMatcher(NATURE).match(Document("", text, lang))
+    return {m.entity_id: (m.listed_name, m.term) for t in tags for m in t.matched}
+
+
+def test_a_tag_names_the_entry_and_the_listed_name_that_matched() -> None:
+    tags = WatchlistMatcher(NATURE).match(Document("", "Vladimir Putin met envoys.", "en"))
+    match = tags[0].matched[0]
+    assert (match.entity_id, match.listed_name, match.term) == ("35096", "Vladimir PUTIN", "Vladimir Putin")
+    assert "RUSSIA-EO14024" in match.group and match.rule.startswith("watchlist:exact")
+
+
+def test_persons_by_full_name_or_family_name_after_a_title() -> None:
+    assert "35096" in _ids("President Putin said the talks went well.")
+    assert "35096" in _ids("Президент Путин заявил о переговорах.", "ru")
+    assert _ids("UK Foreign Secretary, David Lammy, told the BBC.") == {}  # a given name, not DAVID, Yafi
+    assert "22992" not in _ids("Kim Jong Un met Putin.")  # "Jong Chol" is one given name: no "KIM Jong"
+
+
+def test_a_person_one_letter_off_in_the_given_name_is_another_person() -> None:
+    assert "22326" not in _ids("Ri Tong Hyok attended the meeting.")
+
+
+def test_companies_need_their_legal_form_or_are_more_than_common_words() -> None:
+    assert "48260" in _ids("The supplier, Alis LLC, shipped the parts.")
+    assert "37483" not in _ids("The captain and a sailor left.")
+    assert "45006" not in _ids("Russian energy exports rose.")
+    assert _ids("Deals went through the Foreign Trade Bank in Pyongyang.").keys() == {"15603"}
+
+
+@needs_shared
+def test_screening_on_the_real_sdn_list_tune_half() -> None:
+    from radar_classifier.evaluate import evaluate_entities, read_corpus, read_entity_labels
+    from radar_classifier.listformats import read_ofac_sdn
+
+    entities = read_ofac_sdn((SHARED / "watchlists" / "ofac-sdn-2024-05-03.csv").read_bytes(), "sdn").entities
+    labels = read_entity_labels((SHARED / "corpus" / "entities-dev.jsonl").read_text(encoding="utf-8").splitlines())
+    items = [i for path in (CORPUS, CORPUS2) for i in read_corpus(path.read_text(encoding="utf-8").splitlines()) if not is_entity_holdout(i["id"])]
+    report = evaluate_entities(Classifier.default(watchlist=entities), items, labels, {e.entity_id: e.kind or "entity" for e in entities})
+    assert report.total.precision >= 0.9 and report.total.recall >= 0.7, (report.misses, report.false_matches)
+
+
+def test_entity_labels_refuse_a_bad_line_by_number() -> None:
+    from radar_classifier.evaluate import CorpusError, read_entity_labels
+
+    with pytest.raises(CorpusError, match="entities-dev.jsonl: line 2: .*'id' and 'entities'"):
+        read_entity_labels(['{"id": "a", "entities": []}', '{"id": "b"}'], "entities-dev.jsonl")
