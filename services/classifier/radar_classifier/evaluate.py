@@ -239,3 +239,12 @@ def evaluate_entities(classifier: Classifier, items: list[dict[str, Any]], label
                 report.types.setdefault(kinds.get(ent_num, "?"), Counts()).fp += 1
                 report.false_matches.append((article, ent_num, m.listed_name, m.term))
     return report
+
+
+def entity_items(items: list[dict[str, Any]], labels: dict[str, list[dict[str, Any]]], half: str | None = None) -> list[dict[str, Any]]:
+    """The labelled articles among `items`: all of them, or only the frozen held-out half ('holdout') or the rest
+    ('tune'), by is_entity_holdout."""
+    chosen = [i for i in items if str(i.get("id")) in labels]
+    if half is None:
+        return chosen
+    return [i for i in chosen if is_entity_holdout(str(i.get("id"))) == (half == "holdout")]

@@ -6,7 +6,18 @@ plane imports nothing else from this service, so what it runs is the classifier'
 from pathlib import Path
 
 from radar_classifier.classify import Classifier, compile_watches
-from radar_classifier.evaluate import CorpusError, Report, evaluate, read_corpus, split_for, split_holdout
+from radar_classifier.evaluate import (
+    CorpusError,
+    EntityReport,
+    Report,
+    entity_items,
+    evaluate,
+    evaluate_entities,
+    read_corpus,
+    read_entity_labels,
+    split_for,
+    split_holdout,
+)
 from radar_classifier.listformats import ListRead, read_list
 from radar_classifier.query import QuerySyntaxError, parse_query
 from radar_classifier.rules import load_topics
@@ -14,9 +25,10 @@ from radar_classifier.watchlist import Entity, WatchlistError, parse_ofac_sdn, p
 from radar_shared.messages import Article
 
 __all__ = [
-    "SAMPLE_WATCHLIST", "Classifier", "CorpusError", "Entity", "ListRead", "QuerySyntaxError", "Report", "WatchlistError", "classifier_for", "evaluate",
-    "load_topics", "match_query", "parse_ofac_sdn", "parse_opensanctions", "parse_query", "read_corpus", "read_list",
-    "split_for", "split_holdout", "stored_classifier", "topic_names",
+    "SAMPLE_WATCHLIST", "Classifier", "CorpusError", "Entity", "EntityReport", "ListRead", "QuerySyntaxError",
+    "Report", "WatchlistError", "classifier_for", "entity_items", "evaluate", "evaluate_entities", "load_topics",
+    "match_query", "parse_ofac_sdn", "parse_opensanctions", "parse_query", "read_corpus", "read_entity_labels",
+    "read_list", "split_for", "split_holdout", "stored_classifier", "topic_names",
 ]
 
 SAMPLE_WATCHLIST = Path(__file__).parent / "watchlists" / "sample-dprk.csv"

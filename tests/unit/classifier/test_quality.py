@@ -102,3 +102,51 @@ def test_corpus_errors_name_the_line_and_field() -> None:
         read_corpus(['{"title": "t", "text": "", "dprk_sanctions": true, "russia_dprk_smuggling": false}', '{"id": "x", "title": "t", "text": "", "dprk_sanctions": true}'])
     with pytest.raises(CorpusError, match="must be true or false"):
         read_corpus(['{"title": "t", "text": "", "dprk_sanctions": "yes", "russia_dprk_smuggling": false}'])
+
+
+def _entity_files(tmp_path):  # type: ignore[no-untyped-def]
+    """A corpus of two articles of the project's own, and labels for them against the sample list."""
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("\n".join(json.dumps(a) for a in (
+        {"id": "e1", "title": "Tanker seized", "text": "Gudzon Shipping Co LLC chartered the tanker that met a North Korean ship at sea.",
+         "dprk_sanctions": True, "russia_dprk_smuggling": True},
+        {"id": "e2", "title": "Port news", "text": "A new crane was delivered to the port of Vladivostok on Monday.",
+         "dprk_sanctions": False, "russia_dprk_smuggling": False},
+    )), encoding="utf-8")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"id": "e1", "entities": [{"ent_num": "radar-sample-1", "sdn_name": "Gudzon Shipping Co LLC", "type": "entity"}]})
+                      + "\n" + json.dumps({"id": "e2", "entities": []}), encoding="utf-8")
+    return corpus, labels
+
+
+def test_radar_eval_entities_scores_screening_per_type_with_misses_and_false_matches(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from radar_classifier.operator import SAMPLE_WATCHLIST
+
+    corpus, labels = _entity_files(tmp_path)
+    result = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--entities", str(labels), "--list", str(SAMPLE_WATCHLIST), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["articles"] == 2 and data["types"]["all"]["tp"] == 1 and data["types"]["all"]["fp"] == 0 and not data["misses"]
+    text = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--entities", str(labels), "--list", str(SAMPLE_WATCHLIST)]).output
+    assert "== watchlist screening: 2 labelled articles (all)" in text and "precision" in text
+
+
+def test_radar_eval_entities_names_what_is_missing_or_broken(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    corpus, labels = _entity_files(tmp_path)
+    without_list = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--entities", str(labels)])
+    assert without_list.exit_code != 0 and "--list" in without_list.output
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "e1"}\n', encoding="utf-8")
+    broken = CliRunner().invoke(main, ["eval", "--corpus", str(corpus), "--entities", str(bad), "--list", str(corpus)])
+    assert broken.exit_code != 0 and "line 1" in broken.output and "Traceback" not in broken.output
+
+
+@needs_shared
+def test_radar_eval_entities_on_the_real_sdn_list_scores_the_frozen_held_out_half() -> None:
+    sdn = CORPUS.parent.parent / "watchlists" / "ofac-sdn-2024-05-03.csv"
+    labels = CORPUS.parent / "entities-dev.jsonl"
+    result = CliRunner().invoke(main, ["eval", "--corpus", str(CORPUS), "--corpus", str(CORPUS2), "--entities", f"{labels}:holdout", "--list", str(sdn), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["half"] == "holdout" and 80 <= data["articles"] <= 95
+    assert data["types"]["all"]["precision"] >= 0.9, data["types"]
