@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from wordfreq import available_languages, zipf_frequency
 
 from radar_classifier.entities import Entity, WatchlistError, valid_imo
@@ -110,9 +110,12 @@ def common_word(word: str, lang: str | None) -> bool:
 class WatchlistMatcher:
     entities: list[Entity]
     min_score: float = MIN_SCORE
-    _by_block: defaultdict[str, list[tuple[str, int, int, str, str]]] = field(default_factory=lambda: defaultdict(list))
+    _exact: defaultdict[str, list[tuple[str, int, int, str, str]]] = field(default_factory=lambda: defaultdict(list))  # key → its names
+    _by_block: defaultdict[str, list[tuple[str, int, int, str, str]]] = field(default_factory=lambda: defaultdict(list))  # fuzzy-eligible keys by first two letters
+    _block_keys: dict[str, list[str]] = field(default_factory=dict)  # the same keys alone, for rapidfuzz's C loop
     _by_imo: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     _max_words: int = 1
+    _person_keys: dict[int, tuple[str, str]] = field(default_factory=dict)  # a listed person's (family, given) keys, for fuzzy checks
 
     def __post_init__(self) -> None:
         for index, entity in enumerate(self.entities):
@@ -129,8 +132,10 @@ class WatchlistMatcher:
                 self._add(latin_key(name), index, name, need)
         families: defaultdict[str, list[int]] = defaultdict(list)
         for index, entity in enumerate(self.entities):
-            if _family(entity):
-                families[latin_key(_family(entity))].append(index)
+            if family := _family(entity):
+                families[latin_key(family)].append(index)
+                self._person_keys[index] = (latin_key(family), latin_key(entity.name.partition(",")[2]))
+        self._block_keys = {prefix: [entry[0] for entry in entries] for prefix, entries in self._by_block.items()}
         for key, indexes in families.items():
             if len(indexes) == 1:  # "President Kim" fixes no one of the list's many KIMs; "President Putin" does
                 self._add(key, indexes[0], _family(self.entities[indexes[0]]), "title")
@@ -138,7 +143,9 @@ class WatchlistMatcher:
     def _add(self, key: str, index: int, name: str, need: str) -> None:
         if len(key) >= (MIN_KEY_LENGTH - 1 if need == "form" else MIN_KEY_LENGTH):  # "Alis LLC": the form is context
             words = max(1, count_tokens(name))  # a Hangul or Han name is a token a character
-            self._by_block[key[:2]].append((key, index, words, name, need))
+            self._exact[key].append((key, index, words, name, need))
+            if words >= 2 and len(key) >= FUZZY_MIN_KEY and not need:  # only these may match one letter off
+                self._by_block[key[:2]].append((key, index, words, name, need))
             self._max_words = max(self._max_words, min(words + 1, 16))
 
     def match(self, doc: Document) -> list[Tag]:
@@ -153,12 +160,15 @@ class WatchlistMatcher:
                 joined += keys[j]
                 if len(joined) < MIN_KEY_LENGTH - 1:
                     continue
-                for key, index, words, name, need in self._by_block.get(joined[:2], ()):
-                    if not 0.8 <= len(joined) / len(key) <= 1.25:
-                        continue
-                    fuzzy = words >= 2 and len(key) >= FUZZY_MIN_KEY and not need and self._fuzzy_ok(self.entities[index], joined)
-                    score = 100.0 if joined == key else fuzz.ratio(joined, key) if fuzzy else 0.0
+                candidates = [(100.0, entry) for entry in self._exact.get(joined, ())]
+                if len(joined) >= FUZZY_MIN_KEY * 0.8 and (keys_of_block := self._block_keys.get(joined[:2])):
+                    block = self._by_block[joined[:2]]
+                    candidates += [(score, block[n]) for _, score, n in process.extract(joined, keys_of_block, scorer=fuzz.ratio, score_cutoff=self.min_score, limit=None)
+                                   if score < 100.0]
+                for score, (_key, index, words, name, need) in candidates:
                     if score < self.min_score or score <= found.get(index, (0.0,))[0]:
+                        continue
+                    if score < 100.0 and not self._fuzzy_ok(self._person_keys.get(index), joined):
                         continue
                     if j == i and common_word(doc.norms[i], doc.lang) and not (need == "title" or self.entities[index].kind == "vessel"):
                         continue  # a one-word name that is an ordinary word ("technology", "David") needs more
@@ -171,13 +181,13 @@ class WatchlistMatcher:
         return self._tags(doc, found)
 
     @staticmethod
-    def _fuzzy_ok(entity: Entity, joined: str) -> bool:
+    def _fuzzy_ok(person: tuple[str, str] | None, joined: str) -> bool:
         """A person's name may be one letter off only in the given names: "Ri Tong Hyok" is not RI, Song-hyok's
-        family with a typo but another person, so the family name must be exact at either end."""
-        family = latin_key(_family(entity))
-        if not family:
+        family with a typo but another person, so the family name must be exact at either end. `person` is the
+        listed person's (family, given) keys, None for what is not a person with a marked family name."""
+        if person is None:
             return True
-        given = latin_key(entity.name.partition(",")[2])
+        family, given = person
         rest = joined[len(family):] if joined.startswith(family) else joined[: -len(family)] if joined.endswith(family) else ""
         return bool(rest) and fuzz.ratio(rest, given) >= MIN_SCORE
 
