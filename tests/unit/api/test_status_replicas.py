@@ -46,7 +46,10 @@ def test_the_cli_shows_each_replica_with_its_partitions(two_notifiers: str, monk
     assert "  classifier    DOWN  no replica has written a heartbeat" in lines
     data = json.loads(CliRunner().invoke(main, ["status", "--json"], env={"DATABASE_URL": two_notifiers}).output.splitlines()[0])
     notifier = next(s for s in data["services"] if s["service"] == "notifier")
-    assert (notifier["up"], notifier["live"], [(i["instance"], i["health"]) for i in notifier["instances"]]) == (True, 1, [("notifier-a", "up"), ("notifier-b", "DOWN")])
+    assert (notifier["up"], notifier["live"], notifier["summary"]) == (True, 1, "1 of 2 replicas up")
+    assert [(i["instance"], i["health"], i["partitions"]) for i in notifier["instances"]] == [
+        ("notifier-a", "up", ["articles.classified.v1:0", "articles.classified.v1:3"]), ("notifier-b", "DOWN", ["articles.classified.v1:1"]),
+    ]
 
 
 def test_the_rest_api_the_status_page_and_the_metrics_show_each_replica(two_notifiers: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,6 +25,8 @@ def status(as_json: bool) -> None:
         data = asdict(st)
         for feed, row in zip(st.feeds, data["feeds"], strict=True):
             row["health"], row["notes"] = feed.health, feed.notes
+        for svc, row in zip(st.services, data["services"], strict=True):
+            row["summary"] = svc.summary  # as /v1/status
         click.echo(json.dumps(data, default=enc))
         return
     click.echo("SERVICES")
