@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -66,6 +66,14 @@ def session_scope(database_url: str) -> Iterator["Session"]:
         except BaseException:
             session.rollback()
             raise
+
+
+def dialect_insert(session: "Session") -> Any:
+    """The INSERT construct of the session's database (PostgreSQL's or SQLite's), which has on_conflict_do_*."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def as_utc(value: datetime | None) -> datetime | None:

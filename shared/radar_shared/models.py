@@ -4,7 +4,7 @@
   feedback_vote, feedback_link_use, rate_limit_window
 - feed-watcher: feed_state, seen_entry, story_fingerprint
 - notifier: delivery, alert_outbox
-- every service: its own row of service_heartbeat
+- every service: its own rows of service_heartbeat (one per replica)
 """
 
 from datetime import UTC, datetime
@@ -292,10 +292,19 @@ class AlertOutbox(SQLModel, table=True):
 
 
 class ServiceHeartbeat(SQLModel, table=True):
+    """One row per process of a service (a replica), written by that process every HEARTBEAT_SECONDS; a live
+    replica deletes the rows of its service that have been silent for HEARTBEAT_FORGET_SECONDS."""
+
     __tablename__ = "service_heartbeat"
 
     service: str = Field(primary_key=True, max_length=50)
-    instance: str = Field(default="", max_length=200)
+    instance: str = Field(primary_key=True, max_length=200, description="SERVICE_INSTANCE (the pod name in the Helm chart), else host:pid.")
+    state: str = Field(
+        default="running", max_length=20, sa_column_kwargs={"server_default": "running"}, description="starting, running, stopping, or stopped after a clean shutdown."
+    )
+    partitions: list[str] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True), description="topic:partition assigned to its consumer; None: it consumes nothing."
+    )
     version: str = Field(default="", max_length=50)
     started_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
     last_seen_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))

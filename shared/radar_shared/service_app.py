@@ -1,6 +1,7 @@
 """What every service process serves: its ASGI app (health, readiness, metrics, AsyncAPI) and entry point."""
 
 import asyncio
+import json
 import logging
 import signal
 import sys
@@ -13,7 +14,7 @@ from faststream.kafka import KafkaBroker
 from prometheus_client import make_asgi_app
 
 from radar_shared import __version__
-from radar_shared.heartbeat import ServiceRuntime
+from radar_shared.heartbeat import ServiceRuntime, assigned_partitions
 
 
 def make_app(
@@ -28,8 +29,11 @@ def make_app(
     """The service's ASGI app: the broker plus /healthz, /readyz, /metrics and /asyncapi.
 
     /healthz (liveness) is ok only while the app runs: 503 "starting" while the broker waits for Kafka at
-    start-up, 503 "stopping" during shutdown. /readyz (readiness) also checks Kafka and the database now.
+    start-up, 503 "stopping" during shutdown. /readyz (readiness) also checks Kafka and the database now, and
+    that this replica's heartbeat was written within the last 3 beats: a replica is ready only once `radar
+    status` shows it (its instance and partitions are in the answer).
     """
+    runtime.assignment = lambda: assigned_partitions(broker.subscribers)
 
     @get(include_in_schema=False)
     async def healthz(scope: Any) -> AsgiResponse:
@@ -42,8 +46,10 @@ def make_app(
         running = runtime.state == "running"
         broker_ok = running and await broker.ping(timeout=3.0)
         db_ok = await asyncio.to_thread(runtime.database_ok)
-        body = f'{{"status":"{runtime.state}","broker":{str(broker_ok).lower()},"database":{str(db_ok).lower()}}}'.encode()
-        return AsgiResponse(body, 200 if broker_ok and db_ok else 503, headers={"content-type": "application/json"})
+        beat_ok = runtime.heartbeat_ok()
+        body = json.dumps({"status": runtime.state, "broker": broker_ok, "database": db_ok, "heartbeat": beat_ok, "instance": runtime.instance,
+                           "partitions": runtime.assignment()}).encode()
+        return AsgiResponse(body, 200 if broker_ok and db_ok and beat_ok else 503, headers={"content-type": "application/json"})
 
     from faststream.specification import AsyncAPI
 
@@ -64,6 +70,7 @@ def make_app(
 
     app.after_startup(running)  # runs once the broker has started, before the service's own after_startup hooks
     app.on_shutdown(stopping)
+    app.after_shutdown(runtime.write_stopped)  # once the service's hooks have stopped its heartbeat loop
     commits = getattr(broker, "radar_commits", None)
     if commits is not None:
         app.on_shutdown(commits.flush)  # runs before the broker stops: the last handled offsets are committed

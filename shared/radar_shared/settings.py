@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,12 @@ class SharedSettings(BaseSettings):
     log_format: Literal["json", "console"] = Field("json", description="json (stable keys) or console (make run).")
     config_reload_seconds: float = Field(5.0, gt=0, le=10, description="How often services re-read configuration.")
     heartbeat_seconds: float = Field(5.0, gt=0, description="How often a service writes its heartbeat; down after 3 missed.")
+    heartbeat_forget_seconds: float = Field(
+        600.0, gt=0, description="A replica silent for this long is dropped from the heartbeat table by a live replica of its service (shown down until then)."
+    )
+    service_instance: str = Field(
+        "", max_length=200, description="This process's name among its service's replicas (unique; the Helm chart sets the pod name); empty: host:pid."
+    )
     http_host: str = Field("127.0.0.1", description="Address the health/metrics HTTP server binds to.")
 
     @field_validator("database_url")
@@ -38,6 +44,15 @@ class SharedSettings(BaseSettings):
         if value.startswith("postgresql://") or value.startswith("postgres://"):
             return "postgresql+psycopg://" + value.split("://", 1)[1]
         return value
+
+    @model_validator(mode="after")
+    def _forget_after_down(self) -> "SharedSettings":
+        if self.heartbeat_forget_seconds <= 3 * self.heartbeat_seconds:
+            raise ValueError(
+                f"HEARTBEAT_FORGET_SECONDS ({self.heartbeat_forget_seconds:g}) must exceed 3 × HEARTBEAT_SECONDS ({3 * self.heartbeat_seconds:g}):"
+                " a replica is down after 3 missed heartbeats and must be shown down before it is forgotten"
+            )
+        return self
 
     def sqlite_path(self) -> Path | None:
         if self.database_url.startswith("sqlite:///"):

@@ -102,6 +102,14 @@ def test_every_setting_the_chart_passes_is_one_the_services_read(objects: list[d
     assert names <= known, names - known
 
 
+def test_each_pod_is_a_replica_named_after_itself(objects: list[dict[str, Any]]) -> None:
+    """SERVICE_INSTANCE = the pod's name: its row in the heartbeat table and its radar_replica_up{replica} (its
+    /readyz answers 503 until that row is written: tests/unit/shared/test_heartbeat.py)."""
+    for deployment in by_kind(objects, "Deployment").values():
+        env = {e["name"]: e for e in deployment["spec"]["template"]["spec"]["containers"][0]["env"]}
+        assert env["SERVICE_INSTANCE"]["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name", deployment["metadata"]["name"]
+
+
 def test_production_values_pass_tls_and_sasl_through_to_the_services() -> None:
     objects = render(*VALUES["production"])
     config = next(o for o in objects if o["kind"] == "ConfigMap")["data"]

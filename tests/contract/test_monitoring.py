@@ -28,6 +28,8 @@ def test_alert_rules_and_dashboard_use_exported_metrics() -> None:
     used = {m for e in exprs for m in USED.findall(e)}
     assert used and used <= names, f"not exported: {sorted(used - names)}"
     alerts = {r["alert"] for g in rules["groups"] for r in g["rules"]}
-    assert {"RadarServiceDown", "RadarFeedStale", "RadarDeliveriesFailing", "RadarConsumerLagGrowing"} <= alerts
+    assert {"RadarServiceDown", "RadarFeedStale", "RadarDeliveriesFailing", "RadarConsumerLagGrowing", "RadarReplicaSilent", "RadarNoLiveReplica"} <= alerts
+    per_replica = next(r for g in rules["groups"] for r in g["rules"] if r["alert"] == "RadarReplicaSilent")
+    assert "radar_replica_up" in per_replica["expr"] and "$labels.replica" in per_replica["annotations"]["summary"], "one alert per silent replica, named"
     config = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
     assert config["rule_files"] == ["alerts.yml"]

@@ -1,16 +1,20 @@
 """Control-plane wiring: the REST API (/v1, OpenAPI at /docs) and the web page, over the service layer (`radar api`)."""
 
+import asyncio
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from radar_api import browser_policy, web
+from radar_api import browser_policy, service, web
 from radar_api.config import ApiSettings
 from radar_api.routes import Context, install
 from radar_shared.channel_urls import ChannelRules
 from radar_shared.settings import ChannelSettings, FeedbackSettings, FeedSettings, SharedSettings
+
+log = logging.getLogger("radar.api")
 
 
 def create_app(database_url: str | None = None, settings: ApiSettings | None = None) -> FastAPI:
@@ -33,7 +37,8 @@ def create_app(database_url: str | None = None, settings: ApiSettings | None = N
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:
-        """Consumer lag per group and partition, and dead letters per DLQ topic, read from Kafka at scrape time."""
+        """Consumer lag per group and partition, and dead letters per DLQ topic, read from Kafka at scrape time;
+        the services' replicas, read from the heartbeat table."""
         from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 
         from radar_api.kafka_status import kafka_status
@@ -48,6 +53,10 @@ def create_app(database_url: str | None = None, settings: ApiSettings | None = N
             lag.labels(row.group, row.topic, str(row.partition)).set(row.lag)
         for topic, count in status.dead_letters.items():
             dead.labels(topic).set(count)
+        try:
+            service.replica_metrics(await asyncio.to_thread(service.replicas, context.db, context.heartbeat_seconds), registry)
+        except Exception as error:  # noqa: BLE001 - Kafka's figures are still served; /readyz reports the database
+            log.warning("replica metrics not read from the heartbeat table", extra={"error": f"{type(error).__name__}: {error}"[:300]})
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz", include_in_schema=False)

@@ -370,7 +370,7 @@ async def status(actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
     st = ctx.status()
     kafka = await kafka_status(ctx.kafka_bootstrap)
     return {
-        "services": [asdict(x) for x in st.services],
+        "services": [{**asdict(x), "summary": x.summary} for x in st.services],
         "feeds": [{**asdict(f), "health": f.health} for f in st.feeds],
         "deliveries": st.deliveries,
         "kafka": {"error": kafka.error, "lag": [{**asdict(x), "lag": x.lag} for x in kafka.lags], "dead_letters": kafka.dead_letters, "last_hour": kafka.last_hour},

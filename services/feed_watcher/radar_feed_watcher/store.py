@@ -12,13 +12,12 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Float, String, Table, bindparam, case, func, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from radar_feed_watcher.stories import STORY_WINDOW, TITLE_WINDOW, SeenArticle, StoryPrint, decide_story, near_duplicate_story
 from radar_shared import outbox as outbox_table
 from radar_shared.db import as_utc, session_scope
+from radar_shared.db import dialect_insert as _insert
 from radar_shared.models import Feed, FeedState, SeenEntry, StoryFingerprint
 
 
@@ -38,10 +37,6 @@ class DueFeed:
 
 def body_hash(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
-
-
-def _insert(s: Session) -> Any:
-    return pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def lease_due_feeds(db: str, now: datetime, owner: str, lease_seconds: float, limit: int = 1000) -> list[DueFeed]:

@@ -1,4 +1,4 @@
-"""`radar status`: each service up or down, each feed's health, deliveries by status, Kafka lag and dead letters."""
+"""`radar status`: each service up or down with its replicas, each feed's health, deliveries by status, Kafka lag and dead letters."""
 
 import json
 from datetime import datetime
@@ -13,7 +13,7 @@ from radar_api.cli.output import duration, when
 @click.command()
 @click.option("--json", "as_json", is_flag=True)
 def status(as_json: bool) -> None:
-    """Each service: up or down, last activity. Each feed: last poll, last error."""
+    """Each service: up or down, each of its replicas with its partitions, last beat and activity. Each feed: last poll, last error."""
     settings = shared_settings()
     st = service.status(settings.database_url, settings.heartbeat_seconds)  # the FEED_WATCHER_STALE_* thresholds: read there, as for the API
     if as_json:
@@ -25,11 +25,18 @@ def status(as_json: bool) -> None:
         data = asdict(st)
         for feed, row in zip(st.feeds, data["feeds"], strict=True):
             row["health"], row["notes"] = feed.health, feed.notes
+        for svc, row in zip(st.services, data["services"], strict=True):
+            row["summary"] = svc.summary  # as /v1/status
         click.echo(json.dumps(data, default=enc))
         return
     click.echo("SERVICES")
     for s in st.services:
-        click.echo(f"  {s.service:<13} {'up' if s.up else 'DOWN':<5} seen {when(s.last_seen_at)}  last activity {when(s.last_activity_at)} {s.last_activity or ''}")
+        click.echo(f"  {s.service:<13} {'up' if s.up else 'DOWN':<5} {s.summary}")
+        for i in s.instances:
+            partitions = f"  partitions {i.partitions_text}" if i.partitions_text else ""
+            click.echo(f"    {i.instance:<32} {i.health:<8} seen {when(i.last_seen_at)}  up since {when(i.started_at)}{partitions}")
+            if i.last_activity:
+                click.echo(f"      last activity {when(i.last_activity_at)} {i.last_activity}")
     click.echo("FEEDS")
     for f in st.feeds:
         every = f"every {duration(f.interval_seconds)}" if f.interval_seconds else ""

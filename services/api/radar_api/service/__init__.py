@@ -16,7 +16,7 @@ _MODULES = {
     "deliveries": ("MAX_LISTED", "alert_record", "alerts_per_day", "list_deliveries", "resend"),
     "errors": ("ConfigError", "NotFoundError", "QuotaError"),
     "feeds": ("DEFAULT_FEEDS", "ImportReport", "add_feed", "export_feeds", "import_feeds", "list_feeds", "remove_feed", "seed_feeds", "validate_feed_url"),
-    "monitoring": ("SERVICES", "FeedStatus", "ServiceStatus", "Status", "status"),  # not "status": the function would meet the module
+    "monitoring": ("SERVICES", "FeedStatus", "InstanceStatus", "ServiceStatus", "Status", "replica_metrics", "replicas", "status"),  # not "status": the function would meet the module
     "subscriptions": (
         "ChannelRow", "SubscriptionRow", "add_subscription", "get_subscription", "list_channels", "list_subscriptions", "remove_subscription",
         "send_test_alert", "set_subscription_enabled", "topic_names", "update_subscription",
