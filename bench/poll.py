@@ -100,7 +100,7 @@ async def watcher_cycle(db: str, bootstrap: str, args: argparse.Namespace) -> di
     from radar_shared.topics import ARTICLES_DISCOVERED
 
     settings = FeedWatcherSettings(
-        allowed_networks=["127.0.0.0/8"], concurrency=args.concurrency, per_host_concurrency=args.concurrency, parse_workers=2, tick_seconds=0.2
+        allowed_networks=["127.0.0.0/8:1024-65535"], concurrency=args.concurrency, per_host_concurrency=args.concurrency, parse_workers=2, tick_seconds=0.2
     )
     registry = CollectorRegistry()
     broker = make_broker(bootstrap, "feed-watcher", registry)

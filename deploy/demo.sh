@@ -8,7 +8,9 @@ cd "$ROOT"
 mkdir -p .run/demo "$(dirname "${API_DEMO_INBOX:-.run/demo/x}")"
 export DEMO_FEEDS_PORT="${DEMO_FEEDS_PORT:-8090}" DEMO_SMTP_PORT="${DEMO_SMTP_PORT:-8025}" DEMO_SLACK_PORT="${DEMO_SLACK_PORT:-8091}"
 export DATABASE_URL="${DATABASE_URL:-sqlite:///$ROOT/.run/demo.db}"
-export FEED_WATCHER_ALLOWED_NETWORKS='["127.0.0.0/8"]' NOTIFIER_ALLOWED_NETWORKS='["127.0.0.0/8"]'  # the demo's world is this machine
+# The demo's world is this machine, and only its own ports there: feeds may reach the demo's feed server, channels
+# its SMTP catcher and Slack stand-in (allow-list entries name ports, decision 020), nothing else on 127.0.0.1.
+export FEED_WATCHER_ALLOWED_NETWORKS="[\"127.0.0.1:$DEMO_FEEDS_PORT\"]" NOTIFIER_ALLOWED_NETWORKS="[\"127.0.0.1:$DEMO_SMTP_PORT,$DEMO_SLACK_PORT\"]"
 export NOTIFIER_SLACK_WEBHOOK_URL="http://127.0.0.1:$DEMO_SLACK_PORT/services"
 export NOTIFIER_SLACK_INTERVAL_SECONDS="${NOTIFIER_SLACK_INTERVAL_SECONDS:-0}"
 export API_DEMO_INBOX="${API_DEMO_INBOX:-$ROOT/.run/demo/inbox.jsonl}"

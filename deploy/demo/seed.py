@@ -11,10 +11,9 @@ import yaml
 
 from radar_api import auth, service
 from radar_shared.channel_urls import ChannelRules
-from radar_shared.settings import SharedSettings
+from radar_shared.settings import ChannelSettings, FeedSettings, SharedSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCAL = ["127.0.0.0/8"]
 
 
 def main() -> None:
@@ -25,7 +24,7 @@ def main() -> None:
     for name in names:
         url = f"http://127.0.0.1:{feeds_port}/feeds/{name}.xml"
         if url not in known:
-            service.add_feed(db, url, f"Demo wire ({name})", 30, LOCAL)
+            service.add_feed(db, url, f"Demo wire ({name})", 30, FeedSettings().allowed_networks)  # demo.sh lets the demo's ports through
     token_file = Path(os.environ.get("DEMO_TOKEN_FILE", ROOT / ".run" / "demo-token"))
     if not any(u.name == "demo" for u in auth.list_users(db)):
         auth.add_user(db, "demo", "admin")
@@ -33,7 +32,7 @@ def main() -> None:
         token_file.write_text(auth.create_token(db, "demo", "make-demo")[1] + "\n", encoding="utf-8")
         token_file.chmod(0o600)
         actor = auth.Actor(next(u.id for u in auth.list_users(db) if u.name == "demo"), "demo", True)  # type: ignore[arg-type]
-        rules = ChannelRules.of(["mailto", "slack"], LOCAL)
+        rules = ChannelRules.of(["mailto", "slack"], ChannelSettings().allowed_networks)
         watch = service.add_watch(db, '"Rich Glory" OR "Sky Morning"', "Tankers", actor=actor)
         service.add_subscription(db, f"mailto://127.0.0.1:{smtp_port}?to=analyst@demo.invalid&from=radar@demo.invalid",
                                  ["dprk-sanctions", "russia-dprk-smuggling"], [], 0.0, rules, actor=actor)

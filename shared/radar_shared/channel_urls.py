@@ -6,7 +6,8 @@ from here. Importing this module changes nothing in Apprise: the send-time hooks
 A channel URL is refused when its scheme is not allowed; when its scheme lets the URL choose the HTTP method and
 headers (json, xml, form, apprise) and the user is not an admin (decision 009); when a server it names (the
 URL's host, an email channel's SMTP server) is an address outside the policy of `radar_shared.netpolicy`,
-written in any form, or a name for this machine; or when Apprise cannot use it. Names are checked again, resolved
+written in any form, or a name for this machine (on the URL's port, when it names one: allow-list entries name
+ports, decision 020); or when Apprise cannot use it. Names are checked again, resolved
 and pinned, when the notifier connects.
 """
 
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from radar_shared.netpolicy import Network, host_refusal, parse_networks
+from radar_shared.netpolicy import AllowList, host_refusal, parse_allow_list
 from radar_shared.settings import ChannelSettings
 
 # Apprise's custom HTTP notifications and its API client: `?method=DELETE`, `+Header=value`, `-param`, `:key`
@@ -30,14 +31,14 @@ class ChannelURLError(ValueError):
 
 @dataclass(frozen=True)
 class ChannelRules:
-    """What a channel URL may be: its scheme, and the networks its servers may be in besides public ones."""
+    """What a channel URL may be: its scheme, and the addresses and ports its servers may be on besides public ones."""
 
     schemes: tuple[str, ...]
-    networks: tuple[Network, ...] = ()
+    networks: AllowList = ()
 
     @classmethod
     def of(cls, schemes: Iterable[str], networks: Iterable[str] = ()) -> "ChannelRules":
-        return cls(tuple(s.lower() for s in schemes), tuple(parse_networks(list(networks))))
+        return cls(tuple(s.lower() for s in schemes), parse_allow_list(networks, "NOTIFIER_ALLOWED_NETWORKS"))
 
     @classmethod
     def from_settings(cls, settings: ChannelSettings) -> "ChannelRules":
@@ -96,10 +97,11 @@ def validate_channel_url(url: str, rules: ChannelRules, admin: bool) -> str:
         raise ChannelURLError(f"channel: scheme {kind!r} lets the URL choose the HTTP method and headers; only admins may use it")
     try:
         hosts = servers(url)
+        port = urlsplit(url).port if hosts else None  # the port the URL names; None: its scheme's default
     except ValueError as error:  # urlsplit: an unbalanced '[', a bad port
         raise ChannelURLError(f"channel: not a valid URL ({error})") from None
     for host in hosts:
-        if reason := host_refusal(host, list(rules.networks)):
+        if reason := host_refusal(host, port, rules.networks):
             raise ChannelURLError(f"channel: {reason}")
     if _plugin(url) is None:
         raise ChannelURLError(f"channel: Apprise cannot use the URL {mask(url)}")

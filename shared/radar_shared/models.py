@@ -33,6 +33,11 @@ class Feed(SQLModel, table=True):
     full_text_below_chars: int | None = Field(
         default=None, description="Fetch the article page and extract its text when an entry's text is shorter than this (None: off)."
     )
+    allowed_networks: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"),
+        description="Allow-list entries (ADDRESS:PORTS) this feed's redirects and article pages may reach beyond public addresses, "
+                    "within FEED_WATCHER_ALLOWED_NETWORKS (decision 020).",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=sa.DateTime(timezone=True))
 
 

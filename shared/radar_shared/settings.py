@@ -6,6 +6,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from radar_shared.netpolicy import AllowList, parse_allow_list
+
 
 class SharedSettings(BaseSettings):
     """Read from the environment (and `.env`). Safe development defaults: importing needs no infrastructure."""
@@ -110,8 +112,17 @@ class ChannelSettings(BaseSettings):
     )
     allowed_networks: list[str] = Field(
         default_factory=list,
-        description="CIDR networks that channel servers may be in despite the address policy (your own SMTP relay or ntfy server; tests).",
+        description="Addresses or networks with ports (ADDRESS:PORTS) that channel servers may be on despite the address policy (your own SMTP relay or ntfy server; tests).",
     )
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _entries_name_ports(cls, entries: list[str]) -> list[str]:
+        parse_allow_list(entries, "NOTIFIER_ALLOWED_NETWORKS")  # AllowListError is a ValueError: the setting fails to load
+        return entries
+
+    def allow_list(self) -> AllowList:
+        return parse_allow_list(self.allowed_networks, "NOTIFIER_ALLOWED_NETWORKS")
 
 
 class FeedSettings(BaseSettings):
@@ -125,5 +136,15 @@ class FeedSettings(BaseSettings):
     stale_min_seconds: float = Field(172800, gt=0, description="…and at least this long (2 days).")
     allowed_networks: list[str] = Field(
         default_factory=list,
-        description="CIDR networks that feed URLs may resolve to despite the SSRF rules (intranet feeds, tests).",
+        description="Addresses or networks with ports (ADDRESS:PORTS) that feed URLs may reach despite the SSRF rules (intranet feeds, tests); "
+                    "a feed's redirects and article pages elsewhere need the feed's own entries too.",
     )
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _entries_name_ports(cls, entries: list[str]) -> list[str]:
+        parse_allow_list(entries, "FEED_WATCHER_ALLOWED_NETWORKS")
+        return entries
+
+    def allow_list(self) -> AllowList:
+        return parse_allow_list(self.allowed_networks, "FEED_WATCHER_ALLOWED_NETWORKS")

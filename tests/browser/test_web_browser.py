@@ -104,7 +104,7 @@ def test_a_new_user_subscribes_a_watch_and_sees_the_alert(browser: Browser, rada
 
     time.sleep(2)  # the services re-read configuration every second in tests
     radar.feeds.feeds["/tankers.xml"] = rss([ARTICLE], "Shipping news")
-    feed = service.add_feed(radar.db, radar.feeds.url("/tankers.xml"), "Shipping news", allowed_networks=["127.0.0.0/8"])
+    feed = service.add_feed(radar.db, radar.feeds.url("/tankers.xml"), "Shipping news", allowed_networks=["127.0.0.0/8:1024-65535"])
     wait_for(lambda: any("Rich Glory" in str(p["json"]) for p in radar.slack.snapshot()), 90, "the alert on Slack")
     [post] = radar.slack.snapshot()
     assert post["path"] == "/services/T0AAAAAAA/B0BBBBBBB/radarbrowsertestwebhook"
@@ -137,7 +137,7 @@ def test_an_operator_sees_a_failed_delivery_and_resends_it(browser: Browser, rad
     service.add_subscription(radar.db, f"mailto://127.0.0.1:{smtp_port}?to=desk@example.org&from=radar@example.org", [], [watch.id], 0.0, local_rules("mailto"))  # type: ignore[list-item]
     time.sleep(2)
     radar.feeds.feeds["/ports.xml"] = rss([{"title": "Coal ship leaves Nampo", "link": "https://news.example/nampo", "text": "A coal ship left Nampo for Russia."}])
-    service.add_feed(radar.db, radar.feeds.url("/ports.xml"), "Ports", allowed_networks=["127.0.0.0/8"])
+    service.add_feed(radar.db, radar.feeds.url("/ports.xml"), "Ports", allowed_networks=["127.0.0.0/8:1024-65535"])
     wait_for(lambda: service.list_deliveries(radar.db, failed_only=True), 90, "the failed delivery")
 
     page = sign_in(browser, radar, "ops", "admin")

@@ -79,7 +79,7 @@ def test_article_flows_to_email_and_slack_exactly_once(fresh_kafka, database_url
     items = corpus()
     feeds.feeds["/feed.xml"] = rss([{"title": items[i]["title"], "text": items[i]["text"], "link": items[i]["source"]} for i in [POSITIVE, *NEGATIVES]])
 
-    service.add_feed(database_url, feeds.url("/feed.xml"), "test feed", allowed_networks=["127.0.0.0/8"])
+    service.add_feed(database_url, feeds.url("/feed.xml"), "test feed", allowed_networks=["127.0.0.0/8:1024-65535"])
     topics = ["dprk-sanctions", "russia-dprk-smuggling"]
     schemes = local_rules("mailto", "slack")
     service.add_subscription(database_url, f"mailto://127.0.0.1:{smtp.port}?to=analyst@example.com&from=radar@example.com", topics, [], 0.0, schemes)

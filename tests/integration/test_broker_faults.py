@@ -149,7 +149,7 @@ def alive(pids: set[int]) -> set[int]:
 def test_a_sigkilled_feed_watcher_leaves_no_parser_process_behind(kafka, sqlite_url: str, tmp_path: Path) -> None:
     feeds = FeedServer().start()
     feeds.feeds["/feed.xml"] = rss([{"title": f"Story {n}", "text": "t", "link": f"https://news.example/{n}"} for n in range(3)])
-    service.add_feed(sqlite_url, feeds.url("/feed.xml"), "feed", allowed_networks=["127.0.0.0/8"])
+    service.add_feed(sqlite_url, feeds.url("/feed.xml"), "feed", allowed_networks=["127.0.0.0/8:1024-65535"])
     env = service_env(sqlite_url, kafka.bootstrap, FEED_WATCHER_POLL_INTERVAL_SECONDS="1", FEED_WATCHER_MIN_INTERVAL_SECONDS="1", FEED_WATCHER_PARSE_WORKERS="2",
                       FEED_WATCHER_LEASE_SECONDS="3")  # the killed watcher's lease expires soon
     with cleanup(tmp_path, feeds.stop) as procs:

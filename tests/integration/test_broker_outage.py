@@ -54,7 +54,7 @@ def levels(log: Path) -> Counter:
 def test_polls_go_on_while_kafka_is_down_and_the_outage_is_two_warnings_not_a_flood(fresh_kafka, sqlite_url: str, tmp_path: Path) -> None:
     feeds = FeedServer().start()
     feeds.feeds["/feed.xml"] = items(1)
-    service.add_feed(sqlite_url, feeds.url("/feed.xml"), "feed", allowed_networks=["127.0.0.0/8"])
+    service.add_feed(sqlite_url, feeds.url("/feed.xml"), "feed", allowed_networks=["127.0.0.0/8:1024-65535"])
     env = service_env(sqlite_url, fresh_kafka.bootstrap, FEED_WATCHER_POLL_INTERVAL_SECONDS="1", FEED_WATCHER_MIN_INTERVAL_SECONDS="1")
     with cleanup(tmp_path, feeds.stop) as procs:
         procs += [ServiceProcess("feed-watcher", env, tmp_path / "feed-watcher.log").start(120), ServiceProcess("classifier", env, tmp_path / "classifier.log").start(120)]

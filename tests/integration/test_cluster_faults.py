@@ -102,7 +102,7 @@ def test_three_brokers_two_replicas_each_lose_nothing_through_kills_and_a_rollin
         subs[f"/services/T{i:08d}/B{i:08d}/faultwebhooktoken{i:08d}"] = service.add_subscription(db, url, ["dprk-sanctions"], [], 0.0, rules).id  # type: ignore[assignment]
     newsroom = Newsroom(feeds)
     for f in range(FEEDS):
-        service.add_feed(db, feeds.url(f"/f{f}.xml"), allowed_networks=["127.0.0.0/8"])
+        service.add_feed(db, feeds.url(f"/f{f}.xml"), allowed_networks=["127.0.0.0/8:1024-65535"])
     env = service_env(db, kafka_cluster.bootstrap, NOTIFIER_SLACK_WEBHOOK_URL=f"{slack.url}/services", NOTIFIER_SENDING_STALE_SECONDS="10",
                       NOTIFIER_RETRY_POLL_SECONDS="0.3", FEED_WATCHER_POLL_INTERVAL_SECONDS="1", FEED_WATCHER_MIN_INTERVAL_SECONDS="1",
                       FEED_WATCHER_TICK_SECONDS="0.2", FEED_WATCHER_LEASE_SECONDS="3")

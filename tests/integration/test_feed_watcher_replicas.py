@@ -76,7 +76,7 @@ def test_replicas_and_a_crash_never_lose_or_duplicate_entries(fresh_kafka, datab
         procs = [ServiceProcess("feed-watcher", env, tmp_path / f"watcher-{i}.log").start() for i in range(2)]
         for f in range(FEEDS):  # feeds appear while both replicas are running: they race for the leases
             server.feeds[f"/f{f}.xml"] = rss(items(f, 0, WAVE))
-            service.add_feed(database_url, server.url(f"/f{f}.xml"), allowed_networks=["127.0.0.0/8"])
+            service.add_feed(database_url, server.url(f"/f{f}.xml"), allowed_networks=["127.0.0.0/8:1024-65535"])
         wait_published(database_url, FEEDS * WAVE, 60)
 
         first = asyncio.run(read_all(fresh_kafka.bootstrap))

@@ -48,7 +48,7 @@ def state(db: str, feed_id: int) -> FeedState:
 
 
 def poller_for(db: str, publish, **settings) -> Poller:  # type: ignore[no-untyped-def]
-    config = FeedWatcherSettings(allowed_networks=["127.0.0.0/8"], **settings)
+    config = FeedWatcherSettings(allowed_networks=["127.0.0.0/8:1024-65535"], **settings)
     return Poller(config, db, make_client("test", 2, 30, 8), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
 
 

@@ -17,7 +17,7 @@ from radar_shared.db import session_scope
 from radar_shared.models import Channel, Subscription
 
 SLACK = "slack://T00000000/B00000000/radartestwebhooktoken000"
-SINKS = ["127.0.0.0/8"]  # the tests' SMTP server and Slack stand-in listen on 127.0.0.1: allowed like an intranet relay
+SINKS = ["127.0.0.0/8:1024-65535"]  # the tests' SMTP server and Slack stand-in listen on 127.0.0.1: allowed like an intranet relay
 
 
 def local_rules(*schemes: str) -> ChannelRules:

@@ -78,8 +78,8 @@ def service_env(database_url: str, bootstrap: str, **extra: str) -> dict[str, st
         "CONFIG_RELOAD_SECONDS": "1",
         "HEARTBEAT_SECONDS": "1",
         "FEED_WATCHER_TICK_SECONDS": "0.5",
-        "FEED_WATCHER_ALLOWED_NETWORKS": '["127.0.0.0/8"]',
-        "NOTIFIER_ALLOWED_NETWORKS": '["127.0.0.0/8"]',  # the SMTP server and Slack stand-in listen on 127.0.0.1
+        "FEED_WATCHER_ALLOWED_NETWORKS": '["127.0.0.0/8:1024-65535"]',
+        "NOTIFIER_ALLOWED_NETWORKS": '["127.0.0.0/8:1024-65535"]',  # the SMTP server and Slack stand-in listen on 127.0.0.1
         **extra,
     }
 

@@ -188,6 +188,10 @@ class FeedIn(Body):
     title: str = Field("", max_length=500)
     interval: int | None = None
     full_text_below: int | None = Field(None, description="Fetch the article page when an entry's text is shorter than this many characters.")
+    allowed_networks: list[str] = Field(
+        default_factory=list, max_length=100,
+        description="Entries (ADDRESS:PORTS) its redirects and article pages may reach beyond public addresses, each within FEED_WATCHER_ALLOWED_NETWORKS.",
+    )
 
 
 class DeliveryOut(BaseModel):
@@ -339,14 +343,14 @@ def list_feeds(actor: AdminDep, ctx: ContextDep) -> list[dict[str, Any]]:
     """Feeds and their health (admins: feed URLs and errors can name the operator's sources, decision 007)."""
     return [{"id": f.id, "url": f.url, "title": f.title, "enabled": f.enabled, "error_streak": st.error_streak if st else 0,
              "last_poll_at": st.last_poll_at if st else None, "last_error": st.last_error if st else None, "full_text_below": f.full_text_below_chars,
-             "pages_fetched": st.pages_fetched if st else 0, "pages_failed": st.pages_failed if st else 0,
+             "allowed_networks": f.allowed_networks, "pages_fetched": st.pages_fetched if st else 0, "pages_failed": st.pages_failed if st else 0,
              "last_page_error": st.last_page_error if st else None} for f, st in service.list_feeds(ctx.db)]
 
 
 @router.post("/feeds", status_code=201, tags=["feeds"])
 def add_feed(body: FeedIn, actor: AdminDep, ctx: ContextDep) -> dict[str, Any]:
-    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.feeds.allowed_networks, body.full_text_below)
-    return {"id": feed.id, "url": feed.url, "title": feed.title, "full_text_below": feed.full_text_below_chars}
+    feed = service.add_feed(ctx.db, body.url, body.title, body.interval, ctx.feeds.allowed_networks, body.full_text_below, body.allowed_networks)
+    return {"id": feed.id, "url": feed.url, "title": feed.title, "full_text_below": feed.full_text_below_chars, "allowed_networks": feed.allowed_networks}
 
 
 @router.delete("/feeds/{feed_id}", status_code=204, tags=["feeds"])

@@ -8,7 +8,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from radar_shared.netpolicy import URLRefusedError, check_url, pinned_request
+from radar_shared.netpolicy import Rule, URLRefusedError, allowance_for, check_url, pinned_request
 from radar_shared.retry_after import parse_retry_after
 
 REDIRECT_CODES = (301, 302, 303, 307, 308)  # not httpx's is_redirect, which includes 304
@@ -82,7 +82,7 @@ async def fetch_feed(
     last_modified: str | None,
     max_body_bytes: int,
     max_redirects: int,
-    allowed_networks: list,
+    allowed_networks: Rule,
     deadline: float | None = None,
 ) -> FetchResult:
     """GET the feed with If-None-Match/If-Modified-Since. Raises FeedFetchError naming the feed.
@@ -98,14 +98,14 @@ async def fetch_feed(
 
 
 async def _fetch(
-    client: httpx.AsyncClient, feed_url: str, etag: str | None, last_modified: str | None, max_body_bytes: int, max_redirects: int, allowed_networks: list,
+    client: httpx.AsyncClient, feed_url: str, etag: str | None, last_modified: str | None, max_body_bytes: int, max_redirects: int, allowed_networks: Rule,
     subject: str = "feed", accept: str | None = None,
 ) -> FetchResult:
     url = feed_url
     permanent: str | None = None
     for _hop in range(max_redirects + 1):
         try:
-            address = await check_url(url, allowed_networks)
+            address = await check_url(url, allowance_for(allowed_networks, url))  # each hop: a redirect may leave the feed's origin
         except URLRefusedError as error:
             kind = "dns" if error.reason.startswith("cannot resolve") else "refused"  # a name that does not resolve is not an SSRF refusal
             raise FeedFetchError(f"{subject} {feed_url}: {error.reason}" + (f" (redirected to {url})" if url != feed_url else ""), kind) from None
@@ -167,7 +167,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 
 async def fetch_page(
-    client: httpx.AsyncClient, url: str, *, max_body_bytes: int, max_redirects: int, allowed_networks: list, deadline: float | None = None
+    client: httpx.AsyncClient, url: str, *, max_body_bytes: int, max_redirects: int, allowed_networks: Rule, deadline: float | None = None
 ) -> FetchResult:
     """GET an article page (or robots.txt) under the feeds' rules: the address policy on every hop, pinned;
     the size cap; the deadline. Raises FeedFetchError naming the page."""

@@ -40,7 +40,7 @@ from radar_shared import outbox
 from radar_shared.loops import repeat
 from radar_shared.messages import Article, ArticleDiscovered
 from radar_shared.models import SeenEntry
-from radar_shared.netpolicy import parse_networks
+from radar_shared.netpolicy import AllowListError, FeedAllowance, Rule, parse_allow_list
 
 log = logging.getLogger("radar.feed_watcher")
 
@@ -114,7 +114,7 @@ class Poller:
         self.on_activity = on_activity
         self.parser = parser or InlineParser(settings.entry_limits())
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
-        self.allowed = parse_networks(settings.allowed_networks)
+        self.allowed = settings.allow_list()
         self._flush_lock = asyncio.Lock()
         self._hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(settings.per_host_concurrency))
         # Article pages have slots of their own per host: a poll holds its feed's slot while it fetches pages.
@@ -231,8 +231,18 @@ class Poller:
     def _next(self, interval: float, error_streak: int = 0, retry_after: float | None = None) -> datetime:
         return next_poll_at(datetime.now(UTC), interval, error_streak, self.settings.max_backoff_seconds, retry_after)
 
+    def allowance(self, feed: store.DueFeed) -> FeedAllowance:
+        """What this feed's fetches may reach (decision 020): its own origin under the operator's list, anything
+        else only under the feed's own entries within it. AllowListError when a stored entry cannot be read."""
+        return FeedAllowance.of(feed.configured_url, self.allowed, parse_allow_list(feed.allowed_networks, f"feed {feed.id}: allowed_networks"))
+
     async def poll(self, feed: store.DueFeed) -> None:
         now = datetime.now(UTC)
+        try:
+            allowance = self.allowance(feed)
+        except AllowListError as unreadable:
+            await self._failed(feed, "config", str(unreadable), None, None)
+            return
         try:
             result = await fetch_feed(
                 self.client,
@@ -241,7 +251,7 @@ class Poller:
                 last_modified=feed.last_modified,
                 max_body_bytes=self.settings.max_body_bytes,
                 max_redirects=self.settings.max_redirects,
-                allowed_networks=self.allowed,
+                allowed_networks=allowance,
                 deadline=self.settings.fetch_deadline_seconds,
             )
         except FeedFetchError as error:
@@ -274,7 +284,7 @@ class Poller:
         interval = self._interval(feed, gap, parsed.ttl_minutes, result.cache_seconds)
         known = await asyncio.to_thread(store.known_entry_keys, self.db, feed.id, [e.entry_key for e in parsed.entries])
         fresh = [e for e in parsed.entries if e.entry_key not in known]
-        pages, page_stats = await self.full_texts(feed, fresh)
+        pages, page_stats = await self.full_texts(feed, fresh, allowance)
         rows, refused = [], []
         for e in fresh:
             payload = to_event(feed.id, feed.configured_url, parsed.title, e, pages.get(e.entry_key)).model_dump(mode="json")
@@ -313,10 +323,13 @@ class Poller:
         if new:
             self._wake.set()
 
-    async def full_texts(self, feed: store.DueFeed, entries: list[ParsedEntry]) -> tuple[dict[str, str], tuple[int, int, str | None]]:
+    async def full_texts(
+        self, feed: store.DueFeed, entries: list[ParsedEntry], allowance: FeedAllowance
+    ) -> tuple[dict[str, str], tuple[int, int, str | None]]:
         """The main text of the article pages of new entries whose text is shorter than the feed's threshold
         (feeds that opt in), by entry key; and (pages used, pages failed, the last failure). A page that cannot
-        be used leaves the entry's own text."""
+        be used leaves the entry's own text. Pages are fetched under the feed's allowance, never the operator's
+        list alone: an entry's link is the feed publisher's choice, not the operator's."""
         if feed.full_text_below_chars is None:
             return {}, (0, 0, None)
         short = [e for e in entries if e.url and len(e.text) < feed.full_text_below_chars]
@@ -324,7 +337,7 @@ class Poller:
         failed, last = 0, None
         for e in short[: self.settings.pages_per_poll]:
             try:
-                texts[e.entry_key] = await self.fetch_full_text(e.url)
+                texts[e.entry_key] = await self.fetch_full_text(e.url, allowance)
             except (FeedFetchError, PageExtractError) as error:
                 failed, last = failed + 1, str(error)
                 log.info("article page not used; the feed's text stays", extra={"feed_id": feed.id, "article_id": e.article_id, "error": last})
@@ -332,15 +345,15 @@ class Poller:
             last = f"feed {feed.url}: {len(short) - self.settings.pages_per_poll} short entries kept the feed's text (FEED_WATCHER_PAGES_PER_POLL = {self.settings.pages_per_poll})"
         return texts, (len(texts), failed, last)
 
-    async def fetch_full_text(self, url: str) -> str:
-        """Fetch an article page (robots.txt, address policy, size cap, deadline, per-host slots) and extract its
-        main text in the parser workers. Raises FeedFetchError or PageExtractError naming the page."""
-        refusal = await self.robots.refusal(url)
+    async def fetch_full_text(self, url: str, allowance: Rule = ()) -> str:
+        """Fetch an article page (robots.txt, address policy under `allowance`, size cap, deadline, per-host slots)
+        and extract its main text in the parser workers. Raises FeedFetchError or PageExtractError naming the page."""
+        refusal = await self.robots.refusal(url, allowance)
         if refusal:
             raise FeedFetchError(refusal, "robots")
         async with self._page_hosts[urlsplit(url).hostname or ""]:
             s = self.settings
-            result = await fetch_page(self.client, url, max_body_bytes=s.max_page_bytes, max_redirects=s.max_redirects, allowed_networks=self.allowed,
+            result = await fetch_page(self.client, url, max_body_bytes=s.max_page_bytes, max_redirects=s.max_redirects, allowed_networks=allowance,
                                       deadline=s.fetch_deadline_seconds)
         kind = (result.content_type or "").split(";")[0].strip().lower()
         if kind and kind not in ("text/html", "application/xhtml+xml"):

@@ -14,7 +14,7 @@ from radar_feed_watcher.fetcher import FeedFetchError, fetch_feed, make_client
 from radar_feed_watcher.parser import FeedParseError, ParsedFeed
 from radar_feed_watcher.parser_pool import ParserPool
 from radar_feed_watcher.scheduler import is_stale
-from radar_shared.netpolicy import parse_networks
+from radar_shared.netpolicy import FeedAllowance
 
 __all__ = ["FeedFetchError", "FeedParseError", "entries_as_lines", "is_stale", "preview_file", "preview_url"]
 
@@ -51,7 +51,7 @@ async def preview_url(url: str, settings: FeedWatcherSettings | None = None) -> 
     async with make_client(settings.user_agent, settings.connect_timeout_seconds, settings.read_timeout_seconds, 1) as client:
         result = await fetch_feed(
             client, url, etag=None, last_modified=None, max_body_bytes=settings.max_body_bytes,
-            max_redirects=settings.max_redirects, allowed_networks=parse_networks(settings.allowed_networks),
+            max_redirects=settings.max_redirects, allowed_networks=FeedAllowance.of(url, settings.allow_list()),
             deadline=settings.fetch_deadline_seconds,
         )
     return entries_as_lines(await _parse(result.body, url, result.content_type, settings))

@@ -33,6 +33,7 @@ class DueFeed:
     error_streak: int
     item_digests: frozenset[str] = frozenset()
     full_text_below_chars: int | None = None  # fetch the article page for entries with less text than this
+    allowed_networks: tuple[str, ...] = ()  # what its redirects and article pages may reach beyond public addresses
 
 
 def body_hash(body: bytes) -> str:
@@ -69,7 +70,7 @@ def lease_due_feeds(db: str, now: datetime, owner: str, lease_seconds: float, li
         ).all()
     return [
         DueFeed(f.id, st.effective_url or f.url, f.url, f.poll_interval_seconds, st.etag, st.last_modified, st.body_hash, st.error_streak,  # type: ignore[arg-type]
-                frozenset(st.item_digests or ()), f.full_text_below_chars)
+                frozenset(st.item_digests or ()), f.full_text_below_chars, tuple(f.allowed_networks or ()))
         for f, st in rows
         if as_utc(st.lease_until) == until
     ]

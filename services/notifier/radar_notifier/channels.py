@@ -30,7 +30,7 @@ from radar_notifier import resolver
 from radar_notifier.render import RenderedAlert
 from radar_notifier.webhook_http import WebhookClient, WebhookHTTPError
 from radar_shared.channel_urls import ChannelRules, ChannelURLError, mask, scheme, validate_channel_url
-from radar_shared.netpolicy import Network, URLRefusedError, check_url, pinned_request
+from radar_shared.netpolicy import AllowList, URLRefusedError, check_url, pinned_request
 from radar_shared.retry_after import parse_retry_after
 
 log = logging.getLogger("radar.notifier")
@@ -93,11 +93,11 @@ def static_refusal(url: str, rules: ChannelRules) -> str | None:
     return None
 
 
-async def post_slack(client: WebhookClient, webhook: str, masked: str, payload: dict, networks: list[Network]) -> SendResult:
+async def post_slack(client: WebhookClient, webhook: str, masked: str, payload: dict, allowed: AllowList) -> SendResult:
     """POST a Block Kit payload to an incoming webhook, at the address that was resolved and checked (Host and
     TLS name kept). Unlike Apprise, this sees the status and Retry-After."""
     try:
-        address = await check_url(webhook, networks)
+        address = await check_url(webhook, allowed)
     except URLRefusedError as error:
         if error.reason.startswith("cannot resolve"):  # DNS trouble, not a refusal: try again later
             return SendResult(False, masked, [f"Slack webhook: {error.reason}"])
@@ -205,7 +205,7 @@ def install_apprise_hooks() -> None:
 _ASSET = apprise.AppriseAsset(async_mode=False)  # one service per send: no thread pool of Apprise's own
 
 
-def _send_apprise(url: str, alert: RenderedAlert, networks: list[Network]) -> SendResult:
+def _send_apprise(url: str, alert: RenderedAlert, allowed: AllowList) -> SendResult:
     kind = scheme(url)
     masked = mask(url)
     ap = apprise.Apprise(asset=_ASSET)
@@ -218,7 +218,7 @@ def _send_apprise(url: str, alert: RenderedAlert, networks: list[Network]) -> Se
     errors: list[str] = []
     token = _errors.set(errors)
     try:
-        with resolver.guarded(networks) as guard:
+        with resolver.guarded(allowed) as guard:
             ok = bool(ap.notify(title=title, body=body, body_format=fmt))
     finally:
         _errors.reset(token)
@@ -267,7 +267,7 @@ class Sender:
         resolver.install()
         install_apprise_hooks()
         self.rules = rules
-        self.networks = list(rules.networks)
+        self.allowed = rules.networks
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apprise")
         self.timeout = timeout
         self.webhooks = WebhookClient(timeout, HOST_CONNECTIONS)  # keep-alive connections per webhook host
@@ -286,8 +286,8 @@ class Sender:
         webhook = slack_webhook(url)
         async with self.gate(url, webhook is not None):
             if webhook is not None:
-                return await post_slack(self.webhooks, webhook, mask(url), alert.slack, self.networks)
-            return await asyncio.get_running_loop().run_in_executor(self.executor, _send_apprise, url, alert, self.networks)
+                return await post_slack(self.webhooks, webhook, mask(url), alert.slack, self.allowed)
+            return await asyncio.get_running_loop().run_in_executor(self.executor, _send_apprise, url, alert, self.allowed)
 
     async def close(self) -> None:
         await self.webhooks.aclose()

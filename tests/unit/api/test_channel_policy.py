@@ -105,7 +105,7 @@ def test_the_cli_refuses_them_and_exits_non_zero(sqlite_url: str, monkeypatch: p
     monkeypatch.delenv("NOTIFIER_ALLOWED_NETWORKS", raising=False)
     result = CliRunner().invoke(main, ["subscriptions", "add", "--channel", f"json://2130706433:{listener.port}/?method=DELETE", "--topic", "dprk-sanctions"])
     assert result.exit_code == 2 and result.output.strip() == "radar: channel: host 2130706433 (127.0.0.1) is not a public address"
-    monkeypatch.setenv("NOTIFIER_ALLOWED_NETWORKS", '["127.0.0.0/8"]')  # the operator's own relay
+    monkeypatch.setenv("NOTIFIER_ALLOWED_NETWORKS", '["127.0.0.0/8:1024-65535"]')  # the operator's own relay
     allowed = CliRunner().invoke(main, ["subscriptions", "add", "--channel", f"mailto://127.0.0.1:{listener.port}?{MAIL}", "--topic", "dprk-sanctions"])
     assert allowed.exit_code == 0, allowed.output
     assert listener.accepted == 0

@@ -126,3 +126,26 @@ def test_the_opml_export_stays_well_formed_with_hostile_titles() -> None:
     exported = render_opml([OPMLFeed("https://x.example/feed?a=1\x0b", hostile)], title=hostile)
     [feed] = parse_opml(exported)  # raises OPMLError on anything that is not well-formed XML
     assert feed == OPMLFeed("https://x.example/feed?a=1", "Coal ship left Nampo")
+
+
+def test_a_feed_is_given_its_own_allow_list_entries_within_the_operators(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEED_WATCHER_ALLOWED_NETWORKS", '["10.1.0.0/16:80,443"]')
+    runner = CliRunner()
+    added = runner.invoke(main, ["feeds", "add", "http://10.1.2.3/feed.xml", "--full-text-below", "500", "--allow", "10.1.2.0/24:443", "--allow", "10.1.9.9/32:80"])
+    assert added.exit_code == 0, added.output
+    [row] = [json.loads(line) for line in runner.invoke(main, ["feeds", "list", "--json"]).output.splitlines()]
+    assert row["allowed_networks"] == ["10.1.2.0/24:443", "10.1.9.9:80"]
+    for entry, said in [("10.1.2.3:8443", "allowed_networks: entry '10.1.2.3:8443' is not within FEED_WATCHER_ALLOWED_NETWORKS (10.1.0.0/16:80,443)"),
+                        ("10.0.0.0/8:443", "allowed_networks: entry '10.0.0.0/8:443' is not within FEED_WATCHER_ALLOWED_NETWORKS"),
+                        ("10.1.2.3", "allowed_networks: entry '10.1.2.3': names no port; write 10.1.2.3:PORT"),
+                        ("wiki.intranet:443", "allowed_networks: entry 'wiki.intranet:443': 'wiki.intranet' is not an IP address or network")]:
+        refused = runner.invoke(main, ["feeds", "add", "http://10.1.2.4/feed.xml", "--allow", entry])
+        assert refused.exit_code != 0 and said in refused.output and "Traceback" not in refused.output, refused.output
+    other_port = runner.invoke(main, ["feeds", "add", "http://10.1.2.3:8080/feed.xml"])
+    assert other_port.exit_code != 0 and "host 10.1.2.3 is not a public address (its allow-list entry does not name port 8080)" in other_port.output
+
+
+def test_a_bare_network_in_the_operators_list_is_refused_naming_the_setting(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FEED_WATCHER_ALLOWED_NETWORKS", '["10.1.0.0/16"]')
+    refused = CliRunner().invoke(main, ["feeds", "add", "http://10.1.2.3/feed.xml"])
+    assert refused.exit_code != 0 and "FEED_WATCHER_ALLOWED_NETWORKS: entry '10.1.0.0/16': names no port" in refused.output, refused.output

@@ -197,7 +197,7 @@ def test_my_alerts_shows_an_alert_whose_stored_text_holds_a_lone_surrogate(web: 
 
 
 def test_the_feed_preview_ends_at_the_watchers_fetch_deadline(web: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FEED_WATCHER_ALLOWED_NETWORKS", '["127.0.0.1/32"]')
+    monkeypatch.setenv("FEED_WATCHER_ALLOWED_NETWORKS", '["127.0.0.1:1024-65535"]')
     monkeypatch.setenv("FEED_WATCHER_FETCH_DEADLINE_SECONDS", "1")
     server = FeedServer(feeds={"/slow": rss([{"title": "t", "text": "x" * 200, "link": "https://x.example/1"}])}, trickle={"/slow": 1.0}).start()
     try:

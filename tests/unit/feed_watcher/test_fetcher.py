@@ -9,11 +9,11 @@ import httpx
 import pytest
 
 from radar_feed_watcher.fetcher import FeedFetchError, conditional_headers, fetch_feed, make_client
-from radar_shared.netpolicy import parse_networks
+from radar_shared.netpolicy import parse_allow_list
 from radar_shared.retry_after import parse_retry_after
 from tests.support.sinks import free_port, serve
 
-LOCAL = parse_networks(["127.0.0.1/32"])
+LOCAL = parse_allow_list(["127.0.0.1:1024-65535"], "allowed")
 BOMB = gzip.compress(b"<rss>" + b" " * 50_000_000 + b"</rss>")  # 50 MB inflated, ~50 KB on the wire
 
 

@@ -20,6 +20,7 @@ from radar_feed_watcher.poller import Poller
 from radar_shared.db import session_scope
 from radar_shared.messages import ArticleDiscovered
 from radar_shared.models import Feed, FeedState
+from radar_shared.netpolicy import FeedAllowance
 from tests.support.feeds import rss
 from tests.support.sinks import FeedServer
 
@@ -88,7 +89,7 @@ def poller(db: str, published: list, **settings: int) -> Poller:
     async def publish(event: ArticleDiscovered) -> None:
         published.append(event)
 
-    config = FeedWatcherSettings(allowed_networks=["127.0.0.0/8"], poll_interval_seconds=60, **settings)
+    config = FeedWatcherSettings(allowed_networks=["127.0.0.0/8:1024-65535"], poll_interval_seconds=60, **settings)
     return Poller(config, db, make_client("RadarTest/1", 2, 5, 4), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
 
 
@@ -149,7 +150,8 @@ async def test_pages_that_cannot_be_used_leave_the_feeds_text_and_say_why(sqlite
     errors = []
     for title, url in (("Disallowed", server.url("/private/a")), ("Too big", server.url("/big")), ("No article", server.url("/signin")), ("Intranet", "http://10.255.255.1/story")):
         try:
-            await poller(sqlite_url, [], max_page_bytes=10_000).fetch_full_text(url)
+            checker = poller(sqlite_url, [], max_page_bytes=10_000)
+            await checker.fetch_full_text(url, FeedAllowance.of(server.url("/f.xml"), checker.allowed))  # as the feed's poll does
         except Exception as error:  # noqa: BLE001 - each kind of failure, as recorded on the feed
             errors.append((title, str(error)))
     assert [t for t, e in errors if "robots.txt disallows it" in e] == ["Disallowed"]
@@ -184,3 +186,39 @@ async def test_feeds_that_do_not_opt_in_never_fetch_pages(sqlite_url: str, serve
     assert server.hits.get("/a") is None and server.hits.get("/robots.txt") is None
     with session_scope(sqlite_url) as s:
         assert s.exec(select(FeedState)).one().pages_fetched == 0
+
+
+async def test_an_entry_link_to_another_port_follows_the_feeds_own_allowance(sqlite_url: str, server: FeedServer) -> None:
+    """Issue 21, item 2: the operator's list let any opted-in feed's entry links reach every port it allowed,
+    and publish what answered. An entry's link now reaches a target off the feed's own origin only when the
+    feed's own entries name it (and the operator's list contains it)."""
+    other = FeedServer().start()  # a second port on the same allowed address: an internal service
+    try:
+        serve_pages(other, {"/internal": page("tanker-seized.html")})
+        for path in ("/public.xml", "/intranet.xml"):
+            server.feeds[path] = rss([{"title": path, "text": "Short.", "link": other.url("/internal")}])
+        public = opted_in_feed(sqlite_url, server.url("/public.xml"))
+        with session_scope(sqlite_url) as s:
+            feed = Feed(url=server.url("/intranet.xml"), full_text_below_chars=400, allowed_networks=[f"127.0.0.1:{other.port}"])
+            s.add(feed)
+            s.flush()
+            intranet = feed.id
+        published: list[ArticleDiscovered] = []
+
+        async def publish(event: ArticleDiscovered) -> None:
+            published.append(event)
+
+        config = FeedWatcherSettings(allowed_networks=[f"127.0.0.1:{server.port},{other.port}"], poll_interval_seconds=60)  # both ports are the operator's
+        p = Poller(config, sqlite_url, make_client("RadarTest/1", 2, 5, 4), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
+        await p.tick()
+        await p.relay_once()
+        await p.client.aclose()
+    finally:
+        other.stop()
+    by_feed = {e.article.feed_id: e.article for e in published}
+    assert by_feed[public].text_source == "feed" and by_feed[public].text == "Short.", "the page was not fetched for a feed without the entry"
+    assert by_feed[intranet].text_source == "page" and "tanker" in by_feed[intranet].text.lower()
+    assert other.hits == {"/robots.txt": 1, "/internal": 1}, "reached once, robots.txt included: for the feed whose own entries name the port"
+    with session_scope(sqlite_url) as s:
+        state = s.get(FeedState, public)
+        assert state.pages_failed == 1 and "resolves to 127.0.0.1, which is not a public address" in (state.last_page_error or "")  # type: ignore[union-attr]

@@ -45,7 +45,7 @@ def make_poller(db: str, published: list, fail: list | None = None) -> Poller:
             raise fail.pop()
         published.append(event)
 
-    settings = FeedWatcherSettings(allowed_networks=["127.0.0.0/8"], poll_interval_seconds=60)
+    settings = FeedWatcherSettings(allowed_networks=["127.0.0.0/8:1024-65535"], poll_interval_seconds=60)
     return Poller(settings, db, make_client("test", 2, 5, 4), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
 
 
@@ -134,7 +134,7 @@ async def test_polls_go_on_at_their_interval_while_publishing_is_stuck_and_every
         await broker_back.wait()
         published.append(event)
 
-    settings = FeedWatcherSettings(allowed_networks=["127.0.0.0/8"], tick_seconds=0.2)
+    settings = FeedWatcherSettings(allowed_networks=["127.0.0.0/8:1024-65535"], tick_seconds=0.2)
     poller = Poller(settings, database_url, make_client("test", 2, 5, 4), publish, FeedMetrics(CollectorRegistry()), lambda _: None)
     running = asyncio.create_task(poller.run_forever())
     try:

@@ -16,7 +16,7 @@ from tests.support.feeds import rss
 from tests.support.sinks import FeedServer
 
 FEED = rss([{"title": f"Coal ship {n} leaves Nampo", "text": "A tanker was seen off Nampo.", "link": f"https://news.example/{n}"} for n in range(3)])
-LOCAL = {"FEED_WATCHER_ALLOWED_NETWORKS": '["127.0.0.1/32"]'}
+LOCAL = {"FEED_WATCHER_ALLOWED_NETWORKS": '["127.0.0.1:1024-65535"]'}
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def _pool_threads() -> set[threading.Thread]:
 
 
 async def test_a_slowloris_feed_ends_at_the_watchers_fetch_deadline(server: FeedServer) -> None:
-    settings = FeedWatcherSettings(allowed_networks=["127.0.0.1/32"], fetch_deadline_seconds=1.0)
+    settings = FeedWatcherSettings(allowed_networks=["127.0.0.1:1024-65535"], fetch_deadline_seconds=1.0)
     with pytest.raises(FeedFetchError) as error:
         await asyncio.wait_for(preview_url(server.url("/slow"), settings), 15)  # the read timeout (30 s) never fires
     assert str(error.value) == f"feed {server.url('/slow')}: no complete response within the 1 s deadline (FEED_WATCHER_FETCH_DEADLINE_SECONDS)"
@@ -41,7 +41,7 @@ async def test_a_preview_leaves_no_pool_thread_to_race_the_exit(server: FeedServ
     """concurrent.futures' exit hook writes to a pool manager thread's wake-up pipe while that thread closes it
     (`OSError: Bad file descriptor` at exit, 2 runs in 30): a preview returns only once that thread has ended."""
     before = _pool_threads()
-    entries = await preview_url(server.url("/feed"), FeedWatcherSettings(allowed_networks=["127.0.0.1/32"]))
+    entries = await preview_url(server.url("/feed"), FeedWatcherSettings(allowed_networks=["127.0.0.1:1024-65535"]))
     assert len(entries) == 3
     assert _pool_threads() - before == set()
 

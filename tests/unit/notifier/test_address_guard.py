@@ -102,7 +102,7 @@ async def test_rebinding_dns_cannot_move_a_send_to_a_refused_address(kind: str, 
     dns = RebindingDNS("rebind.test", [["127.0.0.1"], ["127.0.0.2"]])
     monkeypatch.setattr(socket, "getaddrinfo", dns)
     url = f"json://rebind.test:{port}/" if kind == "json" else f"mailto://rebind.test:{port}?to=a@example.org&from=radar@example.org"
-    sender = Sender(ChannelRules.of(ALL, ["127.0.0.1/32"]))  # 127.0.0.1 plays the public address
+    sender = Sender(ChannelRules.of(ALL, ["127.0.0.1:1024-65535"]))  # 127.0.0.1 plays the public address
     try:
         first = await sender.send(url, ALERT)
         second = await sender.send(url, ALERT)
@@ -124,7 +124,7 @@ async def test_slack_webhooks_are_posted_to_the_checked_address(monkeypatch: pyt
     dns = RebindingDNS("hooks.rebind.test", [["127.0.0.1"], ["127.0.0.2"]])
     monkeypatch.setattr(socket, "getaddrinfo", dns)
     configure_slack(f"http://hooks.rebind.test:{slack.port}/services")
-    sender = Sender(ChannelRules.of(ALL, ["127.0.0.1/32"]))
+    sender = Sender(ChannelRules.of(ALL, ["127.0.0.1:1024-65535"]))
     try:
         first = await sender.send("slack://T00000000/B00000000/radartestwebhooktoken000", ALERT)
         second = await sender.send("slack://T11111111/B11111111/radartestwebhooktoken111", ALERT)
@@ -157,3 +157,30 @@ async def test_a_forged_row_fails_once_with_the_policy_as_its_last_error(sqlite_
         assert row.last_error == "channel: host 127.0.0.1 is not a public address (refused by the address policy; nothing was sent)"
     assert [e.permanent for e in failed] == [True] and delivered == []
     assert listener.accepted == 0 and outside_connections == []
+
+
+MAIL = "to=a@example.org&from=radar@example.org"
+
+
+@pytest.mark.parametrize("template", ["ntfy://{host}:{port}/alerts", "mailto://{host}:{port}?" + MAIL, "matrix://u:p@{host}:{port}/!room"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "relay.test"])  # checked in the stored URL, and at the look-up for a name
+async def test_an_allowed_address_is_open_only_on_the_ports_its_entry_names(template: str, host: str, monkeypatch: pytest.MonkeyPatch,
+                                                                          listener: ConnectionRecorder, outside_connections: list) -> None:
+    """Issue 21, item 2: with the relay's address allowed, a channel could reach every other port there."""
+    http, smtp = HTTPSink().start(), SMTPSink().start()
+    monkeypatch.setattr(socket, "getaddrinfo", RebindingDNS("relay.test", [["127.0.0.1"]]))
+    sender = Sender(ChannelRules.of(ALL, [f"127.0.0.1:{smtp.port},{http.port}"]))  # the operator's relay and ntfy server
+    try:
+        probe = await sender.send(template.format(host=host, port=listener.port), ALERT)  # a second port of the allowed address
+        allowed = await sender.send(template.format(host=host, port=smtp.port if template.startswith("mailto") else http.port), ALERT)
+    finally:
+        await sender.close()
+        http.stop()
+        smtp.stop()
+    assert not probe.ok and probe.permanent and "not a public address" in probe.errors[0] and "address policy" in probe.errors[0], probe.errors
+    assert listener.accepted == 0 and outside_connections == []
+    if template.startswith("matrix"):  # the stand-in is no Matrix server: what matters is that the send reached it
+        assert [r["path"] for r in http.snapshot()][0] == "/_matrix/client/v3/login", allowed.errors
+    else:
+        assert allowed.ok, allowed.errors
+        assert len(http.snapshot()) + len(smtp.snapshot()) == 1

@@ -55,7 +55,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingProxy]:
 
 
 async def send(url: str) -> object:
-    sender = Sender(ChannelRules.of(ALL + ["ntfys"], ["127.0.0.1/32"]))  # the proxy's own address is allowed
+    sender = Sender(ChannelRules.of(ALL + ["ntfys"], ["127.0.0.1:1024-65535"]))  # the proxy's own address is allowed
     try:
         return await sender.send(url, ALERT)
     finally:

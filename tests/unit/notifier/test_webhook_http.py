@@ -14,7 +14,7 @@ import pytest
 from radar_notifier import webhook_http
 from radar_notifier.channels import post_slack
 from radar_notifier.webhook_http import WebhookClient, WebhookHTTPError
-from radar_shared.netpolicy import parse_networks
+from radar_shared.netpolicy import parse_allow_list
 
 OK = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
 
@@ -115,7 +115,7 @@ async def test_slack_s_rate_limit_answer_is_read_chunked_with_its_retry_after(se
     chunked = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\ntransfer-encoding: chunked\r\n\r\n4\r\nrate\r\n8\r\n_limited\r\n0\r\n\r\n"
     server = await serve(answer=lambda n: chunked if n == 1 else OK)
     client = WebhookClient(timeout=5)
-    result = await post_slack(client, f"http://127.0.0.1:{server.port}/services/T/B/C", "slack://T/B/***", {"text": "x"}, parse_networks(["127.0.0.0/8"]))
+    result = await post_slack(client, f"http://127.0.0.1:{server.port}/services/T/B/C", "slack://T/B/***", {"text": "x"}, parse_allow_list(["127.0.0.0/8:1024-65535"], "allowed"))
     assert not result.ok and result.retry_after == 30 and "HTTP 429: rate_limited" in result.errors[0]
     assert (await client.post_json(f"http://127.0.0.1:{server.port}/x", "127.0.0.1", "127.0.0.1", {})).status_code == 200
     await client.aclose()
@@ -136,7 +136,7 @@ async def test_a_declared_huge_chunk_is_read_only_up_to_the_cap(serve) -> None: 
 async def test_a_server_that_hangs_up_without_answering_is_a_failed_send(serve) -> None:  # type: ignore[no-untyped-def]
     server = await serve(answer=lambda n: b"", close_after=True)
     client = WebhookClient(timeout=5)
-    result = await post_slack(client, f"http://127.0.0.1:{server.port}/services/T/B/C", "slack://T/B/***", {"text": "x"}, parse_networks(["127.0.0.0/8"]))
+    result = await post_slack(client, f"http://127.0.0.1:{server.port}/services/T/B/C", "slack://T/B/***", {"text": "x"}, parse_allow_list(["127.0.0.0/8:1024-65535"], "allowed"))
     await client.aclose()
     assert not result.ok and not result.permanent and "disconnected without sending a response" in result.errors[0]
 

@@ -47,7 +47,7 @@ def test_admins_are_still_bound_by_the_address_policy() -> None:
 
 
 def test_the_allow_list_lets_an_intranet_relay_through() -> None:
-    relay = ChannelRules.of(["mailto", "ntfy"], ["10.0.0.0/24"])
+    relay = ChannelRules.of(["mailto", "ntfy"], ["10.0.0.0/24:25,80"])
     assert validate_channel_url(f"mailto://10.0.0.25:25?{MAIL}", relay, admin=False) == "mailto"
     assert validate_channel_url("ntfy://10.0.0.9/alerts", relay, admin=False) == "ntfy"
     with pytest.raises(ChannelURLError, match="host 10.0.1.25 is not a public address"):
@@ -89,3 +89,17 @@ def test_importing_the_rules_leaves_apprise_alone() -> None:
     code = ("import socket, apprise.plugins.email.smtp as smtp; before = (socket.getaddrinfo, smtp.ssl); "
             "import radar_shared.channel_urls; assert (socket.getaddrinfo, smtp.ssl) == before")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("template", ["ntfy://10.0.0.9:{port}/alerts", "mailto://10.0.0.9:{port}?" + MAIL, "matrix://u:p@10.0.0.9:{port}/!room",
+                                      "mailto://u:p@example.org:{port}?smtp=10.0.0.9&" + MAIL])
+def test_an_allowed_address_is_open_only_on_the_ports_its_entry_names(template: str) -> None:
+    relay = ChannelRules.of(["mailto", "ntfy", "matrix"], ["10.0.0.9:25,8080"])
+    assert validate_channel_url(template.format(port=25), relay, admin=False) in ("mailto", "ntfy", "matrix")
+    with pytest.raises(ChannelURLError, match=r"^channel: host 10\.0\.0\.9 is not a public address \(its allow-list entry does not name port 6379\)$"):
+        validate_channel_url(template.format(port=6379), relay, admin=False)
+
+
+def test_channel_rules_refuse_an_entry_without_ports_naming_the_setting() -> None:
+    with pytest.raises(ValueError, match="NOTIFIER_ALLOWED_NETWORKS: entry '10.0.0.0/24': names no port; write 10.0.0.0/24:PORT"):
+        ChannelRules.of(["mailto"], ["10.0.0.0/24"])

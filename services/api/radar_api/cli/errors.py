@@ -1,5 +1,5 @@
-"""The command line never shows a traceback for a database or broker it cannot use: one line naming the setting,
-and exit status 2, like any other bad input. SQLAlchemy and aiokafka are imported here only if a command has
+"""The command line never shows a traceback for a database or broker it cannot use, or a setting it cannot read:
+one line naming the setting, and exit status 2, like any other bad input. SQLAlchemy and aiokafka are imported here only if a command has
 already imported them, since only then can their errors occur."""
 
 import sys
@@ -24,8 +24,14 @@ def database_problem(error: "SQLAlchemyError") -> str:
     return f"cannot use the database: {reason}{hint}"
 
 
+def setting_problem(loc: tuple, message: str) -> str:
+    """One line for a setting that cannot be read; messages of Radar's own validators already name the setting."""
+    message = message.removeprefix("Value error, ")
+    return message if message.split(":")[0].isupper() else f"{'.'.join(map(str, loc)).upper()}: {message}"
+
+
 class RadarCommands(click.Group):
-    """A command group that turns a database or Kafka error into one line naming the setting, and exit status 2."""
+    """A command group that turns a database, Kafka or settings error into one line naming the setting, and exit status 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -43,4 +49,9 @@ class RadarCommands(click.Group):
 
                 if isinstance(error, KafkaError):
                     fail(f"KAFKA_BOOTSTRAP_SERVERS: cannot use Kafka at {SharedSettings().kafka_bootstrap_servers}: {error}")
+            if "pydantic" in sys.modules:
+                from pydantic import ValidationError
+
+                if isinstance(error, ValidationError) and error.title.endswith("Settings"):  # a setting that cannot be read
+                    fail("; ".join(setting_problem(e["loc"], str(e["msg"])) for e in error.errors()))
             raise

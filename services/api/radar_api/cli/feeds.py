@@ -20,11 +20,14 @@ def feeds() -> None:
 @click.option("--interval", type=click.IntRange(min=30), default=None, help="Seconds between polls, at least 30 (default: FEED_WATCHER_POLL_INTERVAL_SECONDS).")
 @click.option("--full-text-below", "full_text_below", type=int, default=None, metavar="CHARS",
               help="For summary-only feeds: fetch the article page and use its main text when an entry has fewer characters than this.")
-def feeds_add(url: str, title: str, interval: int | None, full_text_below: int | None) -> None:
+@click.option("--allow", "allow", multiple=True, metavar="ADDRESS:PORTS",
+              help="An intranet address and ports (10.1.2.3:443, 10.1.2.0/24:80,443) this feed's redirects and article pages may reach; "
+                   "each within FEED_WATCHER_ALLOWED_NETWORKS. Repeatable.")
+def feeds_add(url: str, title: str, interval: int | None, full_text_below: int | None, allow: tuple[str, ...]) -> None:
     from radar_shared.settings import FeedSettings
 
     try:
-        feed = service.add_feed(database_url(), url, title, interval, FeedSettings().allowed_networks, full_text_below)
+        feed = service.add_feed(database_url(), url, title, interval, FeedSettings().allowed_networks, full_text_below, list(allow))
     except service.ConfigError as error:
         fail(error)
     click.echo(f"feed {feed.id} added: {feed.url}")
@@ -38,7 +41,7 @@ def feeds_list(as_json: bool) -> None:
         for f, st in rows:
             click.echo(json.dumps({"id": f.id, "url": f.url, "title": f.title, "enabled": f.enabled, "last_poll_at": when(st.last_poll_at if st else None),
                                    "error_streak": st.error_streak if st else 0, "full_text_below": f.full_text_below_chars,
-                                   "pages_fetched": st.pages_fetched if st else 0, "pages_failed": st.pages_failed if st else 0,
+                                   "allowed_networks": f.allowed_networks, "pages_fetched": st.pages_fetched if st else 0, "pages_failed": st.pages_failed if st else 0,
                                    "last_page_error": st.last_page_error if st else None}))
         return
     for f, st in rows:
