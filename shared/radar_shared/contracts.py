@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1].parent
 ASYNCAPI_DIR = ROOT / "deploy" / "asyncapi"
 SCHEMAS_DIR = ROOT / "tests" / "contract" / "schemas"
 # module:expression that gives the service's app (a module that builds its app on demand names its factory)
-SERVICES = {"feed-watcher": "radar_feed_watcher.app:app", "classifier": "radar_classifier.app:app_from_environment()", "notifier": "radar_notifier.app:app"}
+SERVICES = {"feed-watcher": "radar_feed_watcher.app:app", "classifier": "radar_classifier.app:app_from_environment()", "notifier": "radar_notifier.app:app_from_environment()"}
 EVENTS = (messages.ArticleDiscovered, messages.ArticleClassified, messages.AlertDelivered, messages.AlertFailed)
 
 
