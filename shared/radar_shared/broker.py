@@ -93,7 +93,7 @@ def kafka_security(settings: SharedSettings) -> BaseSecurity | None:
     if not protocol.startswith("SASL"):
         return BaseSecurity(ssl_context=ssl_context, use_ssl=True)
     sasl = {"PLAIN": SASLPlaintext, "SCRAM-SHA-256": SASLScram256, "SCRAM-SHA-512": SASLScram512}[settings.kafka_sasl_mechanism]
-    return sasl(settings.kafka_sasl_username, settings.kafka_sasl_password, ssl_context=ssl_context, use_ssl=protocol == "SASL_SSL")
+    return sasl(settings.kafka_sasl_username, settings.kafka_sasl_password.get_secret_value(), ssl_context=ssl_context, use_ssl=protocol == "SASL_SSL")
 
 
 def batch_consumer_options(service: str, max_records: int) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from radar_shared import messages
 ROOT = Path(__file__).resolve().parents[1].parent
 ASYNCAPI_DIR = ROOT / "deploy" / "asyncapi"
 SCHEMAS_DIR = ROOT / "tests" / "contract" / "schemas"
-SERVICES = {"feed-watcher": "radar_feed_watcher.app", "classifier": "radar_classifier.app", "notifier": "radar_notifier.app"}
+# module:expression that gives the service's app (a module that builds its app on demand names its factory)
+SERVICES = {"feed-watcher": "radar_feed_watcher.app:app", "classifier": "radar_classifier.app:app_from_environment()", "notifier": "radar_notifier.app:app_from_environment()"}
 EVENTS = (messages.ArticleDiscovered, messages.ArticleClassified, messages.AlertDelivered, messages.AlertFailed)
 
 
@@ -36,7 +37,8 @@ def asyncapi_document(service: str) -> dict[str, Any]:
 
 def _build_asyncapi(service: str) -> dict[str, Any]:
     """The service's AsyncAPI document, built in a fresh interpreter from the service as shipped."""
-    code = f"import {SERVICES[service]} as m; print(m.app.schema.to_specification().to_json())"
+    module, _, app = SERVICES[service].partition(":")
+    code = f"import {module} as m; print(m.{app}.schema.to_specification().to_json())"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KAFKA_", "DATABASE_URL"))}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, timeout=120).stdout
     doc = json.loads(out)

@@ -22,7 +22,7 @@ class SharedSettings(BaseSettings):
     )
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field("PLAIN", description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, with SASL_*.")
     kafka_sasl_username: str = Field("", description="SASL user name, with SASL_*.")
-    kafka_sasl_password: str = Field("", description="SASL password, with SASL_* (a secret: pass it from a Kubernetes Secret).")
+    kafka_sasl_password: SecretStr = Field(SecretStr(""), description="SASL password, with SASL_* (a secret: pass it from a Kubernetes Secret).")
     kafka_ssl_cafile: str = Field("", description="CA bundle that signs the brokers' certificates, with SSL or SASL_SSL (empty: the system's).")
     kafka_ssl_certfile: str = Field("", description="Client certificate for mutual TLS (Strimzi's tls authentication); empty: none.")
     kafka_ssl_keyfile: str = Field("", description="The client certificate's private key; empty: none.")

@@ -1,7 +1,11 @@
 """Classifier settings (`CLASSIFIER_*`)."""
 
+from dataclasses import dataclass
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from radar_shared.settings import SharedSettings
 
 SERVICE = "classifier"
 
@@ -16,3 +20,16 @@ class ClassifierSettings(BaseSettings):
         0, ge=0, le=64,
         description="Worker processes that classify beside the service's own, each with its own copy of the rules (~85 MB); for a machine with cores to spare (see README, Performance).",
     )
+
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    """The classifier process's one settings object: `__main__` builds it once and passes it down; nothing else
+    reads the environment."""
+
+    shared: SharedSettings
+    service: ClassifierSettings
+
+    @classmethod
+    def from_environment(cls) -> "ClassifierConfig":
+        return cls(SharedSettings(), ClassifierSettings())

@@ -30,11 +30,12 @@ import tempfile
 import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Protocol
 
 from radar_classifier.classify import Classifier, apply_watches, classify_event
 from radar_classifier.watchlist import Entity
@@ -158,6 +159,11 @@ class ClassifierPool:
         log.info("classifier workers ready", extra={"workers": self.workers, "watches": len(self._watches), "seconds": round(time.monotonic() - started, 2)})
         return pool
 
+    async def classify_events(self, events: Sequence[ArticleDiscovered]) -> AsyncIterator[tuple[int, list[Result]]]:
+        """classify_chunks of the events, sent to the workers as JSON."""
+        async for chunk in self.classify_chunks([event.model_dump_json().encode() for event in events]):
+            yield chunk
+
     async def classify(self, values: list[bytes]) -> list[Result]:
         """Each value's result, in order."""
         results: list[Result] = [None] * len(values)
@@ -223,3 +229,44 @@ class ClassifierPool:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class ClassifyStrategy(Protocol):
+    """How the service classifies a batch: InlineClassifier (CLASSIFIER_WORKERS=0) or ClassifierPool."""
+
+    def configure(self, watches: list[tuple[int, str]] | None = None, watchlist: list[Entity] | None = None) -> None: ...
+
+    def start(self) -> None: ...
+
+    def classify_events(self, events: Sequence[ArticleDiscovered]) -> AsyncIterator[tuple[int, list[Result]]]: ...
+
+    def close(self) -> None: ...
+
+
+class InlineClassifier:
+    """The service's own Classifier alone, in its event loop, with ClassifierPool's interface: the whole batch is
+    one chunk, and there is nothing to start or stop."""
+
+    def __init__(self, classifier: Classifier) -> None:
+        self.classifier = classifier
+
+    def configure(self, watches: list[tuple[int, str]] | None = None, watchlist: list[Entity] | None = None) -> None:
+        if watches is not None:
+            apply_watches(self.classifier, watches)
+        if watchlist is not None:
+            self.classifier.watchlist = watchlist
+
+    def start(self) -> None:
+        """Nothing to start: the rules were loaded when the Classifier was made."""
+
+    async def classify_events(self, events: Sequence[ArticleDiscovered]) -> AsyncIterator[tuple[int, list[Result]]]:
+        yield 0, [result_of(classify_event(self.classifier, event)) for event in events]
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+def classify_strategy(workers: int, max_chars: int) -> ClassifyStrategy:
+    """The service's Classifier (the rules load here: seconds, ~85 MB), alone or beside `workers` processes."""
+    classifier = Classifier.default(max_chars=max_chars)
+    return ClassifierPool(workers, max_chars, local=classifier) if workers else InlineClassifier(classifier)

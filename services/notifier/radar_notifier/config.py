@@ -1,9 +1,11 @@
 """Notifier settings (`NOTIFIER_*`)."""
 
+from dataclasses import dataclass
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from radar_shared.settings import ChannelSettings
+from radar_shared.settings import ChannelSettings, FeedbackSettings, SharedSettings
 
 SERVICE = "notifier"
 
@@ -26,3 +28,17 @@ class NotifierSettings(ChannelSettings):
     slack_interval_seconds: float = Field(1.0, ge=0, description="Least time between two messages to one Slack webhook (Slack allows about 1/s).")
     send_timeout_seconds: float = Field(15.0, gt=0, description="Timeout of one Slack webhook POST.")
     batch_size: int = Field(100, ge=1, le=10_000, description="Classified articles read from Kafka at most per batch; their deliveries are recorded in one transaction.")
+
+
+@dataclass(frozen=True)
+class NotifierConfig:
+    """The notifier process's one settings object: `__main__` builds it once and passes it down; nothing else
+    reads the environment."""
+
+    shared: SharedSettings
+    service: NotifierSettings
+    feedback: FeedbackSettings
+
+    @classmethod
+    def from_environment(cls) -> "NotifierConfig":
+        return cls(SharedSettings(), NotifierSettings(), FeedbackSettings())

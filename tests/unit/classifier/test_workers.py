@@ -10,7 +10,7 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from radar_classifier.classify import Classifier, apply_watches
-from radar_classifier.workers import ClassifierPool, classify_values
+from radar_classifier.workers import ClassifierPool, ClassifyStrategy, InlineClassifier, Result, classify_strategy, classify_values
 from radar_shared.messages import Article, ArticleDiscovered
 
 TEXTS = [
@@ -61,6 +61,28 @@ def test_workers_classify_as_the_service_process_does(pool: ClassifierPool) -> N
     assert without_times(got) == without_times(classify_values(here, batch))
     assert [r is not None for r in got] == [True, False, True, True]
     assert ("watch", "watch:7") in got[3][1]
+
+
+async def classified(strategy: ClassifyStrategy, events: list[ArticleDiscovered]) -> list[Result]:
+    """Each event's result, in order, through the interface both strategies share."""
+    chunks = sorted([chunk async for chunk in strategy.classify_events(events)], key=lambda chunk: chunk[0])
+    return [result for _, part in chunks for result in part]
+
+
+def test_the_inline_strategy_classifies_as_the_pool_does_and_takes_new_watches(pool: ClassifierPool) -> None:
+    """CLASSIFIER_WORKERS=0 and N > 0 differ only in the strategy object: same results, same configure()."""
+    events = [ArticleDiscovered.model_validate_json(value) for value in values()]
+    inline = classify_strategy(0, 100_000)
+    assert isinstance(inline, InlineClassifier)
+    inline.start()
+    for strategy in (inline, pool):
+        strategy.configure(watches=[(7, "Zorblat")])
+    got = asyncio.run(classified(inline, events))
+    assert without_times(got) == without_times(asyncio.run(classified(pool, events)))
+    assert got[3] is not None and ("watch", "watch:7") in got[3][1]
+    inline.configure(watches=[])
+    assert asyncio.run(classified(inline, events))[3] is None
+    inline.close()
 
 
 def test_new_watches_reach_the_workers_without_restarting_them(pool: ClassifierPool) -> None:

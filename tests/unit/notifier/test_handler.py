@@ -1,35 +1,26 @@
 """The notifier's Kafka handler in memory with TestKafkaBroker: an ArticleClassified in, its deliveries recorded
 and sent (FakeSender at the edge), alerts.delivered.v1 out through the outbox; a poison message to the DLQ."""
 
+import asyncio
 import json
+import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from faststream import TestApp
 from faststream.kafka import TestKafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from prometheus_client import CollectorRegistry
 
-from radar_notifier import app as notifier_app
-from radar_notifier.deliver import Notifier
-from radar_notifier.metrics import DeliveryMetrics
+from radar_notifier.app import build_app
+from radar_notifier.config import NotifierConfig, NotifierSettings
 from radar_shared.db import session_scope
 from radar_shared.messages import AlertDelivered, Article, ArticleClassified, Snippet, Span, Tag
 from radar_shared.models import Delivery
-from radar_shared.topics import ALERTS_DELIVERED, ARTICLES_CLASSIFIED, dlq
+from radar_shared.settings import FeedbackSettings, SharedSettings
+from radar_shared.topics import ALERTS_DELIVERED, ARTICLES_CLASSIFIED
 from tests.support.notifier import FakeSender, subscribe
-
-RECEIVED: dict[str, list] = {"delivered": [], "dlq": []}
-
-
-@notifier_app.broker.subscriber(ALERTS_DELIVERED, group_id="test-observer")
-async def observe_delivered(event: AlertDelivered) -> None:
-    RECEIVED["delivered"].append(event)
-
-
-@notifier_app.broker.subscriber(dlq(ARTICLES_CLASSIFIED), group_id="test-observer")
-async def observe_dlq(body: Any, message: KafkaMessage) -> None:
-    RECEIVED["dlq"].append((message.body, message.headers))
+from tests.support.observe import Observed, handler_mock, observe
 
 
 def classified(n: int, tag: str = "dprk-sanctions") -> ArticleClassified:
@@ -41,16 +32,25 @@ def classified(n: int, tag: str = "dprk-sanctions") -> ArticleClassified:
 
 
 @pytest.fixture
-def notifier(database_url: str, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """The app's handler and publishers, over a notifier with this test's database and a FakeSender."""
-    for items in RECEIVED.values():
-        items.clear()
+async def notifier(database_url: str, tmp_path) -> AsyncIterator[tuple[Any, FakeSender, Any, Observed]]:  # type: ignore[no-untyped-def]
+    """The notifier's app, started as the service starts it (its Notifier built at start-up, with this test's
+    database and a FakeSender), on an in-memory broker."""
+    subscribe(database_url, "mailto://mail.example?to=a@example.com&from=radar@example.com")
     sender = FakeSender()
-    test_notifier = Notifier(notifier_app.settings, database_url, notifier_app.publish_delivered, notifier_app.publish_failed,
-                             DeliveryMetrics(CollectorRegistry()), sender=sender)  # type: ignore[arg-type]
-    test_notifier.apply_subscriptions([subscribe(database_url, "mailto://mail.example?to=a@example.com&from=radar@example.com")])
-    monkeypatch.setattr(notifier_app, "notifier", test_notifier)
-    return test_notifier, sender
+    config = NotifierConfig(SharedSettings(database_url=database_url), NotifierSettings(retry_poll_seconds=0.05),
+                            FeedbackSettings(secret_file=str(tmp_path / "feedback-secret")))
+    app = build_app(config, sender=sender)  # type: ignore[arg-type]
+    received = observe(app.broker, ALERTS_DELIVERED, AlertDelivered, ARTICLES_CLASSIFIED)
+    async with TestKafkaBroker(app.broker) as br, TestApp(app):
+        yield app.context.get("notifier"), sender, br, received
+
+
+async def arrived(items: list, count: int, timeout: float = 10.0) -> list:
+    """The items once there are `count` of them (the outbox relay runs in the background)."""
+    deadline = time.monotonic() + timeout
+    while len(items) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.02)
+    return items
 
 
 def deliveries(db: str) -> list[tuple[str, str]]:
@@ -59,36 +59,32 @@ def deliveries(db: str) -> list[tuple[str, str]]:
 
 
 async def test_a_classified_article_is_recorded_sent_and_reported(notifier, database_url: str) -> None:  # type: ignore[no-untyped-def]
-    test_notifier, sender = notifier
-    async with TestKafkaBroker(notifier_app.broker) as br:
-        await br.publish(classified(1), ARTICLES_CLASSIFIED, key=b"a1")
-        notifier_app.on_article_classified.mock.assert_called_once()
-        await test_notifier.settle()
-        assert sender.subjects() == ["[Radar] dprk-sanctions: Tanker 1 seized off Nampo"]
-        assert deliveries(database_url) == [("s1", "sent")]
-        assert await test_notifier.relay_events() == 1
-        [event] = RECEIVED["delivered"]
-        assert (event.article_id, event.story_id, event.tags, event.attempts) == ("a1", "s1", ["dprk-sanctions"], 1)
-        await br.publish(classified(1), ARTICLES_CLASSIFIED, key=b"a1")  # redelivered: recorded and sent once
-        await test_notifier.settle()
-        assert len(sender.sent) == 1 and deliveries(database_url) == [("s1", "sent")]
+    test_notifier, sender, br, received = notifier
+    await br.publish(classified(1), ARTICLES_CLASSIFIED, key=b"a1")
+    handler_mock(br, ARTICLES_CLASSIFIED).assert_called_once()
+    await test_notifier.settle()
+    assert sender.subjects() == ["[Radar] dprk-sanctions: Tanker 1 seized off Nampo"]
+    assert deliveries(database_url) == [("s1", "sent")]
+    [event] = await arrived(received.events, 1)
+    assert (event.article_id, event.story_id, event.tags, event.attempts) == ("a1", "s1", ["dprk-sanctions"], 1)
+    await br.publish(classified(1), ARTICLES_CLASSIFIED, key=b"a1")  # redelivered: recorded and sent once
+    await test_notifier.settle()
+    assert len(sender.sent) == 1 and deliveries(database_url) == [("s1", "sent")]
 
 
 async def test_an_article_no_subscription_follows_records_nothing(notifier, database_url: str) -> None:  # type: ignore[no-untyped-def]
-    test_notifier, sender = notifier
-    async with TestKafkaBroker(notifier_app.broker) as br:
-        await br.publish(classified(2, tag="russia-dprk-smuggling"), ARTICLES_CLASSIFIED, key=b"a2")
-        await test_notifier.settle()
-        assert sender.sent == [] and deliveries(database_url) == []
+    test_notifier, sender, br, received = notifier
+    await br.publish(classified(2, tag="russia-dprk-smuggling"), ARTICLES_CLASSIFIED, key=b"a2")
+    await test_notifier.settle()
+    assert sender.sent == [] and deliveries(database_url) == []
 
 
 @pytest.mark.parametrize("poison", [b"not json", json.dumps({"article": {"title": "no id"}, "tags": []}).encode()])
 async def test_a_poison_message_goes_to_the_dlq_and_the_partition_moves_on(notifier, database_url: str, poison: bytes) -> None:  # type: ignore[no-untyped-def]
-    test_notifier, sender = notifier
-    async with TestKafkaBroker(notifier_app.broker) as br:
-        await br.publish(poison, ARTICLES_CLASSIFIED, key=b"bad")
-        [(body, headers)] = RECEIVED["dlq"]
-        assert body == poison and headers["x-radar-service"] == "notifier" and headers["x-radar-source-topic"] == ARTICLES_CLASSIFIED
-        await br.publish(classified(3), ARTICLES_CLASSIFIED, key=b"a3")
-        await test_notifier.settle()
-        assert deliveries(database_url) == [("s3", "sent")] and len(sender.sent) == 1
+    test_notifier, sender, br, received = notifier
+    await br.publish(poison, ARTICLES_CLASSIFIED, key=b"bad")
+    [(body, headers)] = received.dead
+    assert body == poison and headers["x-radar-service"] == "notifier" and headers["x-radar-source-topic"] == ARTICLES_CLASSIFIED
+    await br.publish(classified(3), ARTICLES_CLASSIFIED, key=b"a3")
+    await test_notifier.settle()
+    assert deliveries(database_url) == [("s3", "sent")] and len(sender.sent) == 1

@@ -45,3 +45,11 @@ def test_the_control_planes_own_clients_get_the_same_options(monkeypatch: pytest
     monkeypatch.setenv("KAFKA_SASL_USERNAME", "radar")
     options = kafka_client_options(SharedSettings(_env_file=None))  # type: ignore[call-arg]
     assert options["security_protocol"] == "SASL_PLAINTEXT" and options["sasl_plain_username"] == "radar"
+
+
+def test_the_sasl_password_is_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A settings object that is logged, printed or put in an error keeps the password masked (SecretStr)."""
+    monkeypatch.setenv("KAFKA_SASL_PASSWORD", "hunter2-kafka-password")
+    settings = SharedSettings(_env_file=None)  # type: ignore[call-arg]
+    assert "hunter2-kafka-password" not in repr(settings) and "hunter2-kafka-password" not in str(settings.model_dump())
+    assert settings.kafka_sasl_password.get_secret_value() == "hunter2-kafka-password"
