@@ -15,6 +15,9 @@ SANCTIONS = {
     "fo": ("Trygdarráðið herðir sanktiónir móti Norðurkorea", "Nýggja samtyktin leggur fleiri sanktiónir á Pyongyang."),
     "lv": ("ANO Drošības padome pastiprina sankcijas pret Ziemeļkoreju", "Jaunā rezolūcija nosaka papildu sankcijas Phenjānai."),
     "fa": ("شورای امنیت سازمان ملل تحریم‌ها علیه کره شمالی را تشدید کرد", "قطعنامه جدید تحریم‌های بیشتری بر پیونگ‌یانگ اعمال می‌کند."),
+    "lt": ("JT Saugumo Taryba sugriežtino sankcijas Šiaurės Korėjai", "Nauja rezoliucija įveda papildomas sankcijas Pchenjanui."),
+    "hy": ("ՄԱԿ-ի Անվտանգության խորհուրդը խստացրել է պատժամիջոցները Հյուսիսային Կորեայի դեմ", "Նոր բանաձևը լրացուցիչ պատժամիջոցներ է սահմանում Փհենյանի նկատմամբ։"),
+    "ca": ("El Consell de Seguretat de l'ONU endureix les sancions contra Corea del Nord", "La nova resolució imposa més sancions a Pyongyang."),
     "nl": ("VN-Veiligheidsraad verlengt sancties tegen Noord-Korea", "De Veiligheidsraad besloot de sancties tegen Pyongyang te verlengen."),
     "da": ("FN's Sikkerhedsråd forlænger sanktionerne mod Nordkorea", "Sikkerhedsrådet vedtog en resolution om nye sanktioner mod Pyongyang."),
     "no": ("FNs sikkerhetsråd vedtar nye sanksjoner mot Nord-Korea", "Sikkerhetsrådet vedtok en resolusjon om sanksjoner mot Pyongyang."),
@@ -40,6 +43,9 @@ SMUGGLING = {
     "fo": ("Russland veitir olju til Norðurkorea", "Oljuskip fluttu olju úr Vladivostok til Norðurkorea."),
     "lv": ("Krievija piegādā naftu Ziemeļkorejai", "Tankkuģi pārvadāja naftu no Vladivostokas uz Ziemeļkoreju."),
     "fa": ("روسیه به کره شمالی نفت می‌فرستد", "نفتکش‌ها نفت را از ولادی‌وستوک به کره شمالی حمل کردند."),
+    "lt": ("Rusija tiekia naftą Šiaurės Korėjai", "Tanklaiviai gabeno naftą iš Vladivostoko į Šiaurės Korėją."),
+    "hy": ("Ռուսաստանը նավթ է մատակարարում Հյուսիսային Կորեային", "Տանկերները նավթ են տեղափոխել Վլադիվոստոկից Հյուսիսային Կորեա։"),
+    "ca": ("Rússia subministra petroli a Corea del Nord", "Petroliers van transportar petroli de Vladivostok a Corea del Nord."),
     "nl": ("Rusland levert olie aan Noord-Korea in strijd met sancties", "Tankers brachten geraffineerde olie van Vladivostok naar Noord-Korea."),
     "da": ("Rusland leverer olie til Nordkorea trods sanktioner", "Tankskibe sejlede olie fra Vladivostok til Nordkorea."),
     "no": ("Russland leverer olje til Nord-Korea trass i sanksjoner", "Tankskip fraktet olje fra Vladivostok til Nord-Korea."),
@@ -60,6 +66,9 @@ CONCEPTS = {
     "fo": "Norðurkoreanskir arbeiðarar og skotfæri vórðu send við jarnbreyt til havnina í Vladivostok.",
     "lv": "Ziemeļkorejas strādnieki un munīcija tika nosūtīti pa dzelzceļu uz Vladivostokas ostu.",
     "fa": "کارگران و مهمات کره شمالی با راه‌آهن به بندر ولادی‌وستوک فرستاده شدند.",
+    "lt": "Šiaurės Korėjos darbininkai ir šaudmenys geležinkeliu buvo išsiųsti į Vladivostoko uostą.",
+    "hy": "Հյուսիսային Կորեայի աշխատողներն ու զինամթերքը երկաթուղով ուղարկվել են Վլադիվոստոկի նավահանգիստ։",
+    "ca": "Treballadors i municions nord-coreans van ser enviats per ferrocarril al port de Vladivostok.",
 }
 CONCEPTS_EXPECTED = {"dprk", "russia", "workers", "arms", "movement", "rail", "ports"}
 
