@@ -18,6 +18,7 @@ SANCTIONS = {
     "lt": ("JT Saugumo Taryba sugriežtino sankcijas Šiaurės Korėjai", "Nauja rezoliucija įveda papildomas sankcijas Pchenjanui."),
     "hy": ("ՄԱԿ-ի Անվտանգության խորհուրդը խստացրել է պատժամիջոցները Հյուսիսային Կորեայի դեմ", "Նոր բանաձևը լրացուցիչ պատժամիջոցներ է սահմանում Փհենյանի նկատմամբ։"),
     "ca": ("El Consell de Seguretat de l'ONU endureix les sancions contra Corea del Nord", "La nova resolució imposa més sancions a Pyongyang."),
+    "he": ("מועצת הביטחון של האו״ם מחמירה את הסנקציות על צפון קוריאה", "ההחלטה החדשה מטילה עיצומים נוספים על פיונגיאנג."),
     "nl": ("VN-Veiligheidsraad verlengt sancties tegen Noord-Korea", "De Veiligheidsraad besloot de sancties tegen Pyongyang te verlengen."),
     "da": ("FN's Sikkerhedsråd forlænger sanktionerne mod Nordkorea", "Sikkerhedsrådet vedtog en resolution om nye sanktioner mod Pyongyang."),
     "no": ("FNs sikkerhetsråd vedtar nye sanksjoner mot Nord-Korea", "Sikkerhetsrådet vedtok en resolusjon om sanksjoner mot Pyongyang."),
@@ -46,6 +47,7 @@ SMUGGLING = {
     "lt": ("Rusija tiekia naftą Šiaurės Korėjai", "Tanklaiviai gabeno naftą iš Vladivostoko į Šiaurės Korėją."),
     "hy": ("Ռուսաստանը նավթ է մատակարարում Հյուսիսային Կորեային", "Տանկերները նավթ են տեղափոխել Վլադիվոստոկից Հյուսիսային Կորեա։"),
     "ca": ("Rússia subministra petroli a Corea del Nord", "Petroliers van transportar petroli de Vladivostok a Corea del Nord."),
+    "he": ("רוסיה מספקת נפט לצפון קוריאה", "מכליות העבירו נפט מולדיווסטוק לצפון קוריאה בניגוד לסנקציות."),
     "nl": ("Rusland levert olie aan Noord-Korea in strijd met sancties", "Tankers brachten geraffineerde olie van Vladivostok naar Noord-Korea."),
     "da": ("Rusland leverer olie til Nordkorea trods sanktioner", "Tankskibe sejlede olie fra Vladivostok til Nordkorea."),
     "no": ("Russland leverer olje til Nord-Korea trass i sanksjoner", "Tankskip fraktet olje fra Vladivostok til Nord-Korea."),
@@ -69,6 +71,7 @@ CONCEPTS = {
     "lt": "Šiaurės Korėjos darbininkai ir šaudmenys geležinkeliu buvo išsiųsti į Vladivostoko uostą.",
     "hy": "Հյուսիսային Կորեայի աշխատողներն ու զինամթերքը երկաթուղով ուղարկվել են Վլադիվոստոկի նավահանգիստ։",
     "ca": "Treballadors i municions nord-coreans van ser enviats per ferrocarril al port de Vladivostok.",
+    "he": "פועלים ותחמושת מצפון קוריאה נשלחו ברכבת לנמל ולדיווסטוק.",
 }
 CONCEPTS_EXPECTED = {"dprk", "russia", "workers", "arms", "movement", "rail", "ports"}
 
