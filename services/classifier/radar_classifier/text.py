@@ -102,7 +102,7 @@ STEMMERS: dict[str, str] = {
     "pt": "portuguese", "pl": "polish", "tr": "turkish", "ro": "romanian",
     "nl": "dutch", "da": "danish", "no": "norwegian", "sv": "swedish", "id": "indonesian", "ms": "indonesian",
     "sr": "serbian", "hr": "serbian", "cs": "czech", "fi": "finnish", "hu": "hungarian", "et": "estonian",
-    "el": "greek", "hi": "hindi", "ta": "tamil",
+    "el": "greek", "hi": "hindi", "ta": "tamil", "ca": "catalan", "lt": "lithuanian", "hy": "armenian",
 }
 
 

@@ -7,8 +7,18 @@ language, with the language given as a feed would give it, and the same words wi
 import pytest
 
 from radar_classifier.classify import Classifier
+from radar_classifier.lexicon import load_lexicon
+from radar_classifier.text import Document
 
 SANCTIONS = {
+    "is": ("Öryggisráð SÞ herðir refsiaðgerðir gegn Norður-Kóreu", "Ný ályktun leggur frekari refsiaðgerðir á stjórnvöld í Pjongjang."),
+    "fo": ("Trygdarráðið herðir sanktiónir móti Norðurkorea", "Nýggja samtyktin leggur fleiri sanktiónir á Pyongyang."),
+    "lv": ("ANO Drošības padome pastiprina sankcijas pret Ziemeļkoreju", "Jaunā rezolūcija nosaka papildu sankcijas Phenjānai."),
+    "fa": ("شورای امنیت سازمان ملل تحریم‌ها علیه کره شمالی را تشدید کرد", "قطعنامه جدید تحریم‌های بیشتری بر پیونگ‌یانگ اعمال می‌کند."),
+    "lt": ("JT Saugumo Taryba sugriežtino sankcijas Šiaurės Korėjai", "Nauja rezoliucija įveda papildomas sankcijas Pchenjanui."),
+    "hy": ("ՄԱԿ-ի Անվտանգության խորհուրդը խստացրել է պատժամիջոցները Հյուսիսային Կորեայի դեմ", "Նոր բանաձևը լրացուցիչ պատժամիջոցներ է սահմանում Փհենյանի նկատմամբ։"),
+    "ca": ("El Consell de Seguretat de l'ONU endureix les sancions contra Corea del Nord", "La nova resolució imposa més sancions a Pyongyang."),
+    "he": ("מועצת הביטחון של האו״ם מחמירה את הסנקציות על צפון קוריאה", "ההחלטה החדשה מטילה עיצומים נוספים על פיונגיאנג."),
     "nl": ("VN-Veiligheidsraad verlengt sancties tegen Noord-Korea", "De Veiligheidsraad besloot de sancties tegen Pyongyang te verlengen."),
     "da": ("FN's Sikkerhedsråd forlænger sanktionerne mod Nordkorea", "Sikkerhedsrådet vedtog en resolution om nye sanktioner mod Pyongyang."),
     "no": ("FNs sikkerhetsråd vedtar nye sanksjoner mot Nord-Korea", "Sikkerhetsrådet vedtok en resolusjon om sanksjoner mot Pyongyang."),
@@ -38,6 +48,14 @@ SANCTIONS = {
 }
 
 SMUGGLING = {
+    "is": ("Rússland flytur olíu til Norður-Kóreu", "Olíuskip fluttu olíu frá Vladivostok til Norður-Kóreu með ólöglegum hætti."),
+    "fo": ("Russland veitir olju til Norðurkorea", "Oljuskip fluttu olju úr Vladivostok til Norðurkorea."),
+    "lv": ("Krievija piegādā naftu Ziemeļkorejai", "Tankkuģi pārvadāja naftu no Vladivostokas uz Ziemeļkoreju."),
+    "fa": ("روسیه به کره شمالی نفت می‌فرستد", "نفتکش‌ها نفت را از ولادی‌وستوک به کره شمالی حمل کردند."),
+    "lt": ("Rusija tiekia naftą Šiaurės Korėjai", "Tanklaiviai gabeno naftą iš Vladivostoko į Šiaurės Korėją."),
+    "hy": ("Ռուսաստանը նավթ է մատակարարում Հյուսիսային Կորեային", "Տանկերները նավթ են տեղափոխել Վլադիվոստոկից Հյուսիսային Կորեա։"),
+    "ca": ("Rússia subministra petroli a Corea del Nord", "Petroliers van transportar petroli de Vladivostok a Corea del Nord."),
+    "he": ("רוסיה מספקת נפט לצפון קוריאה", "מכליות העבירו נפט מולדיווסטוק לצפון קוריאה בניגוד לסנקציות."),
     "nl": ("Rusland levert olie aan Noord-Korea in strijd met sancties", "Tankers brachten geraffineerde olie van Vladivostok naar Noord-Korea."),
     "da": ("Rusland leverer olie til Nordkorea trods sanktioner", "Tankskibe sejlede olie fra Vladivostok til Nordkorea."),
     "no": ("Russland leverer olje til Nord-Korea trass i sanksjoner", "Tankskip fraktet olje fra Vladivostok til Nord-Korea."),
@@ -60,6 +78,19 @@ SMUGGLING = {
     "ky": ("Орусия санкцияларды бузуп Түндүк Кореяга мунай жеткирүүдө", "Танкерлер Владивостоктон Түндүк Кореяга мунай ташышты."),
 }
 
+# "North Korean workers and ammunition were sent by rail to the port of Vladivostok": seven concepts in one sentence.
+CONCEPTS = {
+    "is": "Norður-kóreskir verkamenn og skotfæri voru send með járnbraut til hafnarinnar í Vladivostok.",
+    "fo": "Norðurkoreanskir arbeiðarar og skotfæri vórðu send við jarnbreyt til havnina í Vladivostok.",
+    "lv": "Ziemeļkorejas strādnieki un munīcija tika nosūtīti pa dzelzceļu uz Vladivostokas ostu.",
+    "fa": "کارگران و مهمات کره شمالی با راه‌آهن به بندر ولادی‌وستوک فرستاده شدند.",
+    "lt": "Šiaurės Korėjos darbininkai ir šaudmenys geležinkeliu buvo išsiųsti į Vladivostoko uostą.",
+    "hy": "Հյուսիսային Կորեայի աշխատողներն ու զինամթերքը երկաթուղով ուղարկվել են Վլադիվոստոկի նավահանգիստ։",
+    "ca": "Treballadors i municions nord-coreans van ser enviats per ferrocarril al port de Vladivostok.",
+    "he": "פועלים ותחמושת מצפון קוריאה נשלחו ברכבת לנמל ולדיווסטוק.",
+}
+CONCEPTS_EXPECTED = {"dprk", "russia", "workers", "arms", "movement", "rail", "ports"}
+
 
 @pytest.fixture(scope="module")
 def classifier() -> Classifier:
@@ -80,5 +111,31 @@ def test_smuggling_is_found_in_the_language(classifier: Classifier, lang: str) -
     assert "russia-dprk-smuggling" in _topics(classifier, *SMUGGLING[lang], lang), lang
 
 
+def _concepts(text: str, lang: str | None) -> set[str]:
+    doc = Document(text, "", lang)
+    return {concept for concept, terms in load_lexicon().concepts.items() if any(doc.find(term) for term in terms)}
+
+
 def test_every_new_language_has_a_lexicon(classifier: Classifier) -> None:
-    assert set(SANCTIONS) <= set(classifier.languages)
+    assert set(SANCTIONS) | set(SMUGGLING) | set(CONCEPTS) <= set(classifier.languages)
+
+
+@pytest.mark.parametrize("lang", sorted(CONCEPTS))
+def test_the_concepts_are_found_in_the_language(lang: str) -> None:
+    assert _concepts(CONCEPTS[lang], lang) == CONCEPTS_EXPECTED, lang
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Kuģi un preces.", "lv"),  # Latvian "un" is "and"
+    ("Un navire et un port.", "fr"),
+])
+def test_the_abbreviation_un_is_the_united_nations_in_english_text_only(text: str, lang: str) -> None:
+    assert "sanction_bodies" not in _concepts(text, lang)
+    assert "sanction_bodies" in _concepts("The UN said so.", "en")
+
+
+def test_indic_vowel_signs_stay_inside_their_word() -> None:
+    from radar_classifier.text import Document
+
+    doc = Document("উত্তর কোরিয়া থেকে অস্ত্র", "", "bn")
+    assert [doc.surface(i, i + 1) for i in range(len(doc))] == ["উত্তর", "কোরিয়া", "থেকে", "অস্ত্র"]
