@@ -2,7 +2,6 @@
 
 import json
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ from pydantic import BaseModel, Field, field_validator
 from radar_api import service
 from radar_api.auth import Actor, authenticate, hash_token
 from radar_api.config import ApiSettings
+from radar_api.ratelimit import RateLimiter, retry_after
 from radar_shared.channel_urls import ChannelRules
 from radar_shared.settings import FeedSettings
 from radar_shared.subscriptions import SubscriptionOptions
@@ -24,7 +24,7 @@ from radar_shared.subscriptions import SubscriptionOptions
 
 class Context:
     """What the routes need: the database, settings, the channel and feed rules shared with the services, and the
-    request log for rate limiting."""
+    rate limiter (its counters in the database, shared by every API process)."""
 
     def __init__(self, db: str, settings: ApiSettings, channel_rules: ChannelRules, feeds: FeedSettings, kafka_bootstrap: str = "localhost:9092",
                  heartbeat_seconds: float = 10.0, feedback_secret: str = "") -> None:
@@ -35,30 +35,53 @@ class Context:
         self.settings = settings
         self.channel_rules = channel_rules
         self.feeds = feeds  # allowed networks of feed URLs; stale thresholds of the status
-        self.requests: dict[str, deque[float]] = {}
+        self.limiter = RateLimiter(db)
 
     def status(self) -> service.Status:
         """The status page's figures, with the stale thresholds of FEED_WATCHER_STALE_* (as `radar status`)."""
         return service.status(self.db, self.heartbeat_seconds, stale_factor=self.feeds.stale_factor, stale_min_seconds=self.feeds.stale_min_seconds)
 
-    def rate_limited(self, key: str, now: float) -> float | None:
-        """Seconds to wait, when `key` (a hashed token, or a client's address before sign-in) has used its
-        requests of the last minute; else None."""
-        if len(self.requests) > 10_000:  # forget the clients of more than a minute ago
-            self.requests = {k: log for k, log in self.requests.items() if log and log[-1] > now - 60}
-        log = self.requests.setdefault(key, deque())
-        while log and log[0] <= now - 60:
-            log.popleft()
-        if len(log) >= self.settings.rate_limit_per_minute:
-            return max(1.0, 60 - (now - log[0]))
-        log.append(now)
-        return None
+    def enforce_rate_limit(self, bucket: str) -> None:
+        """Count a request in `bucket` (token_bucket or address_bucket); HTTP 429 with Retry-After beyond
+        API_RATE_LIMIT_PER_MINUTE (the API and the web page alike)."""
+        now = time.time()
+        if self.limiter.hit(bucket, now) > self.settings.rate_limit_per_minute:
+            raise HTTPException(429, f"rate limit: {self.settings.rate_limit_per_minute} requests per minute", headers={"Retry-After": str(retry_after(now))})
 
-    def enforce_rate_limit(self, key: str) -> None:
-        """HTTP 429 with Retry-After when `key` is over API_RATE_LIMIT_PER_MINUTE (the API and the web page alike)."""
-        wait = self.rate_limited(key, time.monotonic())
-        if wait is not None:
-            raise HTTPException(429, f"rate limit: {self.settings.rate_limit_per_minute} requests per minute", headers={"Retry-After": str(int(wait + 0.999))})
+    def refuse_if_failing(self, address: str) -> None:
+        """HTTP 429 when `address` has had API_AUTH_FAILURES_PER_MINUTE failed authentications in this window:
+        checked before a token is, so that a right guess looks like a wrong one."""
+        now = time.time()
+        if self.limiter.count(f"failed:{address}", now) >= self.settings.auth_failures_per_minute:
+            raise HTTPException(429, f"authorization: {self.settings.auth_failures_per_minute} failed attempts per minute from this address",
+                                headers={"Retry-After": str(retry_after(now))})
+
+    def count_failure(self, address: str) -> None:
+        self.limiter.hit(f"failed:{address}")
+
+    def authenticate(self, token: str, address: str) -> Actor | None:
+        """The token's actor, its request counted in its bucket; None (and a failure of `address` counted) for
+        an unknown or revoked token; 429 when the address has failed too often or the token is over its limit."""
+        self.refuse_if_failing(address)
+        actor = authenticate(self.db, token)
+        if actor is None:
+            self.count_failure(address)
+            return None
+        self.enforce_rate_limit(token_bucket(token))
+        return actor
+
+
+def token_bucket(token: str) -> str:
+    return f"token:{hash_token(token)}"
+
+
+def client_address(request: Request) -> str:
+    """The client's address (behind a reverse proxy, uvicorn takes it from X-Forwarded-For of FORWARDED_ALLOW_IPS)."""
+    return request.client.host if request.client else "?"
+
+
+def address_bucket(request: Request) -> str:
+    return f"address:{client_address(request)}"
 
 
 bearer = HTTPBearer(auto_error=False, description="An API token from `radar tokens create USER`.")
@@ -71,11 +94,11 @@ def get_context(request: Request) -> Context:
 def current_actor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Actor:
     ctx = get_context(request)
     if credentials is None:
+        ctx.enforce_rate_limit(address_bucket(request))
         raise HTTPException(401, "authorization: send an API token as 'Authorization: Bearer …'", headers={"WWW-Authenticate": "Bearer"})
-    actor = authenticate(ctx.db, credentials.credentials)
+    actor = ctx.authenticate(credentials.credentials, client_address(request))
     if actor is None:
         raise HTTPException(401, "authorization: unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
-    ctx.enforce_rate_limit(hash_token(credentials.credentials))
     return actor
 
 
@@ -89,6 +112,7 @@ def reader_actor(
     if credentials is None and password is not None:
         credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=password.password)
     if credentials is None:
+        get_context(request).enforce_rate_limit(address_bucket(request))
         raise HTTPException(401, "authorization: send an API token (Bearer, or as the Basic password)", headers={"WWW-Authenticate": 'Basic realm="Radar"'})
     return current_actor(request, credentials)
 

@@ -16,9 +16,9 @@ from markupsafe import Markup
 from pydantic import Field
 
 from radar_api import service
-from radar_api.auth import Actor, authenticate, hash_token
+from radar_api.auth import Actor
 from radar_api.highlight import highlight
-from radar_api.routes import SubscriptionFields, get_context
+from radar_api.routes import SubscriptionFields, address_bucket, client_address, get_context
 from radar_classifier.operator import match_query, parse_query
 from radar_feed_watcher.preview import preview_url
 from radar_shared.xml_chars import xml_safe
@@ -43,10 +43,13 @@ templates.env.finalize = _printable
 
 def rate_limit(request: Request) -> None:
     """Every page and form counts against the same per-minute limit as the API: per token once signed in (the
-    API's own bucket), per client address before (so /signin cannot be used to guess tokens quickly)."""
+    API's own bucket), per client address before. A cookie that is not a valid token counts as a failed
+    authentication of the address (routes.Context.authenticate), so rotating cookies earns no fresh bucket."""
+    ctx = get_context(request)
     token = request.cookies.get(COOKIE)
-    key = hash_token(token) if token else f"address:{request.client.host if request.client else '?'}"
-    get_context(request).enforce_rate_limit(key)
+    request.state.actor = ctx.authenticate(token, client_address(request)) if token else None
+    if request.state.actor is None:
+        ctx.enforce_rate_limit(address_bucket(request))
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(rate_limit)])
@@ -57,8 +60,7 @@ class SignInRequired(Exception):
 
 
 def _actor(request: Request) -> Actor:
-    token = request.cookies.get(COOKIE)
-    actor = authenticate(get_context(request).db, token) if token else None
+    actor = request.state.actor  # the sign-in cookie's, checked once by rate_limit
     if actor is None:
         raise SignInRequired
     return actor
@@ -100,7 +102,7 @@ def signin_page(request: Request) -> HTMLResponse:
 
 @router.post("/signin")
 def signin(request: Request, token: Annotated[str, Form()]) -> Response:
-    actor = authenticate(get_context(request).db, token.strip())
+    actor = get_context(request).authenticate(token.strip(), client_address(request))
     if actor is None:
         return _page(request, "signin.html", None, error_now="token: unknown or revoked token")
     response = RedirectResponse("/alerts", status_code=303)
@@ -460,4 +462,7 @@ def install(app: Any) -> None:
 
     @app.exception_handler(SignInRequired)
     async def sign_in(request: Request, _: SignInRequired) -> Response:
-        return RedirectResponse("/signin", status_code=303)
+        response = RedirectResponse("/signin", status_code=303)
+        if request.state.actor is None and request.cookies.get(COOKIE):  # a stale cookie: not sent (and counted as a failure) again
+            response.delete_cookie(COOKIE)
+        return response
